@@ -1,0 +1,377 @@
+"""The catalog: sources, therapy classes, therapies, conditions, indications, glossary."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+
+
+class SlugManager(models.Manager):
+    """Natural keys are slugs, so fixtures never depend on database ids."""
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class SluggedModel(models.Model):
+    slug = models.SlugField(max_length=120, unique=True)
+
+    objects = SlugManager()
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Source(SluggedModel):
+    """A citation: where a record's facts come from."""
+
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200)
+    url = models.URLField("URL", blank=True)
+    last_updated = models.DateField(
+        null=True, blank=True, help_text="Date the source was last updated or medically reviewed."
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["title", "slug"]
+
+    def __str__(self):
+        return f"{self.publisher}, “{self.title}”"
+
+
+class ReviewedContent(SluggedModel):
+    """Fields every public content record carries."""
+
+    summary = models.CharField(max_length=400)
+    sources = models.ManyToManyField(Source, related_name="+")
+    last_reviewed = models.DateField(
+        null=True, blank=True, help_text="When this record was last checked against its sources."
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Action(models.TextChoices):
+    STIMULATES = "stimulates", "Stimulates the immune system"
+    ENHANCES = "enhances", "Enhances the immune response"
+    TARGETS = "targets", "Targets specific antigens"
+    SUPPRESSES = "suppresses", "Suppresses the immune system"
+
+
+class TherapyClassQuerySet(models.QuerySet):
+    def for_display(self):
+        return self.prefetch_related("sources")
+
+
+class TherapyClass(ReviewedContent):
+    name = models.CharField(max_length=120, unique=True)
+    abbreviation = models.CharField(max_length=30, blank=True)
+    action = models.CharField(
+        max_length=20, choices=Action, help_text="How the class acts on the immune system."
+    )
+    description = models.TextField(blank=True)
+
+    objects = SlugManager.from_queryset(TherapyClassQuerySet)()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "therapy classes"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:class-detail", args=[self.slug])
+
+
+class ConditionCategory(models.TextChoices):
+    CANCER = "cancer", "Cancer"
+    AUTOIMMUNE_INFLAMMATORY = "autoimmune-inflammatory", "Autoimmune and inflammatory disease"
+
+
+class ConditionQuerySet(models.QuerySet):
+    def for_display(self):
+        return self.select_related("parent").prefetch_related(
+            "other_names", "sources", "children"
+        )
+
+    def matching(self, condition):
+        """The condition itself and, for a parent condition, its sub-conditions."""
+        return self.filter(Q(pk=condition.pk) | Q(parent=condition.pk))
+
+
+class Condition(ReviewedContent):
+    name = models.CharField(max_length=120, unique=True)
+    category = models.CharField(max_length=30, choices=ConditionCategory)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="A broader condition this one belongs to (one level deep).",
+    )
+
+    objects = SlugManager.from_queryset(ConditionQuerySet)()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")),
+                name="condition_not_own_parent",
+                violation_error_message="A condition cannot be its own parent.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:condition-detail", args=[self.slug])
+
+    def clean(self):
+        super().clean()
+        if self.parent_id is None:
+            return
+        if self.pk and self.parent_id == self.pk:
+            raise ValidationError({"parent": "A condition cannot be its own parent."})
+        if self.parent.parent_id is not None:
+            raise ValidationError(
+                {"parent": "Choose a top-level condition: sub-conditions go one level deep."}
+            )
+        if self.pk and self.children.exists():
+            raise ValidationError(
+                {"parent": "This condition has sub-conditions, so it cannot have a parent."}
+            )
+        if self.parent.category != self.category:
+            raise ValidationError({"parent": "A sub-condition has its parent's category."})
+
+
+class ConditionNameManager(models.Manager):
+    def get_by_natural_key(self, condition_slug, name):
+        return self.get(condition__slug=condition_slug, name=name)
+
+
+class ConditionName(models.Model):
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="other_names")
+    name = models.CharField(max_length=120)
+
+    objects = ConditionNameManager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["condition", "name"], name="unique_condition_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (*self.condition.natural_key(), self.name)
+
+    natural_key.dependencies = ["catalog.condition"]
+
+
+class TherapyQuerySet(models.QuerySet):
+    def for_display(self):
+        """Everything a list row or a detail page shows, in a fixed number of queries."""
+        return self.select_related("therapy_class").prefetch_related(
+            "other_names",
+            "sources",
+            Prefetch(
+                "indications",
+                queryset=Indication.objects.select_related("condition").prefetch_related(
+                    "sources"
+                ),
+            ),
+        )
+
+    def for_condition(self, condition):
+        """Agents with an agent-level indication for the condition or its sub-conditions."""
+        return self.filter(indications__condition__in=Condition.objects.matching(condition))
+
+
+class Therapy(ReviewedContent):
+    name = models.CharField(max_length=120, unique=True)
+    therapy_class = models.ForeignKey(
+        TherapyClass, on_delete=models.PROTECT, related_name="therapies", verbose_name="class"
+    )
+    description = models.TextField(blank=True)
+
+    objects = SlugManager.from_queryset(TherapyQuerySet)()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "therapies"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:therapy-detail", args=[self.slug])
+
+    @property
+    def brand_names(self):
+        return [n.name for n in self.other_names.all() if n.kind == TherapyName.Kind.BRAND]
+
+
+class TherapyNameManager(models.Manager):
+    def get_by_natural_key(self, therapy_slug, name):
+        return self.get(therapy__slug=therapy_slug, name=name)
+
+
+class TherapyName(models.Model):
+    class Kind(models.TextChoices):
+        BRAND = "brand", "Brand name"
+        ABBREVIATION = "abbreviation", "Abbreviation"
+        SYNONYM = "synonym", "Synonym"
+
+    therapy = models.ForeignKey(Therapy, on_delete=models.CASCADE, related_name="other_names")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=Kind)
+
+    objects = TherapyNameManager()
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["therapy", "name"], name="unique_therapy_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display().lower()})"
+
+    def natural_key(self):
+        return (*self.therapy.natural_key(), self.name)
+
+    natural_key.dependencies = ["catalog.therapy"]
+
+
+class Qualifier(models.TextChoices):
+    NONE = "", "Used for"
+    MAY_BE_EFFECTIVE = "may-be-effective", "May be effective"
+    MAY_HELP = "may-help", "May help"
+    OTHER_AGENTS_FAILED = "other-agents-failed", "When other agents have not worked"
+    CONVENTIONAL_DRUGS_FAILED = "conventional-drugs-failed", "When conventional drugs fail"
+
+
+class IndicationQuerySet(models.QuerySet):
+    def for_display(self):
+        return self.select_related("therapy", "therapy_class", "condition").prefetch_related(
+            "sources"
+        )
+
+
+class IndicationManager(models.Manager.from_queryset(IndicationQuerySet)):
+    def get_by_natural_key(self, therapy_slug, class_slug, condition_slug):
+        return self.get(
+            therapy__slug=therapy_slug,
+            therapy_class__slug=class_slug,
+            condition__slug=condition_slug,
+        )
+
+
+class Indication(models.Model):
+    """A therapy, or a whole therapy class, used for a condition."""
+
+    therapy = models.ForeignKey(
+        Therapy, on_delete=models.CASCADE, null=True, blank=True, related_name="indications"
+    )
+    therapy_class = models.ForeignKey(
+        TherapyClass,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="indications",
+        verbose_name="class",
+    )
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="indications")
+    qualifier = models.CharField(max_length=30, choices=Qualifier, blank=True)
+    note = models.CharField(
+        max_length=300, blank=True, help_text="What the source adds, e.g. “advanced disease”."
+    )
+    sources = models.ManyToManyField(Source, related_name="+")
+
+    objects = IndicationManager()
+
+    class Meta:
+        ordering = ["condition__name", "therapy_class__name", "therapy__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(therapy__isnull=False, therapy_class__isnull=True)
+                    | Q(therapy__isnull=True, therapy_class__isnull=False)
+                ),
+                name="indication_therapy_xor_class",
+                violation_error_message="Choose either a therapy or a therapy class, not both.",
+            ),
+            # NULLs are distinct, so each constraint only bites on its own kind of indication.
+            models.UniqueConstraint(
+                fields=["therapy", "condition"],
+                name="unique_therapy_indication",
+                violation_error_message="This therapy already has an indication for this condition.",
+            ),
+            models.UniqueConstraint(
+                fields=["therapy_class", "condition"],
+                name="unique_class_indication",
+                violation_error_message="This class already has an indication for this condition.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {self.condition}"
+
+    @property
+    def subject(self):
+        return self.therapy or self.therapy_class
+
+    @property
+    def level(self):
+        return "agent" if self.therapy_id else "class"
+
+    def natural_key(self):
+        return (
+            self.therapy.slug if self.therapy_id else None,
+            self.therapy_class.slug if self.therapy_class_id else None,
+            self.condition.slug,
+        )
+
+    natural_key.dependencies = ["catalog.therapy", "catalog.therapyclass", "catalog.condition"]
+
+
+class ModifierRole(SluggedModel):
+    """One of the ways biological response modifiers fight cancer."""
+
+    position = models.PositiveSmallIntegerField(unique=True)
+    title = models.CharField(max_length=200)
+    explanation = models.TextField(blank=True)
+    sources = models.ManyToManyField(Source, related_name="+")
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.title
+
+
+class GlossaryTerm(SluggedModel):
+    term = models.CharField(max_length=120, unique=True)
+    also_called = models.CharField(max_length=200, blank=True)
+    definition = models.TextField()
+    sources = models.ManyToManyField(Source, related_name="+")
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self):
+        return self.term
+
+    def get_absolute_url(self):
+        return reverse("catalog:glossary") + f"#{self.slug}"

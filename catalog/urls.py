@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("therapies/", views.TherapyListView.as_view(), name="therapy-list"),
+    path("therapies/<slug:slug>/", views.TherapyDetailView.as_view(), name="therapy-detail"),
+    path("classes/", views.TherapyClassListView.as_view(), name="class-list"),
+    path("classes/<slug:slug>/", views.TherapyClassDetailView.as_view(), name="class-detail"),
+    path("conditions/", views.ConditionListView.as_view(), name="condition-list"),
+    path("conditions/<slug:slug>/", views.ConditionDetailView.as_view(), name="condition-detail"),
+    path("glossary/", views.GlossaryView.as_view(), name="glossary"),
+]

@@ -1,0 +1,7 @@
+"""Test settings: the production settings module with a throwaway secret key."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-production-use-0123456789")
+
+from immunosite.settings import *  # noqa: E402, F403
