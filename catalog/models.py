@@ -96,9 +96,7 @@ class ConditionCategory(models.TextChoices):
 
 class ConditionQuerySet(models.QuerySet):
     def for_display(self):
-        return self.select_related("parent").prefetch_related(
-            "other_names", "sources", "children"
-        )
+        return self.select_related("parent").prefetch_related("other_names", "sources", "children")
 
     def matching(self, condition):
         """The condition itself and, for a parent condition, its sub-conditions."""
@@ -187,9 +185,7 @@ class TherapyQuerySet(models.QuerySet):
             "sources",
             Prefetch(
                 "indications",
-                queryset=Indication.objects.select_related("condition").prefetch_related(
-                    "sources"
-                ),
+                queryset=Indication.objects.select_related("condition").prefetch_related("sources"),
             ),
         )
 
@@ -316,12 +312,12 @@ class Indication(models.Model):
             models.UniqueConstraint(
                 fields=["therapy", "condition"],
                 name="unique_therapy_indication",
-                violation_error_message="This therapy already has an indication for this condition.",
+                violation_error_message="This therapy is already linked to this condition.",
             ),
             models.UniqueConstraint(
                 fields=["therapy_class", "condition"],
                 name="unique_class_indication",
-                violation_error_message="This class already has an indication for this condition.",
+                violation_error_message="This class is already linked to this condition.",
             ),
         ]
 

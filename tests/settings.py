@@ -2,6 +2,8 @@
 
 import os
 
-os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault(
+    "DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-production-use-0123456789"
+)
 
-from immunosite.settings import *  # noqa: E402, F403
+from immunosite.settings import *  # noqa: F403

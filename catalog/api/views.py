@@ -3,7 +3,15 @@
 from rest_framework import mixins, viewsets
 
 from .. import filters
-from ..models import Condition, GlossaryTerm, Indication, ModifierRole, Source, Therapy, TherapyClass
+from ..models import (
+    Condition,
+    GlossaryTerm,
+    Indication,
+    ModifierRole,
+    Source,
+    Therapy,
+    TherapyClass,
+)
 from . import serializers
 
 

@@ -1,0 +1,79 @@
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from catalog.models import (
+    Condition,
+    ConditionCategory,
+    Indication,
+    Source,
+    Therapy,
+    TherapyClass,
+    TherapyName,
+)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database starts with the article's content (fixtures/catalog.json)."""
+    with django_db_blocker.unblock():
+        call_command("loaddata", "catalog", verbosity=0)
+
+
+@pytest.fixture
+def article(db):
+    return Source.objects.get(slug="drugscom-immunotherapy")
+
+
+@pytest.fixture
+def make_catalog(db):
+    """Add `n` synthetic therapies, each with a brand name and two indications, to one new
+    class and two new conditions (a parent and its child). Returns the class."""
+
+    def make(n, prefix="synth"):
+        source = Source.objects.create(
+            slug=f"{prefix}-source", title="Synthetic", publisher="Tests", last_updated=None
+        )
+        therapy_class = TherapyClass.objects.create(
+            slug=f"{prefix}-class", name=f"{prefix} class", summary="s", action="stimulates"
+        )
+        therapy_class.sources.add(source)
+        parent = Condition.objects.create(
+            slug=f"{prefix}-parent",
+            name=f"{prefix} parent",
+            summary="s",
+            category=ConditionCategory.CANCER,
+        )
+        child = Condition.objects.create(
+            slug=f"{prefix}-child",
+            name=f"{prefix} child",
+            summary="s",
+            category=ConditionCategory.CANCER,
+            parent=parent,
+        )
+        therapies = Therapy.objects.bulk_create(
+            Therapy(
+                slug=f"{prefix}-{i:05d}",
+                name=f"{prefix} therapy {i:05d}",
+                summary="s",
+                therapy_class=therapy_class,
+                last_reviewed=datetime.date(2024, 1, 1),
+            )
+            for i in range(n)
+        )
+        TherapyName.objects.bulk_create(
+            TherapyName(therapy=t, name=f"Brand{t.slug}", kind="brand") for t in therapies
+        )
+        indications = Indication.objects.bulk_create(
+            Indication(therapy=t, condition=c) for t in therapies for c in (parent, child)
+        )
+        Therapy.sources.through.objects.bulk_create(
+            Therapy.sources.through(therapy=t, source=source) for t in therapies
+        )
+        Indication.sources.through.objects.bulk_create(
+            Indication.sources.through(indication=i, source=source) for i in indications
+        )
+        return therapy_class
+
+    return make

@@ -1,0 +1,244 @@
+import pytest
+from openapi_spec_validator import validate
+
+from catalog import filters
+from catalog.models import Therapy
+
+from .helpers import api_slugs, listed_slugs
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = [
+    "therapies",
+    "therapy-classes",
+    "conditions",
+    "indications",
+    "sources",
+    "modifier-roles",
+    "glossary",
+]
+
+
+def test_root_lists_every_endpoint(client):
+    body = client.get("/api/v1/").json()
+    for name in ENDPOINTS:
+        assert body[name] == f"http://testserver/api/v1/{name}/"
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+def test_every_list_is_paginated_and_has_no_database_ids(client, name):
+    body = client.get(f"/api/v1/{name}/?page_size=100").json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["count"] == len(body["results"]) > 0
+
+    def walk(value):
+        if isinstance(value, dict):
+            assert "id" not in value and "pk" not in value
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(body["results"])
+
+
+def test_therapy_detail_by_slug(client):
+    body = client.get("/api/v1/therapies/rituximab/").json()
+    assert body["name"] == "Rituximab"
+    assert body["html_url"] == "http://testserver/therapies/rituximab/"
+    assert body["therapy_class"] == {
+        "slug": "monoclonal-antibodies",
+        "name": "Monoclonal antibodies",
+        "action": "targets",
+    }
+    assert body["brand_names"] == ["Rituxan"]
+    assert body["sources"] == ["drugscom-immunotherapy"]
+    assert body["last_reviewed"] == "2022-01-12"
+    by_condition = {i["condition"]["slug"]: i for i in body["indications"]}
+    assert set(by_condition) == {
+        "non-hodgkins-lymphoma",
+        "chronic-lymphocytic-leukemia",
+        "rheumatoid-arthritis",
+    }
+    ra = by_condition["rheumatoid-arthritis"]
+    assert ra["qualifier"] == "other-agents-failed"
+    assert ra["qualifier_label"] == "When other agents have not worked"
+
+
+def test_condition_detail_has_parent_and_children(client):
+    child = client.get("/api/v1/conditions/ulcerative-colitis/").json()
+    assert child["parent"] == {
+        "slug": "inflammatory-bowel-disease",
+        "name": "Inflammatory bowel disease",
+    }
+    assert child["category"] == "autoimmune-inflammatory"
+    parent = client.get("/api/v1/conditions/inflammatory-bowel-disease/").json()
+    assert {c["slug"] for c in parent["children"]} == {"ulcerative-colitis", "crohns-disease"}
+
+
+def test_unknown_slug_is_a_json_404(client):
+    response = client.get("/api/v1/therapies/no-such-drug/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No Therapy matches the given query."}
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "expected"),
+    [
+        (
+            "therapies",
+            "therapy_class=anti-tnf-therapy&condition=psoriasis",
+            ["adalimumab", "certolizumab-pegol", "etanercept", "infliximab"],
+        ),
+        ("therapies", "q=herceptin", ["trastuzumab"]),
+        ("therapies", "condition=lymphoma", ["rituximab"]),
+        ("therapy-classes", "action=enhances", ["interferons"]),
+        ("conditions", "therapy=trastuzumab", ["breast-cancer"]),
+        ("glossary", "q=antigen", None),
+    ],
+)
+def test_api_filters(client, path, query, expected):
+    response = client.get(f"/api/v1/{path}/?{query}")
+    assert response.status_code == 200
+    slugs = api_slugs(response)
+    if expected is None:
+        assert "antigen" in slugs
+    else:
+        assert slugs == expected
+
+
+def test_indication_filters_include_sub_conditions_and_level(client):
+    body = client.get("/api/v1/indications/?condition=leukemia").json()
+    rows = {
+        (i["level"], (i["therapy"] or i["therapy_class"])["slug"], i["condition"]["slug"])
+        for i in body["results"]
+    }
+    assert rows == {
+        ("class", "interferons", "leukemia"),
+        ("agent", "rituximab", "chronic-lymphocytic-leukemia"),
+    }
+    body = client.get("/api/v1/indications/?level=class&qualifier=conventional-drugs-failed").json()
+    assert {i["condition"]["slug"] for i in body["results"]} == {
+        "rheumatoid-arthritis",
+        "inflammatory-bowel-disease",
+    }
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "q=mab",
+        "therapy_class=monoclonal-antibodies",
+        "condition=rheumatoid-arthritis",
+        "condition=inflammatory-bowel-disease&action=suppresses",
+        "condition_category=cancer&q=i",
+    ],
+)
+def test_api_and_page_agree_on_the_same_filters(client, query):
+    page = client.get(f"/therapies/?{query}")
+    api = client.get(f"/api/v1/therapies/?{query}&page_size=100")
+    assert listed_slugs(page) == api_slugs(api)
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("therapy_class=nope", "therapy_class"),
+        ("condition=nope", "condition"),
+        ("action=explodes", "action"),
+        ("condition_category=moon", "condition_category"),
+        ("q=" + "x" * 101, "q"),
+        ("page_size=101", "page_size"),
+        ("page_size=0", "page_size"),
+        ("page_size=ten", "page_size"),
+        ("page=abc", "page"),
+    ],
+)
+def test_invalid_parameters_are_400s_naming_the_parameter(client, query, parameter):
+    response = client.get(f"/api/v1/therapies/?{query}")
+    assert response.status_code == 400
+    body = response.json()
+    assert parameter in body
+    assert body[parameter][0]
+
+
+def test_page_past_the_end_is_a_404(client):
+    assert client.get("/api/v1/therapies/?page=99").status_code == 404
+
+
+def test_page_size_and_stable_order(client, make_catalog):
+    make_catalog(30)
+    first = client.get("/api/v1/therapies/?therapy_class=synth-class&page_size=25").json()
+    assert first["count"] == 30
+    assert len(first["results"]) == 25
+    assert "page=2" in first["next"] and "therapy_class=synth-class" in first["next"]
+    second = client.get(first["next"]).json()
+    slugs = api_slugs_from(first) + api_slugs_from(second)
+    assert slugs == [f"synth-{i:05d}" for i in range(30)]
+
+
+def api_slugs_from(body):
+    return [item["slug"] for item in body["results"]]
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+@pytest.mark.parametrize(("size", "page_size"), [(5, 10), (60, 10), (60, 100)])
+def test_api_lists_use_a_constant_number_of_queries(
+    client, make_catalog, django_assert_max_num_queries, name, size, page_size
+):
+    make_catalog(size)
+    with django_assert_max_num_queries(8):
+        response = client.get(f"/api/v1/{name}/?page_size={page_size}")
+    assert len(response.json()["results"]) > 0
+
+
+def test_anonymous_users_cannot_write(client):
+    count = Therapy.objects.count()
+    response = client.post("/api/v1/therapies/", {"name": "X"}, content_type="application/json")
+    assert response.status_code == 403
+    assert "credentials were not provided" in response.json()["detail"]
+    response = client.delete("/api/v1/therapies/rituximab/")
+    assert response.status_code == 403
+    assert Therapy.objects.count() == count
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    from django.test import Client
+
+    with django_db_blocker.unblock():
+        response = Client().get("/api/v1/schema/?format=json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_schema_is_valid_openapi(schema):
+    validate(schema)
+    assert schema["openapi"].startswith("3.")
+
+
+@pytest.mark.parametrize(
+    ("path", "filterset"),
+    [
+        ("/api/v1/therapies/", filters.TherapyFilter),
+        ("/api/v1/therapy-classes/", filters.TherapyClassFilter),
+        ("/api/v1/conditions/", filters.ConditionFilter),
+        ("/api/v1/indications/", filters.IndicationFilter),
+        ("/api/v1/glossary/", filters.GlossaryFilter),
+    ],
+)
+def test_every_filter_is_in_the_schema(schema, path, filterset):
+    parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+    for name in filterset.base_filters:
+        assert name in parameters, f"{name} missing from {path}"
+        assert parameters[name]["in"] == "query"
+    assert {"page", "page_size"} <= set(parameters)
+
+
+def test_docs_page_serves_swagger_ui_from_our_static_files(client):
+    html = client.get("/api/v1/docs/").content.decode()
+    assert "swagger-ui" in html
+    assert "/static/drf_spectacular_sidecar/" in html
+    assert "cdn.jsdelivr.net" not in html

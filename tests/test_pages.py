@@ -1,0 +1,291 @@
+import pytest
+from django.utils.html import escape
+
+from catalog.models import Therapy, TherapyClass
+
+from .helpers import listed_slugs
+
+pytestmark = pytest.mark.django_db
+
+ANTI_TNF = ["adalimumab", "certolizumab-pegol", "etanercept", "golimumab", "infliximab"]
+
+
+def test_home_explains_immunotherapy_and_links_to_browse(client):
+    response = client.get("/")
+    html = response.content.decode()
+    assert "What is immunotherapy?" in html
+    assert "biological therapy" in html.lower()
+    for therapy_class in TherapyClass.objects.all():
+        assert f'href="/classes/{therapy_class.slug}/"' in html
+    assert 'href="/conditions/leukemia/"' in html
+    assert 'href="/conditions/chronic-lymphocytic-leukemia/"' in html  # nested under leukemia
+    assert html.count('role="search"') == 2  # header and home search boxes
+    assert "Recruit" in html or "recruit" in html  # the four roles of modifiers
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", sorted(["interleukin-2", "rituximab", "tocilizumab", "trastuzumab", *ANTI_TNF])),
+        ("q=Rituxan", ["rituximab"]),
+        ("q=rituxan", ["rituximab"]),
+        ("q=IL-2", ["interleukin-2"]),
+        ("q=humira", ["adalimumab"]),
+        ("q=zzz-no-such-name", []),
+        ("therapy_class=anti-tnf-therapy", ANTI_TNF),
+        ("therapy_class=interferons", []),
+        ("action=suppresses", ANTI_TNF),
+        ("action=stimulates", ["interleukin-2"]),
+        (
+            "condition=rheumatoid-arthritis",
+            [
+                "adalimumab",
+                "certolizumab-pegol",
+                "etanercept",
+                "golimumab",
+                "infliximab",
+                "rituximab",
+                "tocilizumab",
+            ],
+        ),
+        # A parent condition matches its sub-conditions.
+        ("condition=leukemia", ["rituximab"]),
+        ("condition=lymphoma", ["rituximab"]),
+        (
+            "condition=inflammatory-bowel-disease",
+            ["adalimumab", "certolizumab-pegol", "golimumab", "infliximab"],
+        ),
+        ("condition=breast-cancer", ["trastuzumab"]),
+        ("condition_category=cancer", ["interleukin-2", "rituximab", "trastuzumab"]),
+        # Filters combine with AND.
+        (
+            "therapy_class=monoclonal-antibodies&condition=rheumatoid-arthritis",
+            ["rituximab", "tocilizumab"],
+        ),
+        (
+            "therapy_class=anti-tnf-therapy&condition=ulcerative-colitis",
+            ["adalimumab", "golimumab", "infliximab"],
+        ),
+        ("q=ritux&condition_category=autoimmune-inflammatory", ["rituximab"]),
+        ("action=suppresses&condition_category=cancer", []),
+    ],
+)
+def test_therapy_list_filters(client, query, expected):
+    response = client.get(f"/therapies/?{query}")
+    assert response.status_code == 200
+    assert listed_slugs(response) == expected
+    noun = "therapy" if len(expected) == 1 else "therapies"
+    assert f"{len(expected)} {noun} found." in response.content.decode()
+
+
+def test_therapy_list_row_shows_class_brand_and_conditions(client):
+    html = client.get("/therapies/?q=rituximab").content.decode()
+    assert "(Rituxan)" in html
+    assert 'href="/classes/monoclonal-antibodies/"' in html
+    assert "Non-Hodgkin&#x27;s lymphoma" in html or "Non-Hodgkin's lymphoma" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("therapy_class=no-such-class", "Class", "Select a valid choice"),
+        ("condition=atlantis-fever", "Condition", "Select a valid choice"),
+        ("action=explodes", "Action on the immune system", "Select a valid choice"),
+        ("condition_category=%00", "Condition category", "Select a valid choice"),
+        ("q=" + "x" * 101, "Search", "at most 100 characters"),
+    ],
+)
+def test_therapy_list_bad_filter_is_a_400_with_a_form_error(client, query, field, message):
+    response = client.get(f"/therapies/?{query}")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Some filters could not be applied" in html
+    assert f">{field}</a>:" in html
+    assert message in html
+    assert listed_slugs(response) == []
+
+
+@pytest.mark.parametrize("page", ["abc", "-1", "1.5", "%27%20OR%201=1"])
+def test_list_page_that_is_not_a_number_is_a_400(client, page):
+    response = client.get(f"/therapies/?page={page}")
+    assert response.status_code == 400
+    assert "is not a page number" in response.content.decode()
+
+
+def test_list_page_past_the_end_is_a_404_in_site_design(client):
+    response = client.get("/therapies/?page=999")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html
+    assert 'href="/therapies/"' in html  # site navigation present
+
+
+def test_pagination_keeps_active_filters(client, make_catalog):
+    make_catalog(45)
+    response = client.get("/therapies/?therapy_class=synth-class&q=synth")
+    html = response.content.decode()
+    assert "45 therapies found." in html
+    assert "Page 1 of 3" in html
+    assert 'href="?therapy_class=synth-class&amp;q=synth&amp;page=2"' in html
+    page_2 = client.get("/therapies/?therapy_class=synth-class&q=synth&page=2")
+    assert listed_slugs(page_2)[0] == "synth-00020"
+    assert 'rel="prev" href="?therapy_class=synth-class&amp;q=synth&amp;page=1"' in (
+        page_2.content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/therapies/",
+        "/therapies/?condition=synth-parent",
+        "/therapies/?therapy_class=synth-class&q=synth",
+        "/conditions/",
+        "/conditions/?therapy_class=synth-class",
+        "/classes/",
+        "/glossary/",
+        "/",
+    ],
+)
+@pytest.mark.parametrize("size", [5, 60])
+def test_list_pages_use_a_constant_number_of_queries(
+    client, make_catalog, django_assert_max_num_queries, url, size
+):
+    make_catalog(size)
+    with django_assert_max_num_queries(10):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_therapy_detail_shows_names_indications_sources_and_review(client):
+    response = client.get("/therapies/rituximab/")
+    html = response.content.decode()
+    assert "<h1>Rituximab</h1>" in html
+    assert "Rituxan" in html
+    assert "Monoclonal antibodies" in html
+    for condition in ["Non-Hodgkin", "Chronic lymphocytic leukemia", "Rheumatoid arthritis"]:
+        assert condition in html
+    assert "When other agents have not worked" in html
+    assert "Drugs.com" in html
+    assert "Last reviewed:" in html and "12 January 2022" in html
+    assert "Not medical advice." in html
+    # What its class as a whole is used for is shown too.
+    assert "Conditions its class as a whole is used for" in html
+    assert "Psoriatic arthritis" in html
+
+
+def test_anti_tnf_detail_cites_its_label_not_the_article(client):
+    html = client.get("/therapies/adalimumab/").content.decode()
+    assert "Humira" in html
+    assert "U.S. Food and Drug Administration" in html
+    assert "HUMIRA (adalimumab) prescribing information" in html
+    assert "not yet reviewed" in html
+    assert "Crohn" in html and "Ulcerative colitis" in html
+
+
+def test_class_detail_lists_therapies_and_class_level_indications(client):
+    html = client.get("/classes/interferons/").content.decode()
+    assert "<h1>Interferons</h1>" in html
+    for condition in ["Kidney cancer", "Kaposi", "Melanoma", "Leukemia", "Lymphoma"]:
+        assert condition in html
+    assert "Certain types" in html
+    assert "The sources name no individual therapies in this class." in html
+    html = client.get("/classes/anti-tnf-therapy/").content.decode()
+    for name in ["Adalimumab", "Certolizumab pegol", "Etanercept", "Golimumab", "Infliximab"]:
+        assert name in html
+    assert "When conventional drugs fail" in html
+
+
+def test_condition_detail_shows_therapies_directly_and_through_their_class(client):
+    html = client.get("/conditions/rheumatoid-arthritis/").content.decode()
+    assert "Therapies used for it" in html
+    assert 'href="/therapies/tocilizumab/"' in html
+    assert 'href="/therapies/rituximab/"' in html
+    assert "When other agents have not worked" in html
+    assert "Classes of therapy used for it" in html
+    assert 'href="/classes/anti-tnf-therapy/"' in html
+    assert "When conventional drugs fail" in html
+    assert 'href="/classes/monoclonal-antibodies/"' in html
+    assert "May help" in html
+    assert 'href="/therapies/trastuzumab/"' not in html  # class-level use is not agent-level
+
+
+def test_parent_condition_detail_includes_sub_conditions(client):
+    html = client.get("/conditions/leukemia/").content.decode()
+    assert 'href="/conditions/chronic-lymphocytic-leukemia/"' in html
+    assert 'href="/therapies/rituximab/"' in html  # through chronic lymphocytic leukemia
+    assert 'href="/classes/interferons/"' in html
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("category=cancer&q=leuk", ["chronic-lymphocytic-leukemia", "leukemia"]),
+        (
+            "therapy=rituximab",
+            ["chronic-lymphocytic-leukemia", "non-hodgkins-lymphoma", "rheumatoid-arthritis"],
+        ),
+        ("therapy=tocilizumab", ["rheumatoid-arthritis"]),
+        (
+            "therapy_class=anti-tnf-therapy",
+            [
+                "crohns-disease",
+                "inflammatory-bowel-disease",
+                "psoriasis",
+                "psoriatic-arthritis",
+                "rheumatoid-arthritis",
+                "ulcerative-colitis",
+            ],
+        ),
+        ("therapy_class=interleukins", ["kidney-cancer", "melanoma"]),
+        ("q=Crohns", ["crohns-disease"]),
+        ("category=autoimmune-inflammatory&therapy_class=interferons", []),
+    ],
+)
+def test_condition_list_filters(client, query, expected):
+    response = client.get(f"/conditions/?{query}")
+    assert response.status_code == 200
+    assert listed_slugs(response) == expected
+
+
+def test_condition_list_bad_filter_is_a_400(client):
+    response = client.get("/conditions/?therapy=unknown&category=cancer")
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_class_list_filters_by_action(client):
+    response = client.get("/classes/?action=stimulates")
+    assert listed_slugs(response) == ["colony-stimulating-factors", "interleukins"]
+
+
+def test_glossary_shows_terms_and_modifier_roles(client):
+    html = client.get("/glossary/").content.decode()
+    for term in ["Antigen", "Antibody", "Lymphocyte", "Tumor necrosis factor"]:
+        assert term in html
+    assert html.count('<li id="role-') == 4
+    searched = client.get("/glossary/?q=lymphocyte").content.decode()
+    assert 'id="lymphocyte"' in searched
+    assert 'id="antigen"' not in searched
+
+
+@pytest.mark.parametrize(
+    "url", ["/therapies/no-such-drug/", "/classes/nope/", "/conditions/nope/", "/nowhere/"]
+)
+def test_unknown_pages_are_404s_in_site_design(client, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html
+    assert "Skip to content" in html
+
+
+def test_hostile_text_in_content_is_escaped(client, article):
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    therapy = Therapy.objects.get(slug="rituximab")
+    therapy.summary = payload
+    therapy.save()
+    for url in ["/therapies/rituximab/", "/therapies/?q=rituximab"]:
+        html = client.get(url).content.decode()
+        assert payload not in html
+        assert escape(payload) in html
