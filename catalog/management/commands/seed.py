@@ -1,0 +1,19 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from catalog.models import Source
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the site's content (fixtures/catalog.json) into an empty database. A database that "
+        "already has content is left alone, so editors' changes are never overwritten; use "
+        "`manage.py loaddata catalog` to reset the article's records on purpose."
+    )
+
+    def handle(self, *args, **options):
+        if Source.objects.exists():
+            self.stdout.write("Content already loaded; leaving it as it is.")
+            return
+        call_command("loaddata", "catalog", verbosity=0)
+        self.stdout.write("Loaded the catalog content from fixtures/catalog.json.")
