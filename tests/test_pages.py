@@ -289,3 +289,34 @@ def test_hostile_text_in_content_is_escaped(client, article):
         html = client.get(url).content.decode()
         assert payload not in html
         assert escape(payload) in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=%00",
+        "{related}=%00",
+        "therapy_class=%ff%fe",
+        "{related}=%27%3B%20DROP%20TABLE%20catalog_therapy%3B--",
+        "q=" + "%E2%80%AE" * 50 + "x" * 60,
+        "page=%00",
+        "page=99999999999999999999999",
+    ],
+)
+@pytest.mark.parametrize(
+    ("prefix", "related"),
+    [
+        ("/therapies/", "condition"),
+        ("/conditions/", "therapy"),
+        ("/api/v1/therapies/", "condition"),
+    ],
+)
+def test_hostile_query_strings_get_a_clear_answer_and_leave_data_intact(
+    client, prefix, related, query
+):
+    count = Therapy.objects.count()
+    response = client.get(f"{prefix}?{query.format(related=related)}")
+    assert response.status_code in (400, 404)
+    assert Therapy.objects.count() == count
+    if response.status_code == 400 and prefix.startswith("/api/"):
+        assert response.json()  # a JSON body naming the parameter
