@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import (
     Condition,
@@ -56,6 +57,9 @@ class SourceAdmin(admin.ModelAdmin):
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "slug"]
     prepopulated_fields = {"slug": ["title"]}
+    # A URL typed without a scheme is taken as https (Django 6's default; silences the
+    # RemovedInDjango60Warning that Django 5.2 raises for forms.URLField).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(TherapyClass)

@@ -135,6 +135,10 @@ class Condition(ReviewedContent):
 
     def clean(self):
         super().clean()
+        if self.pk and self.children.exclude(category=self.category).exists():
+            raise ValidationError(
+                {"category": "Its sub-conditions have another category; change them first."}
+            )
         if self.parent_id is None:
             return
         if self.pk and self.parent_id == self.pk:

@@ -7,3 +7,6 @@ os.environ.setdefault(
 )
 
 from immunosite.settings import *  # noqa: F403
+
+# Fast password hashing: tests log users in hundreds of times.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -89,6 +89,13 @@ def test_condition_hierarchy_rules(slug, parent, message):
         condition.full_clean()
 
 
+def test_parent_category_cannot_drift_from_its_sub_conditions():
+    leukemia = Condition.objects.get(slug="leukemia")
+    leukemia.category = ConditionCategory.AUTOIMMUNE_INFLAMMATORY
+    with pytest.raises(ValidationError, match="sub-conditions have another category"):
+        leukemia.full_clean()
+
+
 def test_therapy_names_are_unique_per_therapy(rituximab):
     with pytest.raises(IntegrityError), transaction.atomic():
         TherapyName.objects.create(therapy=rituximab, name="Rituxan", kind="brand")
