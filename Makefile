@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres install lint format clean
+.PHONY: run serve test test-sqlite test-postgres system-deps install lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,20 @@ run: $(STAMP)
 	@DJANGO_DEBUG=1 $(BIN)/python manage.py ensure_admin
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: test-sqlite test-postgres
+# Production-style: DEBUG off, gunicorn, WhiteNoise. Needs DJANGO_SECRET_KEY and
+# DJANGO_ALLOWED_HOSTS (see README).
+serve: $(STAMP)
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/python manage.py collectstatic --no-input -v0
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed
+	$(BIN)/gunicorn immunosite.wsgi -c gunicorn.conf.py
+
+test: system-deps test-sqlite test-postgres
+
+# Servers and the browser the tests drive: PostgreSQL, Redis, Chromium (Debian packages).
+system-deps:
+	bash scripts/system-deps.sh
 
 test-sqlite: $(STAMP)
 	$(BIN)/ruff check .

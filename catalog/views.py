@@ -1,7 +1,6 @@
 """Public pages. Thin: querysets live on the models, filtering in filters.py."""
 
 from django.core.exceptions import BadRequest
-from django.shortcuts import render
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
@@ -119,9 +118,3 @@ class GlossaryView(FilteredListView):
         return super().get_context_data(
             roles=ModifierRole.objects.prefetch_related("sources"), **kwargs
         )
-
-
-def bad_request(request, exception):
-    """The 400 page in the site's design, saying what was wrong."""
-    message = str(exception) if isinstance(exception, BadRequest) else ""
-    return render(request, "400.html", {"message": message}, status=400)

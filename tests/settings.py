@@ -1,12 +1,21 @@
-"""Test settings: the production settings module with a throwaway secret key."""
+"""Test settings: the production settings module (debug off), with throwaway secrets and the
+few relaxations a test client needs. Tests of production behaviour run the real settings in a
+subprocess (see tests/test_production.py)."""
 
 import os
 
-os.environ.setdefault(
-    "DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-production-use-0123456789"
-)
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-production-use-012345")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("DJANGO_API_ANON_RATE", "100000/minute")
 
 from immunosite.settings import *  # noqa: F403
+
+# Plain static storage: the manifest needs collectstatic, which the production tests run.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # Fast password hashing: tests log users in hundreds of times.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

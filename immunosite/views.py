@@ -1,0 +1,62 @@
+"""Project-level views: health check and error pages."""
+
+import logging
+import sys
+
+from django.core.exceptions import BadRequest
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def wants_json(request):
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """200 when the database answers a query, 503 (with Retry-After) when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        logger.warning("Health check: database unavailable: %s", error)
+        response = JsonResponse({"status": "unavailable", "database": "unavailable"}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def bad_request(request, exception):
+    """The 400 page in the site's design, saying what was wrong."""
+    message = str(exception) if isinstance(exception, BadRequest) else ""
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+def server_error(request):
+    """500 page; a database outage is a 503 with Retry-After instead. Never a traceback."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_DOWN):
+        status, template = 503, "503.html"
+        detail = "The service is temporarily unavailable. Please try again shortly."
+    else:
+        status, template = 500, "500.html"
+        detail = "Something went wrong on our side. The error has been logged."
+    if wants_json(request):
+        response = JsonResponse({"detail": detail}, status=status)
+    else:
+        # No request context: context processors could touch the database that just failed.
+        response = HttpResponse(loader.render_to_string(template), status=status)
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
