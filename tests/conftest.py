@@ -1,6 +1,9 @@
 import datetime
+import os
+import shutil
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from catalog.models import (
@@ -12,6 +15,37 @@ from catalog.models import (
     TherapyClass,
     TherapyName,
 )
+
+
+# Playwright's sync API runs an event loop; Django's ORM is used beside it in live_server tests.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium (never `playwright install`, which cannot download here)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": shutil.which("chromium") or "/usr/bin/chromium",
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttling counters and cached values never leak from one test to the next."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")
