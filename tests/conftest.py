@@ -16,7 +16,6 @@ from catalog.models import (
     TherapyName,
 )
 
-
 # Playwright's sync API runs an event loop; Django's ORM is used beside it in live_server tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
