@@ -20,6 +20,8 @@ from catalog.models import (
     TherapyName,
 )
 
+from .helpers import form_data, page_text
+
 MAX_CHANGELIST_QUERIES = 15
 
 
@@ -30,13 +32,6 @@ def admin_url(model, view, *args):
     return reverse(f"admin:catalog_{model._meta.model_name}_{view}", args=args)
 
 
-def page_text(response):
-    """The page's visible text, tags stripped and entities decoded, whitespace collapsed."""
-    content = response.content.decode()
-    content = re.sub(r"<(script|style)\b.*?</\1>", " ", content, flags=re.S)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", content)).split())
-
-
 def result_rows(response):
     """The text of each row of the changelist's result table (not the filter sidebar)."""
     content = response.content.decode()
@@ -45,35 +40,6 @@ def result_rows(response):
     body = re.search(r"<tbody>(.*?)</tbody>", table.group(1), flags=re.S)
     rows = re.findall(r"<tr\b.*?</tr>", body.group(1), flags=re.S)
     return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", row)).split()) for row in rows]
-
-
-def _add_form_data(data, form):
-    for bound_field in form:
-        value = bound_field.value()
-        if value is None or value is False:
-            continue
-        if value is True:
-            data[bound_field.html_name] = "on"
-        elif isinstance(value, list | tuple):
-            data[bound_field.html_name] = [str(v) for v in value]
-        else:
-            data[bound_field.html_name] = str(value)
-
-
-def form_data(response):
-    """What the add/change page would POST if submitted unchanged: the main form's values,
-    and every inline's management form and rows (extra rows stay empty, so they are ignored)."""
-    assert response.status_code == 200
-    data = {}
-    _add_form_data(data, response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        management = formset.management_form
-        for name in management.fields:
-            data[f"{formset.prefix}-{name}"] = str(management.initial.get(name, ""))
-        for form in formset.forms:
-            _add_form_data(data, form)
-    return data
 
 
 def inline_prefixes(response):
