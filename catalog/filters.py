@@ -1,9 +1,12 @@
-"""One FilterSet per resource, shared by the public pages and the API."""
+"""One FilterSet per resource, shared by the public pages and the API.
+
+Multi-value filters take several values as repeated keys or comma-separated
+(`?therapy_class=interferons,interleukins`): OR within one parameter, AND across parameters.
+"""
 
 import django_filters
-from django.db.models import Q
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from django import forms
+from django.db.models import F, Q
 
 from .models import (
     Action,
@@ -17,18 +20,41 @@ from .models import (
 )
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class SlugChoiceFilter(django_filters.ModelChoiceFilter):
-    """Pick a related record by its slug; an unknown slug is a form error."""
+class CommaSeparatedSelectMultiple(forms.SelectMultiple):
+    """Reads `?x=a,b&x=c` as [a, b, c]; renders as a plain multiple select (no JavaScript)."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return [
+            part.strip() for value in values if value for part in value.split(",") if part.strip()
+        ]
+
+
+MULTI_HELP = "One or more, comma-separated or repeated: any of them matches."
+
+
+class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
+    """Related records by slug; an unknown slug is an error naming it."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("to_field_name", "slug")
-        kwargs.setdefault("empty_label", "Any")
+        kwargs.setdefault("widget", CommaSeparatedSelectMultiple)
+        kwargs.setdefault("help_text", MULTI_HELP)
+        super().__init__(*args, **kwargs)
+
+    def get_filter_predicate(self, v):
+        return {self.field_name: v}  # the record itself, not its slug
+
+
+class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", CommaSeparatedSelectMultiple)
+        kwargs.setdefault("help_text", MULTI_HELP)
         super().__init__(*args, **kwargs)
 
 
 class TextSearchFilter(django_filters.CharFilter):
-    """Case-insensitive containment over several fields (`fields` are ORM lookups paths)."""
+    """Case-insensitive containment over several fields (ORM lookup paths)."""
 
     def __init__(self, *args, fields, **kwargs):
         self.search_fields = fields
@@ -46,31 +72,56 @@ class TextSearchFilter(django_filters.CharFilter):
         return qs.filter(pk__in=qs.model.objects.filter(query).values("pk"))
 
 
+class OrderingFilter(django_filters.OrderingFilter):
+    """An allowlist of sort keys (`-` for descending), empty values last, then a unique
+    tie-breaker so pages never overlap."""
+
+    def __init__(self, *args, tie_breaker="pk", **kwargs):
+        self.tie_breaker = tie_breaker
+        kwargs.setdefault("label", "Sort by")
+        kwargs.setdefault("help_text", "Comma-separated sort keys; prefix with - for descending.")
+        super().__init__(*args, **kwargs)
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        field = F(self.param_map[param.lstrip("-")])
+        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.order_by(*(self.get_ordering_value(p) for p in value if p), self.tie_breaker)
+
+
 class TherapyFilter(django_filters.FilterSet):
     q = TextSearchFilter(
-        fields=["name", "other_names__name"],
-        help_text="Name, brand name or other name.",
+        fields=["name", "other_names__name"], help_text="Name, brand name or other name."
     )
-    therapy_class = SlugChoiceFilter(
+    therapy_class = SlugMultipleFilter(
         queryset=TherapyClass.objects.all(), label="Class", field_name="therapy_class"
     )
-    condition = SlugChoiceFilter(
+    condition = SlugMultipleFilter(
         queryset=Condition.objects.all(),
         label="Condition",
         method="filter_condition",
-        help_text="A broader condition also matches its sub-conditions.",
+        help_text="A broader condition also matches its sub-conditions. " + MULTI_HELP,
     )
-    condition_category = django_filters.ChoiceFilter(
+    condition_category = MultipleChoiceFilter(
         choices=ConditionCategory.choices,
         label="Condition category",
         method="filter_condition_category",
-        empty_label="Any",
     )
-    action = django_filters.ChoiceFilter(
+    action = MultipleChoiceFilter(
         choices=Action.choices,
         field_name="therapy_class__action",
         label="Action on the immune system",
-        empty_label="Any",
+    )
+    ordering = OrderingFilter(
+        fields=[
+            ("name", "name"),
+            ("therapy_class__name", "class"),
+            ("last_reviewed", "last_reviewed"),
+        ]
     )
 
     class Meta:
@@ -78,19 +129,22 @@ class TherapyFilter(django_filters.FilterSet):
         fields = ["q", "therapy_class", "condition", "condition_category", "action"]
 
     def filter_condition(self, queryset, name, value):
-        return queryset.filter(pk__in=Therapy.objects.for_condition(value).values("pk"))
+        if not value:  # an empty queryset is not in django-filter\'s EMPTY_VALUES
+            return queryset
+        return queryset.filter(pk__in=Therapy.objects.for_conditions(value).values("pk"))
 
     def filter_condition_category(self, queryset, name, value):
+        if not value:  # an empty queryset is not in django-filter\'s EMPTY_VALUES
+            return queryset
         return queryset.filter(
-            pk__in=Therapy.objects.filter(indications__condition__category=value).values("pk")
+            pk__in=Therapy.objects.filter(indications__condition__category__in=value).values("pk")
         )
 
 
 class TherapyClassFilter(django_filters.FilterSet):
     q = TextSearchFilter(fields=["name", "abbreviation"], help_text="Name or abbreviation.")
-    action = django_filters.ChoiceFilter(
-        choices=Action.choices, label="Action on the immune system", empty_label="Any"
-    )
+    action = MultipleChoiceFilter(choices=Action.choices, label="Action on the immune system")
+    ordering = OrderingFilter(fields=[("name", "name"), ("last_reviewed", "last_reviewed")])
 
     class Meta:
         model = TherapyClass
@@ -99,20 +153,21 @@ class TherapyClassFilter(django_filters.FilterSet):
 
 class ConditionFilter(django_filters.FilterSet):
     q = TextSearchFilter(fields=["name", "other_names__name"], help_text="Name or other name.")
-    category = django_filters.ChoiceFilter(
-        choices=ConditionCategory.choices, label="Category", empty_label="Any"
-    )
-    therapy = SlugChoiceFilter(
+    category = MultipleChoiceFilter(choices=ConditionCategory.choices, label="Category")
+    therapy = SlugMultipleFilter(
         queryset=Therapy.objects.all(),
         label="Therapy",
         method="filter_therapy",
-        help_text="Conditions the therapy itself is used for.",
+        help_text="Conditions the therapy itself is used for. " + MULTI_HELP,
     )
-    therapy_class = SlugChoiceFilter(
+    therapy_class = SlugMultipleFilter(
         queryset=TherapyClass.objects.all(),
         label="Class",
         method="filter_therapy_class",
-        help_text="Conditions the class, or one of its therapies, is used for.",
+        help_text="Conditions the class, or one of its therapies, is used for. " + MULTI_HELP,
+    )
+    ordering = OrderingFilter(
+        fields=[("name", "name"), ("category", "category"), ("last_reviewed", "last_reviewed")]
     )
 
     class Meta:
@@ -120,28 +175,31 @@ class ConditionFilter(django_filters.FilterSet):
         fields = ["q", "category", "therapy", "therapy_class"]
 
     def filter_therapy(self, queryset, name, value):
-        return queryset.filter(pk__in=Indication.objects.filter(therapy=value).values("condition"))
+        if not value:  # an empty queryset is not in django-filter\'s EMPTY_VALUES
+            return queryset
+        indications = Indication.objects.filter(therapy__in=value)
+        return queryset.filter(pk__in=indications.values("condition"))
 
     def filter_therapy_class(self, queryset, name, value):
+        if not value:  # an empty queryset is not in django-filter\'s EMPTY_VALUES
+            return queryset
         indications = Indication.objects.filter(
-            Q(therapy_class=value) | Q(therapy__therapy_class=value)
+            Q(therapy_class__in=value) | Q(therapy__therapy_class__in=value)
         )
         return queryset.filter(pk__in=indications.values("condition"))
 
 
 class IndicationFilter(django_filters.FilterSet):
-    therapy = SlugChoiceFilter(queryset=Therapy.objects.all(), label="Therapy")
-    therapy_class = SlugChoiceFilter(queryset=TherapyClass.objects.all(), label="Class")
-    condition = SlugChoiceFilter(
+    therapy = SlugMultipleFilter(queryset=Therapy.objects.all(), label="Therapy")
+    therapy_class = SlugMultipleFilter(queryset=TherapyClass.objects.all(), label="Class")
+    condition = SlugMultipleFilter(
         queryset=Condition.objects.all(),
         label="Condition",
         method="filter_condition",
-        help_text="A broader condition also matches its sub-conditions.",
+        help_text="A broader condition also matches its sub-conditions. " + MULTI_HELP,
     )
-    qualifier = django_filters.ChoiceFilter(
-        choices=[(value, label) for value, label in Qualifier.choices if value],
-        label="Qualifier",
-        empty_label="Any",
+    qualifier = MultipleChoiceFilter(
+        choices=[(value, label) for value, label in Qualifier.choices if value], label="Qualifier"
     )
     level = django_filters.ChoiceFilter(
         choices=[("agent", "Agent level"), ("class", "Class level")],
@@ -149,12 +207,21 @@ class IndicationFilter(django_filters.FilterSet):
         method="filter_level",
         empty_label="Any",
     )
+    ordering = OrderingFilter(
+        fields=[
+            ("condition__name", "condition"),
+            ("therapy__name", "therapy"),
+            ("therapy_class__name", "class"),
+        ]
+    )
 
     class Meta:
         model = Indication
         fields = ["therapy", "therapy_class", "condition", "qualifier", "level"]
 
     def filter_condition(self, queryset, name, value):
+        if not value:  # an empty queryset is not in django-filter\'s EMPTY_VALUES
+            return queryset
         return queryset.filter(condition__in=Condition.objects.matching(value))
 
     def filter_level(self, queryset, name, value):

@@ -98,9 +98,10 @@ class ConditionQuerySet(models.QuerySet):
     def for_display(self):
         return self.select_related("parent").prefetch_related("other_names", "sources", "children")
 
-    def matching(self, condition):
-        """The condition itself and, for a parent condition, its sub-conditions."""
-        return self.filter(Q(pk=condition.pk) | Q(parent=condition.pk))
+    def matching(self, conditions):
+        """The given conditions and, for parent conditions, their sub-conditions."""
+        ids = [condition.pk for condition in conditions]
+        return self.filter(Q(pk__in=ids) | Q(parent__in=ids))
 
 
 class Condition(ReviewedContent):
@@ -193,9 +194,10 @@ class TherapyQuerySet(models.QuerySet):
             ),
         )
 
-    def for_condition(self, condition):
-        """Agents with an agent-level indication for the condition or its sub-conditions."""
-        return self.filter(indications__condition__in=Condition.objects.matching(condition))
+    def for_conditions(self, conditions):
+        """Agents with an agent-level indication for any of the conditions (or their
+        sub-conditions)."""
+        return self.filter(indications__condition__in=Condition.objects.matching(conditions))
 
 
 class Therapy(ReviewedContent):

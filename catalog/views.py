@@ -99,7 +99,7 @@ class ConditionDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         indications = Indication.objects.for_display().filter(
-            condition__in=Condition.objects.matching(self.object)
+            condition__in=Condition.objects.matching([self.object])
         )
         return super().get_context_data(
             agent_indications=[i for i in indications if i.therapy_id],

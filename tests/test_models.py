@@ -114,9 +114,9 @@ def test_string_forms_and_urls(rituximab, interferons):
 
 def test_for_condition_includes_sub_conditions():
     leukemia = Condition.objects.get(slug="leukemia")
-    assert [t.slug for t in Therapy.objects.for_condition(leukemia)] == ["rituximab"]
+    assert [t.slug for t in Therapy.objects.for_conditions([leukemia])] == ["rituximab"]
     child = Condition.objects.get(slug="chronic-lymphocytic-leukemia")
-    assert set(Condition.objects.matching(leukemia)) == {leukemia, child}
+    assert set(Condition.objects.matching([leukemia])) == {leukemia, child}
     assert child.category == ConditionCategory.CANCER
 
 
