@@ -7,6 +7,7 @@ Multi-value filters take several values as repeated keys or comma-separated
 import django_filters
 from django import forms
 from django.db.models import F, Q
+from drf_spectacular.drainage import set_override
 
 from .models import (
     Action,
@@ -41,6 +42,8 @@ class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
         kwargs.setdefault("widget", CommaSeparatedSelectMultiple)
         kwargs.setdefault("help_text", MULTI_HELP)
         super().__init__(*args, **kwargs)
+        # OpenAPI: an array of slugs (strings), described by the help text.
+        set_override(self, "field", {"type": "string", "description": kwargs["help_text"]})
 
     def get_filter_predicate(self, v):
         return {self.field_name: v}  # the record itself, not its slug

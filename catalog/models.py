@@ -1,9 +1,14 @@
 """The catalog: sources, therapy classes, therapies, conditions, indications, glossary."""
 
+import datetime
+
+from django.contrib.admin.models import DELETION, LogEntry
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 
 class SlugManager(models.Manager):
@@ -15,6 +20,7 @@ class SlugManager(models.Manager):
 
 class SluggedModel(models.Model):
     slug = models.SlugField(max_length=120, unique=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = SlugManager()
 
@@ -300,6 +306,7 @@ class Indication(models.Model):
         max_length=300, blank=True, help_text="What the source adds, e.g. “advanced disease”."
     )
     sources = models.ManyToManyField(Source, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = IndicationManager()
 
@@ -377,3 +384,25 @@ class GlossaryTerm(SluggedModel):
 
     def get_absolute_url(self):
         return reverse("catalog:glossary") + f"#{self.slug}"
+
+
+def catalog_last_modified():
+    """When the catalog last changed: the newest `updated_at` of any record, or the newest
+    deletion recorded in the admin log. One query."""
+    tables = [
+        m._meta.db_table
+        for m in (Source, TherapyClass, Therapy, Condition, Indication, ModifierRole, GlossaryTerm)
+    ]
+    parts = [f"SELECT MAX(updated_at) AS changed FROM {table}" for table in tables]
+    parts.append(
+        f"SELECT MAX(action_time) AS changed FROM {LogEntry._meta.db_table} "
+        f"WHERE action_flag = {DELETION}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(changed) FROM ({' UNION ALL '.join(parts)}) AS changes")
+        (value,) = cursor.fetchone()
+    if isinstance(value, str):  # SQLite returns text
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value

@@ -11,4 +11,5 @@ urlpatterns = [
 ]
 
 handler400 = "immunosite.views.bad_request"
+handler404 = "immunosite.views.page_not_found"
 handler500 = "immunosite.views.server_error"

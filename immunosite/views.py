@@ -8,8 +8,11 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from catalog.api.problems import problem_response
 
 logger = logging.getLogger(__name__)
 
@@ -17,8 +20,15 @@ RETRY_AFTER_SECONDS = 30
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
-def wants_json(request):
-    return request.path.startswith("/api/") or request.path == "/healthz"
+def is_api(request):
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception):
+    """The site's 404 page; under /api/ a problem+json 404."""
+    if is_api(request):
+        return problem_response(404, "There is no API resource at this URL.")
+    return defaults.page_not_found(request, exception)
 
 
 @never_cache
@@ -52,8 +62,8 @@ def server_error(request):
     else:
         status, template = 500, "500.html"
         detail = "Something went wrong on our side. The error has been logged."
-    if wants_json(request):
-        response = JsonResponse({"detail": detail}, status=status)
+    if is_api(request) or request.path == "/healthz":
+        response = problem_response(status, detail)
     else:
         # No request context: context processors could touch the database that just failed.
         response = HttpResponse(loader.render_to_string(template), status=status)

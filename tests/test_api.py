@@ -28,7 +28,7 @@ def test_root_lists_every_endpoint(client):
 @pytest.mark.parametrize("name", ENDPOINTS)
 def test_every_list_is_paginated_and_has_no_database_ids(client, name):
     body = client.get(f"/api/v1/{name}/?page_size=100").json()
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "next", "previous", "results", "meta"}
     assert body["count"] == len(body["results"]) > 0
 
     def walk(value):
@@ -80,7 +80,13 @@ def test_condition_detail_has_parent_and_children(client):
 def test_unknown_slug_is_a_json_404(client):
     response = client.get("/api/v1/therapies/no-such-drug/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "No Therapy matches the given query."}
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "No Therapy matches the given query.",
+    }
 
 
 @pytest.mark.parametrize(
@@ -159,9 +165,13 @@ def test_api_and_page_agree_on_the_same_filters(client, query):
 def test_invalid_parameters_are_400s_naming_the_parameter(client, query, parameter):
     response = client.get(f"/api/v1/therapies/?{query}")
     assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
     body = response.json()
-    assert parameter in body
-    assert body[parameter][0]
+    assert body["status"] == 400 and body["title"] == "Bad Request"
+    names = [p["name"] for p in body["invalid_params"]]
+    assert names == [parameter]
+    assert body["invalid_params"][0]["reason"]
+    assert parameter in body["detail"]
 
 
 def test_page_past_the_end_is_a_404(client):

@@ -319,4 +319,4 @@ def test_hostile_query_strings_get_a_clear_answer_and_leave_data_intact(
     assert response.status_code in (400, 404)
     assert Therapy.objects.count() == count
     if response.status_code == 400 and prefix.startswith("/api/"):
-        assert response.json()  # a JSON body naming the parameter
+        assert response.json()["invalid_params"]  # a problem naming the parameter

@@ -87,7 +87,7 @@ def run_settings(**env):
 def test_hsts_and_rates_are_configurable_by_environment():
     production = {"DJANGO_SECRET_KEY": "k" * 60, "DJANGO_ALLOWED_HOSTS": "example.org"}
     assert run_settings(**production)[1] == "31536000 True True 120/minute"
-    code, out, _ = run_settings(
+    _, out, _ = run_settings(
         **production,
         DJANGO_HSTS_SECONDS="60",
         DJANGO_HSTS_PRELOAD="0",
@@ -260,6 +260,10 @@ def test_api_server_error_is_json_without_traceback(monkeypatch):
     monkeypatch.setattr(TherapyViewSet, "get_queryset", explode)
     response = Client(raise_request_exception=False).get("/api/v1/therapies/")
     assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
     assert response.json() == {
-        "detail": "Something went wrong on our side. The error has been logged."
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "Something went wrong on our side. The error has been logged.",
     }

@@ -1,6 +1,18 @@
 """Read-only API viewsets: the same querysets and FilterSets as the public pages."""
 
-from rest_framework import mixins, viewsets
+import difflib
+
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, routers, viewsets
+from rest_framework import serializers as drf_serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
 
 from .. import filters
 from ..models import (
@@ -11,12 +23,112 @@ from ..models import (
     Source,
     Therapy,
     TherapyClass,
+    catalog_last_modified,
 )
 from . import serializers
+from .exports import EXPORT_RENDERERS, stream_export
+
+API_VERSION = "1.0.0"
+CACHE_SECONDS = 60
 
 
-class CatalogViewSet(viewsets.ReadOnlyModelViewSet):
+class ContentNegotiation(DefaultContentNegotiation):
+    """An unknown `format=` is a 400 naming the formats there are (DRF would answer 404)."""
+
+    def filter_renderers(self, renderers, format):
+        matching = [r for r in renderers if r.format == format]
+        if not matching:
+            known = ", ".join(sorted(r.format for r in renderers))
+            raise ValidationError({"format": [f"Unknown format “{format}”. Use one of: {known}."]})
+        return matching
+
+
+def suggest(name, known):
+    guess = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    if guess:
+        return f"Unknown parameter. Did you mean `{guess[0]}`?"
+    return f"Unknown parameter. Known parameters: {', '.join(sorted(known))}."
+
+
+class CatalogAPIMixin:
+    """Strict parameters, field selection, exports and caching headers for every resource."""
+
     lookup_field = "slug"
+    filterset_class = None
+    cursor_ordering = ("slug",)
+    content_negotiation_class = ContentNegotiation
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, *EXPORT_RENDERERS]
+    detail_parameters = frozenset({"format", "fields"})
+    list_parameters = frozenset({"page", "page_size", "cursor"})
+
+    def known_parameters(self):
+        known = set(self.detail_parameters)
+        if self.action == "list":
+            known |= self.list_parameters
+            if self.filterset_class:
+                known |= set(self.filterset_class.base_filters)
+        return known
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        known = self.known_parameters()
+        unknown = {
+            name: [suggest(name, known)] for name in request.query_params if name not in known
+        }
+        if unknown:
+            raise ValidationError(unknown)
+
+    def requested_fields(self):
+        raw = self.request.query_params.get("fields")
+        if raw is None:
+            return None
+        wanted = [name.strip() for name in raw.split(",") if name.strip()]
+        available = self.get_serializer_class()().fields
+        unknown = [name for name in wanted if name not in available]
+        if unknown or not wanted:
+            raise ValidationError(
+                {
+                    "fields": [
+                        f"Unknown field(s): {', '.join(unknown) or '(none given)'}. "
+                        f"Available: {', '.join(available)}."
+                    ]
+                }
+            )
+        return wanted
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        wanted = self.requested_fields()
+        if wanted:
+            target = getattr(serializer, "child", serializer)
+            for name in list(target.fields):
+                if name not in wanted:
+                    target.fields.pop(name)
+        return serializer
+
+    def list(self, request, *args, **kwargs):
+        renderer = request.accepted_renderer
+        if isinstance(renderer, EXPORT_RENDERERS):
+            self.requested_fields()  # validate before streaming starts
+            return stream_export(self, self.filter_queryset(self.get_queryset()), renderer)
+        return super().list(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            last_modified = catalog_last_modified()
+            if last_modified:
+                response["Last-Modified"] = http_date(last_modified.timestamp())
+            if request.user.is_authenticated:
+                patch_cache_control(response, private=True, no_cache=True)
+            else:
+                patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+            patch_vary_headers(response, ["Accept", "Cookie"])
+        return response
+
+
+class CatalogViewSet(CatalogAPIMixin, viewsets.ReadOnlyModelViewSet):
+    pass
 
 
 class TherapyViewSet(CatalogViewSet):
@@ -43,7 +155,7 @@ class ConditionViewSet(CatalogViewSet):
     filterset_class = filters.ConditionFilter
 
 
-class IndicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class IndicationViewSet(CatalogAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """A therapy or a therapy class used for a condition, with the source's qualifier.
 
     List only: an indication is identified by its therapy (or class) and condition,
@@ -53,6 +165,7 @@ class IndicationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Indication.objects.for_display()
     serializer_class = serializers.IndicationSerializer
     filterset_class = filters.IndicationFilter
+    cursor_ordering = ("pk",)
 
 
 class SourceViewSet(CatalogViewSet):
@@ -75,3 +188,36 @@ class GlossaryTermViewSet(CatalogViewSet):
     queryset = GlossaryTerm.objects.prefetch_related("sources")
     serializer_class = serializers.GlossaryTermSerializer
     filterset_class = filters.GlossaryFilter
+
+
+class VersionView(APIView):
+    """The API version and when the data last changed."""
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Version",
+            {
+                "api_version": drf_serializers.CharField(),
+                "data_last_updated": drf_serializers.DateTimeField(allow_null=True),
+            },
+        )
+    )
+    def get(self, request):
+        unknown = {n: [suggest(n, {"format"})] for n in request.query_params if n != "format"}
+        if unknown:
+            raise ValidationError(unknown)
+        return Response({"api_version": API_VERSION, "data_last_updated": catalog_last_modified()})
+
+
+class APIRootView(routers.APIRootView):
+    """The API's endpoints, with its schema, docs and version."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        for name, url_name in [
+            ("schema", "schema"),
+            ("docs", "api-docs"),
+            ("version", "api-version"),
+        ]:
+            response.data[name] = reverse(url_name, request=request)
+        return response

@@ -1,0 +1,88 @@
+"""CSV and JSON Lines: every matching row (not one page), streamed, with the list's filters."""
+
+import csv
+import io
+import json
+from itertools import islice
+
+from django.http import StreamingHttpResponse
+from rest_framework.renderers import BaseRenderer
+
+BATCH = 500
+
+
+def flat(value):
+    """A cell: related records by slug (or name), lists joined with "; "."""
+    if isinstance(value, dict):
+        for key in ("slug", "condition", "name"):
+            if key in value:
+                return flat(value[key])
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "; ".join(flat(item) for item in value)
+    return "" if value is None else str(value)
+
+
+def csv_lines(header, rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(values):
+        writer.writerow(values)
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield line(header)
+    for row in rows:
+        yield line([flat(row.get(name)) for name in header])
+
+
+def jsonl_lines(rows):
+    for row in rows:
+        yield json.dumps(row, ensure_ascii=False) + "\n"
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        rows = data if isinstance(data, list) else [data]
+        header = list(rows[0]) if rows else []
+        return "".join(csv_lines(header, rows)).encode()
+
+
+class JSONLinesRenderer(BaseRenderer):
+    media_type = "application/jsonl"
+    format = "jsonl"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        rows = data if isinstance(data, list) else [data]
+        return "".join(jsonl_lines(rows)).encode()
+
+
+EXPORT_RENDERERS = (CSVRenderer, JSONLinesRenderer)
+
+
+def batches(queryset):
+    iterator = queryset.iterator(chunk_size=BATCH)  # prefetches each chunk
+    while batch := list(islice(iterator, BATCH)):
+        yield batch
+
+
+def stream_export(view, queryset, renderer):
+    """All rows of `queryset`, serialized in batches, as a streaming download."""
+    header = list(view.get_serializer().fields)
+    rows = (
+        row for batch in batches(queryset) for row in view.get_serializer(batch, many=True).data
+    )
+    lines = csv_lines(header, rows) if renderer.format == "csv" else jsonl_lines(rows)
+    response = StreamingHttpResponse(
+        lines, content_type=f"{renderer.media_type}; charset={renderer.charset}"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{view.basename}.{renderer.format}"'
+    return response
