@@ -31,6 +31,20 @@ class CommaSeparatedSelectMultiple(forms.SelectMultiple):
         ]
 
 
+def applied_filters(filterset_class, params):
+    """The filters a query string applies, each as the list of values it was given."""
+    applied = {}
+    for name, filter_ in filterset_class.base_filters.items():
+        if name not in params:
+            continue
+        widget = filter_.extra.get("widget")
+        if widget is CommaSeparatedSelectMultiple:
+            applied[name] = widget().value_from_datadict(params, None, name)
+        else:
+            applied[name] = params.getlist(name)
+    return applied
+
+
 MULTI_HELP = "One or more, comma-separated or repeated: any of them matches."
 
 

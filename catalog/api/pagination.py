@@ -3,6 +3,7 @@
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
+from ..filters import applied_filters
 from ..models import catalog_last_modified
 
 LICENSE = "CC BY 4.0 for the site's own text; cited sources keep their own terms."
@@ -92,14 +93,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def get_meta(self):
         last_updated = catalog_last_modified()
-        filterset = getattr(self.view, "filterset_class", None)
-        names = filterset.base_filters if filterset else {}
+        filterset = self.view.filterset_class
         params = self.request.query_params
         return {
             "last_updated": last_updated.isoformat() if last_updated else None,
             "license": LICENSE,
             "disclaimer": DISCLAIMER,
-            "filters": {name: params.getlist(name) for name in names if name in params},
+            "filters": applied_filters(filterset, params) if filterset else {},
         }
 
     def get_paginated_response_schema(self, schema):
