@@ -1,0 +1,435 @@
+"""Real servers for tests/test_production.py: a throwaway PostgreSQL cluster, a redis-server and
+gunicorn serving the app, each on 127.0.0.1 and a free port, with bounded waits and cleanup that
+always runs (process groups killed, temporary folders removed).
+
+Subprocesses get an environment built from scratch (`base_env`), never the pytest session's:
+the suite may itself run with DATABASE_URL pointing at a PostgreSQL server, and tests/settings.py
+puts throwaway secrets into os.environ.
+"""
+
+import contextlib
+import glob
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PYTHON = Path(sys.executable)
+HOST = "127.0.0.1"
+
+
+# --- Binaries --------------------------------------------------------------------------------
+
+
+def require(program):
+    """The path of `program` (a name on PATH or an absolute path). When it is missing the test
+    is skipped, unless the CI variable is set: CI installs every server, so there it fails."""
+    if os.sep in str(program):
+        found = str(program) if os.access(program, os.X_OK) else None
+    else:
+        found = shutil.which(program) or shutil.which(program, path=str(PYTHON.parent))
+    if found:
+        return found
+    reason = f"{program} is not installed"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}, and CI is set: CI must install it (make system-deps).")
+    pytest.skip(f"{reason} (with CI set this is a failure)")
+
+
+def postgres_bin():
+    """PostgreSQL's server binaries (the newest /usr/lib/postgresql/*/bin, or $PG_BIN)."""
+    candidates = [os.environ["PG_BIN"]] if os.environ.get("PG_BIN") else []
+    candidates += sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"),
+        key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
+    )[::-1]
+    for candidate in candidates:
+        if all(os.access(Path(candidate, name), os.X_OK) for name in ("initdb", "pg_ctl", "psql")):
+            if os.geteuid() == 0:
+                require("runuser")  # PostgreSQL refuses to run as root
+            return Path(candidate)
+    return Path(require("pg_ctl")).parent  # skips (or fails under CI) when it is not on PATH
+
+
+# --- Small helpers ---------------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, timeout, what, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def secret_key():
+    """A random key Django's deployment check accepts (50+ characters, many distinct)."""
+    return secrets.token_urlsafe(50)
+
+
+def base_env(**variables):
+    """A clean environment for a subprocess of the app: only PATH, HOME and the locale come from
+    ours, then `variables` (a value of None leaves the variable out)."""
+    env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TZ") if name in os.environ}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update({name: value for name, value in variables.items() if value is not None})
+    return env
+
+
+def production_env(database_url, static_root, **variables):
+    """What the app needs in production, served over plain HTTP on loopback."""
+    return base_env(
+        DJANGO_SETTINGS_MODULE="immunosite.settings",
+        DJANGO_SECRET_KEY=secret_key(),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_STATIC_ROOT=str(static_root),
+        DATABASE_URL=database_url,
+        **variables,
+    )
+
+
+def collect_static(static_root):
+    """`manage.py collectstatic` into static_root, as production does before serving."""
+    manage(
+        "collectstatic", "--no-input", "-v0", env=production_env("sqlite://:memory:", static_root)
+    )
+
+
+def manage(*args, env, timeout=120, check=True):
+    """Run `manage.py ARGS` with `env`; returns the CompletedProcess (output as text)."""
+    result = subprocess.run(
+        [str(PYTHON), "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"manage.py {' '.join(args)} exited {result.returncode}:\n"
+            f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
+    return result
+
+
+def stop_process_group(process, timeout=10):
+    """SIGTERM the process's group (it was started in a session of its own), SIGKILL whatever
+    is left after `timeout` seconds, and reap the leader."""
+    if process is None:
+        return
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(wait)
+        except subprocess.TimeoutExpired:
+            continue
+        break
+    # Stragglers (workers whose leader already exited) share the group id.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def tail(path, chars=4000):
+    try:
+        return Path(path).read_text(errors="replace")[-chars:]
+    except OSError:
+        return ""
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+    elapsed: float
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self):
+        return json.loads(self.body)
+
+    def header(self, name):
+        return self.headers.get(name)
+
+
+def fetch(port, path, headers=None, timeout=15):
+    """GET http://127.0.0.1:PORT/PATH with http.client (no redirects, no decompression)."""
+    started = time.monotonic()
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    return Reply(response.status, response.headers, body, time.monotonic() - started)
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+
+class PostgresCluster:
+    """A private PostgreSQL cluster in a temporary folder, on a free port on 127.0.0.1, with a
+    database and a role of its own. Use as a context manager: the cluster is always stopped and
+    its folder removed."""
+
+    def __init__(self, pgbin, name="immunosite"):
+        self.pgbin = Path(pgbin)
+        self.port = free_port()
+        self.name = name
+        self.password = secrets.token_hex(8)
+        self.root = Path(tempfile.mkdtemp(prefix="immunosite-test-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+
+    @property
+    def url(self):
+        return f"postgres://{self.name}:{self.password}@{HOST}:{self.port}/{self.name}"
+
+    def _run(self, *args, timeout=60, as_postgres=True):
+        command = [str(a) for a in args]
+        if as_postgres and os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        result = subprocess.run(
+            command, cwd="/", capture_output=True, text=True, timeout=timeout, env=base_env()
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"{' '.join(command)} exited {result.returncode}:\n{result.stdout}\n"
+                f"{result.stderr}\n{tail(self.log)}"
+            )
+        return result
+
+    def __enter__(self):
+        try:
+            self._run(
+                self.pgbin / "initdb", "-D", self.data, "-U", "postgres", "-A", "trust",
+                "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+            )  # fmt: skip
+            self.start()
+            for sql in (
+                f"CREATE ROLE {self.name} LOGIN PASSWORD '{self.password}' CREATEDB",
+                f"CREATE DATABASE {self.name} OWNER {self.name}",
+            ):
+                self.psql(sql)
+        except BaseException:
+            self.destroy()
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        self.destroy()
+
+    def psql(self, sql):
+        return self._run(
+            self.pgbin / "psql", "-h", HOST, "-p", self.port, "-U", "postgres", "-d", "postgres",
+            "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql,
+            as_postgres=False,
+        )  # fmt: skip
+
+    def start(self):
+        """Start the server (again) on the same data folder and port; returns when it accepts
+        connections."""
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses={HOST} "
+            "-c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+        )
+        self._run(
+            self.pgbin / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "30",
+            "-o", options, "start",
+        )  # fmt: skip
+
+    def stop(self, mode="immediate"):
+        self._run(self.pgbin / "pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "30", "stop")
+
+    def destroy(self):
+        if (self.data / "postmaster.pid").exists():
+            try:
+                self.stop()
+            except (RuntimeError, subprocess.TimeoutExpired):
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    pid = int((self.data / "postmaster.pid").read_text().split()[0])
+                    os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+# --- Redis -----------------------------------------------------------------------------------
+
+
+class RedisServer:
+    """redis-server in the foreground (its own process group), no persistence, on a free port.
+    `kill()` and `start()` can be repeated; the context manager always kills it."""
+
+    def __init__(self, program):
+        self.program = program
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="immunosite-test-redis-"))
+        self.log = self.root / "redis.log"
+        self.process = None
+
+    @property
+    def url(self):
+        return f"redis://{HOST}:{self.port}/0"
+
+    def __enter__(self):
+        try:
+            self.start()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        self.kill()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def ping(self):
+        try:
+            with socket.create_connection((HOST, self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start(self, timeout=15):
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    self.program, "--bind", HOST, "--port", str(self.port), "--save", "",
+                    "--appendonly", "no", "--daemonize", "no", "--dir", str(self.root),
+                ],
+                cwd=self.root, env=base_env(), stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+
+        def up():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited:\n{tail(self.log)}")
+            return self.ping()
+
+        wait_until(up, timeout, f"redis-server on port {self.port}")
+
+    def freeze(self):
+        """SIGSTOP: connections are still accepted (by the kernel) but never answered."""
+        os.killpg(self.process.pid, signal.SIGSTOP)
+
+    def kill(self):
+        """SIGKILL: Redis disappears as in a crash (a frozen one too)."""
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        self.process = None
+
+
+# --- gunicorn serving the app ----------------------------------------------------------------
+
+
+class Gunicorn:
+    """`gunicorn immunosite.wsgi -c gunicorn.conf.py` on a free port, in production (DEBUG off),
+    its output (access log included) in a file. On entering, `manage.py migrate` and `seed` run
+    first with the same environment (unless migrate=False: a database that is down); the static
+    files are collected once per module into `static_root` (see `collect_static`). Without a
+    database_url the app gets a SQLite file of its own. `variables` are more environment.
+    stdout (access log, the app's logging) and stderr (gunicorn's own log) go to files."""
+
+    def __init__(self, static_root, database_url=None, workers=1, migrate=True, **variables):
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="immunosite-test-gunicorn-"))
+        self.stdout = self.root / "stdout.log"
+        self.stderr = self.root / "stderr.log"
+        self.migrate = migrate
+        self.env = production_env(
+            database_url or f"sqlite:///{self.root / 'db.sqlite3'}",
+            static_root,
+            GUNICORN_BIND=f"{HOST}:{self.port}",
+            WEB_CONCURRENCY=str(workers),
+            **variables,
+        )
+        self.process = None
+
+    def __enter__(self):
+        try:
+            if self.migrate:
+                manage("migrate", "--no-input", "-v0", env=self.env)
+                manage("seed", env=self.env)
+            self.start()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        stop_process_group(self.process)
+        self.process = None
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def start(self, timeout=30):
+        gunicorn = require(PYTHON.parent / "gunicorn")
+        with open(self.stdout, "ab") as stdout, open(self.stderr, "ab") as stderr:
+            self.process = subprocess.Popen(
+                [gunicorn, "immunosite.wsgi", "-c", "gunicorn.conf.py"],
+                cwd=BASE_DIR,
+                env=self.env,
+                stdout=stdout,
+                stderr=stderr,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
+        def answers():
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"gunicorn exited {self.process.returncode}:\n{tail(self.stdout)}\n"
+                    f"{tail(self.stderr)}"
+                )
+            try:
+                return fetch(self.port, "/healthz", timeout=10)
+            except OSError:
+                return None
+
+        wait_until(answers, timeout, f"gunicorn on port {self.port}", interval=0.1)
+
+    def get(self, path, **kwargs):
+        return fetch(self.port, path, **kwargs)
+
+    def output(self):
+        """What gunicorn printed on stdout: the access log and the app's logging."""
+        return tail(self.stdout, 1_000_000)
+
+    def errors(self):
+        """gunicorn's own log (stderr)."""
+        return tail(self.stderr, 1_000_000)
