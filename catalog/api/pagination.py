@@ -1,5 +1,9 @@
 """Page numbers for browsing, cursors for bulk reads; both in one envelope with `meta`."""
 
+from base64 import b64decode
+from urllib import parse
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
@@ -17,14 +21,49 @@ def invalid(parameter, reason):
     return ValidationError({parameter: [reason]})
 
 
+def whole_number(raw):
+    """`raw` as a number if it is ASCII digits only (not "-1", "1.5" or other scripts' digits),
+    else None. Numbers longer than any page count are infinity (int() refuses 4,300+ digits)."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    digits = raw.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 20 else float("inf")
+
+
+def last_modified(request):
+    """catalog_last_modified(), asked once per request (the envelope and the headers share it)."""
+    if not hasattr(request, "_catalog_last_modified"):
+        request._catalog_last_modified = catalog_last_modified()
+    return request._catalog_last_modified
+
+
 class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
     def decode_cursor(self, request):
+        # DRF's decoding skips what is not base64 (`%00`, `!!!!` would start over) and takes
+        # any position; only cursors shaped like the ones it makes are accepted here.
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded:
+            try:
+                text = b64decode(encoded, validate=True).decode("ascii")
+                tokens = parse.parse_qs(text, keep_blank_values=True, strict_parsing=True)
+            except ValueError:  # binascii.Error and UnicodeError are ValueErrors
+                tokens = {}
+            positions = tokens.get("p", [])
+            if not tokens or set(tokens) - {"o", "r", "p"} or any("\x00" in p for p in positions):
+                raise invalid(self.cursor_query_param, "Invalid cursor.")
         try:
             return super().decode_cursor(request)
         except pagination.NotFound as error:
+            raise invalid(self.cursor_query_param, "Invalid cursor.") from error
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, DjangoValidationError) as error:
+            # A position of the wrong type for the ordering field (`p=abc` against a number).
             raise invalid(self.cursor_query_param, "Invalid cursor.") from error
 
 
@@ -40,12 +79,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        number = whole_number(raw)
+        if number is None or not 1 <= number <= self.max_page_size:
             raise invalid(
                 self.page_size_query_param,
                 f"Must be a whole number from 1 to {self.max_page_size}.",
             )
-        return int(raw)
+        return number
 
     def paginate_queryset(self, queryset, request, view=None):
         self.view = view
@@ -66,8 +106,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
             self.count = queryset.count()
             return self.cursor.paginate_queryset(queryset, request, view)
         raw = params.get(self.page_query_param)
-        if raw is not None and raw not in self.last_page_strings and not raw.isdigit():
-            raise invalid(self.page_query_param, "Must be a whole number.")
+        if raw is not None and raw not in self.last_page_strings and not whole_number(raw):
+            raise invalid(self.page_query_param, "Must be a whole number, 1 or more.")
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):
@@ -92,7 +132,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         )
 
     def get_meta(self):
-        last_updated = catalog_last_modified()
+        last_updated = last_modified(self.request)
         filterset = self.view.filterset_class
         params = self.request.query_params
         return {

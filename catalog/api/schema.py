@@ -1,7 +1,9 @@
-"""OpenAPI: every operation documents its error responses as `application/problem+json`."""
+"""OpenAPI: every operation documents its error responses as `application/problem+json`,
+and every catalog read its `fields` parameter."""
 
 from drf_spectacular import openapi
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 PROBLEM = "application/problem+json"
@@ -28,6 +30,10 @@ ERRORS = {
     406: "None of the accepted media types can be produced.",
     429: "Too many requests; see `Retry-After`.",
 }
+PROBLEM_RESPONSES = {
+    (status, PROBLEM): OpenApiResponse(ProblemSerializer, description=description)
+    for status, description in ERRORS.items()
+}
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -35,8 +41,23 @@ class AutoSchema(openapi.AutoSchema):
         responses = super().get_response_serializers()
         if not isinstance(responses, dict):
             responses = {200: responses}
-        for status, description in ERRORS.items():
-            responses.setdefault(
-                (status, PROBLEM), OpenApiResponse(ProblemSerializer, description=description)
-            )
+        for key, response in PROBLEM_RESPONSES.items():
+            responses.setdefault(key, response)
         return responses
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self.method == "GET" and hasattr(self.view, "requested_fields"):
+            available = list(self.view.get_serializer_class()().fields)
+            parameters.append(
+                OpenApiParameter(
+                    "fields",
+                    OpenApiTypes.STR,
+                    many=True,
+                    explode=False,
+                    style="form",
+                    enum=available,
+                    description="Comma-separated: return only these fields (also in exports).",
+                )
+            )
+        return parameters

@@ -23,10 +23,11 @@ from ..models import (
     Source,
     Therapy,
     TherapyClass,
-    catalog_last_modified,
 )
 from . import serializers
 from .exports import EXPORT_RENDERERS, stream_export
+from .pagination import last_modified
+from .schema import PROBLEM_RESPONSES
 
 API_VERSION = "1.0.0"
 CACHE_SECONDS = 60
@@ -50,13 +51,34 @@ def suggest(name, known):
     return f"Unknown parameter. Known parameters: {', '.join(sorted(known))}."
 
 
-class CatalogAPIMixin:
+class CachingHeadersMixin:
+    """Last-Modified and Cache-Control on successful reads (ConditionalGetMiddleware adds the
+    ETag and answers 304s); an unknown `format=` is a 400."""
+
+    content_negotiation_class = ContentNegotiation
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            changed = last_modified(request)
+            if changed:
+                response["Last-Modified"] = http_date(changed.timestamp())
+            if request.user.is_authenticated:
+                patch_cache_control(response, private=True, no_cache=True)
+            else:
+                patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+            patch_vary_headers(response, ["Accept", "Cookie"])
+        return response
+
+
+class CatalogAPIMixin(CachingHeadersMixin):
     """Strict parameters, field selection, exports and caching headers for every resource."""
 
     lookup_field = "slug"
     filterset_class = None
+    # Cursor walks follow the pages' default order where that is a unique, non-null field
+    # (set per viewset); anything else needs a field a cursor can hold, such as the slug.
     cursor_ordering = ("slug",)
-    content_negotiation_class = ContentNegotiation
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, *EXPORT_RENDERERS]
     detail_parameters = frozenset({"format", "fields"})
     list_parameters = frozenset({"page", "page_size", "cursor"})
@@ -113,19 +135,6 @@ class CatalogAPIMixin:
             return stream_export(self, self.filter_queryset(self.get_queryset()), renderer)
         return super().list(request, *args, **kwargs)
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if request.method in ("GET", "HEAD") and response.status_code == 200:
-            last_modified = catalog_last_modified()
-            if last_modified:
-                response["Last-Modified"] = http_date(last_modified.timestamp())
-            if request.user.is_authenticated:
-                patch_cache_control(response, private=True, no_cache=True)
-            else:
-                patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
-            patch_vary_headers(response, ["Accept", "Cookie"])
-        return response
-
 
 class CatalogViewSet(CatalogAPIMixin, viewsets.ReadOnlyModelViewSet):
     pass
@@ -137,6 +146,7 @@ class TherapyViewSet(CatalogViewSet):
     queryset = Therapy.objects.for_display()
     serializer_class = serializers.TherapySerializer
     filterset_class = filters.TherapyFilter
+    cursor_ordering = ("name",)
 
 
 class TherapyClassViewSet(CatalogViewSet):
@@ -145,6 +155,7 @@ class TherapyClassViewSet(CatalogViewSet):
     queryset = TherapyClass.objects.for_display()
     serializer_class = serializers.TherapyClassSerializer
     filterset_class = filters.TherapyClassFilter
+    cursor_ordering = ("name",)
 
 
 class ConditionViewSet(CatalogViewSet):
@@ -153,6 +164,7 @@ class ConditionViewSet(CatalogViewSet):
     queryset = Condition.objects.for_display()
     serializer_class = serializers.ConditionSerializer
     filterset_class = filters.ConditionFilter
+    cursor_ordering = ("name",)
 
 
 class IndicationViewSet(CatalogAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -173,6 +185,7 @@ class SourceViewSet(CatalogViewSet):
 
     queryset = Source.objects.all()
     serializer_class = serializers.SourceSerializer
+    cursor_ordering = ("title", "slug")
 
 
 class ModifierRoleViewSet(CatalogViewSet):
@@ -180,6 +193,7 @@ class ModifierRoleViewSet(CatalogViewSet):
 
     queryset = ModifierRole.objects.prefetch_related("sources")
     serializer_class = serializers.ModifierRoleSerializer
+    cursor_ordering = ("position",)
 
 
 class GlossaryTermViewSet(CatalogViewSet):
@@ -188,28 +202,33 @@ class GlossaryTermViewSet(CatalogViewSet):
     queryset = GlossaryTerm.objects.prefetch_related("sources")
     serializer_class = serializers.GlossaryTermSerializer
     filterset_class = filters.GlossaryFilter
+    cursor_ordering = ("term",)
 
 
-class VersionView(APIView):
+class VersionView(CachingHeadersMixin, APIView):
     """The API version and when the data last changed."""
 
     @extend_schema(
-        responses=inline_serializer(
-            "Version",
-            {
-                "api_version": drf_serializers.CharField(),
-                "data_last_updated": drf_serializers.DateTimeField(allow_null=True),
-            },
-        )
+        # extend_schema's responses replace AutoSchema's, so the problems are listed again.
+        responses={
+            200: inline_serializer(
+                "Version",
+                {
+                    "api_version": drf_serializers.CharField(),
+                    "data_last_updated": drf_serializers.DateTimeField(allow_null=True),
+                },
+            ),
+            **PROBLEM_RESPONSES,
+        },
     )
     def get(self, request):
         unknown = {n: [suggest(n, {"format"})] for n in request.query_params if n != "format"}
         if unknown:
             raise ValidationError(unknown)
-        return Response({"api_version": API_VERSION, "data_last_updated": catalog_last_modified()})
+        return Response({"api_version": API_VERSION, "data_last_updated": last_modified(request)})
 
 
-class APIRootView(routers.APIRootView):
+class APIRootView(CachingHeadersMixin, routers.APIRootView):
     """The API's endpoints, with its schema, docs and version."""
 
     def get(self, request, *args, **kwargs):
