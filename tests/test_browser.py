@@ -1,0 +1,311 @@
+"""A real browser — Debian's Chromium driven by Playwright — against the live server.
+
+1. Every page type (public pages, a 404, the browsable API, Swagger UI and the admin) renders
+   under the production Content-Security-Policy with no CSP violation, no JavaScript error and
+   no failed request, and something shows that it rendered and that its JavaScript ran.
+2. With JavaScript turned off, the therapy filter form works and pagination keeps the filters.
+
+The live server reads the database from another thread, so these tests are transactional: the
+database is flushed after each one. `content` loads the site's content before each test, and
+`_restore_database` puts the database back as it was before this module (content, the Editors
+group, content types…) for the tests that run after it. pytest does not always run these tests
+last: pytest-playwright parametrizes them with a session-scoped `browser_name`, and pytest
+groups tests by it. (`serialized_rollback` cannot do this job: once Playwright's sync API runs,
+Django hands the test code a new connection object, without the serialized data.)
+"""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections
+from playwright.sync_api import expect
+
+from catalog.models import Therapy
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Reports `securitypolicyviolation` events from the page; Playwright injects it before the
+# page's own scripts, and the page's CSP does not apply to it.
+CSP_VIOLATION_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.reportCspViolation(
+    `${e.effectiveDirective} blocked ${e.blockedURI || "(inline)"}: ${e.sample}`
+  );
+});
+"""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connections_opened_under_playwright(playwright, django_db_blocker):
+    """While Playwright's sync API runs, Django sees an event loop and gives the test code
+    connections of their own (asgiref's Local); close them before Playwright stops, or
+    PostgreSQL refuses to drop the test database ("being accessed by other users")."""
+    yield
+    with django_db_blocker.unblock():
+        connections.close_all()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _restore_database(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        snapshot = connection.creation.serialize_db_to_string()
+    yield
+    with django_db_blocker.unblock():
+        # Sequences keep counting (as in TransactionTestCase), past every restored id.
+        call_command(
+            "flush",
+            interactive=False,
+            inhibit_post_migrate=True,
+            reset_sequences=False,
+            verbosity=0,
+        )
+        connection.creation.deserialize_db_from_string(snapshot)
+
+
+@pytest.fixture(autouse=True)
+def content(transactional_db):
+    call_command("loaddata", "catalog", verbosity=0)
+
+
+class PageProblems:
+    """What must never happen on our pages, collected while a tab browses: CSP violations
+    (console messages and DOM events), JavaScript errors, console errors (such as a static
+    file that failed to load) and HTML documents served without a CSP header."""
+
+    def __init__(self, page, *, javascript=True):
+        self.page = page
+        self.problems = []
+        self.expected_404s = set()
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"JavaScript error: {error}"))
+        page.on("response", self._response)
+        if javascript:
+            page.expose_function("reportCspViolation", self._csp_event)
+            page.add_init_script(CSP_VIOLATION_LISTENER)
+
+    def _csp_event(self, text):
+        self.problems.append(f"CSP violation: {text}")
+
+    def _console(self, message):
+        text = message.text
+        if re.search(r"Content Security Policy|Refused to|violates the following", text):
+            self.problems.append(f"CSP violation (console): {text}")
+        elif message.type == "error":
+            url = message.location.get("url", "")
+            # Chromium asks for /favicon.ico, which the site does not have; a 404 page is a 404.
+            expected = "status of 404" in text and (
+                url.endswith("/favicon.ico") or url in self.expected_404s
+            )
+            if not expected:
+                self.problems.append(f"console error: {text} ({url})")
+
+    def _response(self, response):
+        if response.request.resource_type == "document" and response.frame == self.page.main_frame:
+            csp = response.headers.get("content-security-policy", "")
+            if "script-src 'self'" not in csp:
+                self.problems.append(f"no CSP header on {response.url}: {csp!r}")
+
+    def goto(self, url, status=200):
+        if status == 404:
+            self.expected_404s.add(url)
+        response = self.page.goto(url)
+        assert response.status == status, url
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+        return response
+
+    def assert_none(self, where):
+        self.page.wait_for_load_state("load")
+        problems, self.problems = self.problems, []
+        assert not problems, f"{where}:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def browse(page):
+    return PageProblems(page)
+
+
+def h1(page):
+    return page.locator("h1").first
+
+
+def lists_therapies(*names):
+    def check(page):
+        expect(page.locator(".results h3 a")).to_have_text(list(names))
+
+    return check
+
+
+def mentions(text):
+    def check(page):
+        expect(page.locator("main")).to_contain_text(text)
+
+    return check
+
+
+def api_response(text):
+    def check(page):
+        expect(page.locator(".response-info")).to_contain_text(text)
+
+    return check
+
+
+def drf_filters_modal_opens(page):
+    """The filter button (inline style, allowed by its hash) opens Bootstrap's modal: DRF's
+    jQuery and Bootstrap ran."""
+    expect(page.locator(".response-info")).to_contain_text('"rituximab"')
+    page.get_by_role("button", name="Filters").click()
+    expect(page.locator("#filtersModal")).to_be_visible()
+
+
+def swagger_ui_calls_the_api(page):
+    """Swagger UI's scripts ran (its start-up script is a separate URL, not inline): it
+    fetched the schema, lists the operations, and "Try it out" calls the API."""
+    expect(page.locator(".info .title")).to_contain_text("immunosite API")
+    operation = page.locator("#operations-therapies-therapies_list")
+    expect(operation.locator('[data-path="/api/v1/therapies/"]')).to_be_visible()
+    operation.locator(".opblock-summary-control").click()
+    operation.get_by_role("button", name="Try it out").click()
+    operation.get_by_role("button", name="Execute").click()
+    expect(operation.locator(".live-responses-table .response-col_status").last).to_have_text("200")
+    expect(operation.locator(".live-responses-table")).to_contain_text("rituximab")
+
+
+PUBLIC_PAGES = [
+    pytest.param("/", 200, "What is immunotherapy?", None, id="home"),
+    pytest.param("/therapies/", 200, "Therapies", mentions("Trastuzumab"), id="therapies"),
+    pytest.param(
+        "/therapies/?condition=rheumatoid-arthritis&therapy_class=monoclonal-antibodies",
+        200,
+        "Therapies",
+        lists_therapies("Rituximab", "Tocilizumab"),
+        id="therapies-filtered",
+    ),
+    pytest.param("/therapies/rituximab/", 200, "Rituximab", mentions("Rituxan"), id="therapy"),
+    pytest.param("/classes/", 200, "Classes of therapy", mentions("Interferons"), id="classes"),
+    pytest.param("/classes/interferons/", 200, "Interferons", None, id="class"),
+    pytest.param("/conditions/", 200, "Conditions", mentions("Leukemia"), id="conditions"),
+    pytest.param(
+        "/conditions/leukemia/", 200, "Leukemia", mentions("Chronic lymphocytic"), id="condition"
+    ),
+    pytest.param("/glossary/", 200, "Glossary", mentions("Antigen"), id="glossary"),
+    pytest.param("/no-such-page/", 404, "Page not found", None, id="404"),
+    pytest.param("/api/v1/", 200, "Api Root", api_response("/api/v1/therapies/"), id="api-root"),
+    pytest.param("/api/v1/therapies/", 200, "Therapy List", drf_filters_modal_opens, id="api"),
+    pytest.param("/api/v1/docs/", 200, None, swagger_ui_calls_the_api, id="swagger-ui"),
+]
+
+
+@pytest.mark.parametrize(("path", "status", "heading", "check"), PUBLIC_PAGES)
+def test_public_page_renders_under_the_csp(live_server, browse, path, status, heading, check):
+    browse.goto(live_server.url + path, status)
+    if heading:
+        expect(h1(browse.page)).to_have_text(heading)
+    if check:
+        check(browse.page)
+    browse.assert_none(path)
+
+
+def test_admin_works_under_the_csp(live_server, browse, django_user_model):
+    page = browse.page
+    admin = f"{live_server.url}/admin/"
+    django_user_model.objects.create_superuser("chief", "chief@example.com", "Long-enough-pw-1")
+
+    browse.goto(admin)  # not logged in: redirected to the login form
+    expect(page).to_have_url(re.compile(r"/admin/login/\?next=/admin/$"))
+    expect(page.locator("#site-name")).to_have_text("immunosite administration")
+    browse.assert_none("login page")
+
+    page.get_by_label("Username").fill("chief")
+    page.get_by_label("Password").fill("Long-enough-pw-1")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(admin)
+    expect(h1(page)).to_have_text("Content")
+    # The production cookie flags, which Chromium accepts from http://localhost.
+    cookies = {cookie["name"]: cookie for cookie in page.context.cookies()}
+    assert cookies["sessionid"]["secure"] and cookies["sessionid"]["httpOnly"]
+    browse.assert_none("admin index")
+
+    page.locator("#content-main").get_by_role("link", name="Therapies", exact=True).click()
+    expect(h1(page)).to_have_text("Select therapy to change")
+    page.wait_for_load_state()  # the admin's scripts start on "load"
+    count = Therapy.objects.count()
+    page.locator("#action-toggle").check()  # actions.js counts the selection
+    expect(page.locator(".action-counter")).to_have_text(f"{count} of {count} selected")
+    browse.assert_none("therapy changelist")
+
+    page.get_by_role("link", name="Rituximab", exact=True).click()
+    expect(h1(page)).to_have_text("Change therapy")
+    page.wait_for_load_state()
+    # select2 replaced the autocomplete select: the admin's JavaScript ran.
+    therapy_class = page.locator(".field-therapy_class .select2-container")
+    expect(therapy_class).to_have_text(re.compile("Monoclonal antibodies"))
+    therapy_class.locator(".select2-selection").click()
+    page.locator(".select2-container--open .select2-search__field").fill("interf")
+    expect(page.locator(".select2-results__option", has_text="Interferons")).to_be_visible()
+    page.keyboard.press("Escape")
+    indications = page.locator("#indications-group")
+    expect(indications).to_contain_text("Rheumatoid arthritis")
+    rows = indications.locator(".dynamic-indications")
+    before = rows.count()
+    indications.get_by_role("button", name="Add another Indication").click()
+    expect(rows).to_have_count(before + 1)
+    expect(rows.last.locator(".field-condition .select2-container")).to_be_visible()
+    expect(page.locator("#other_names-group")).to_contain_text("Rituxan")
+    browse.assert_none("therapy change page")
+
+    browse.goto(f"{admin}catalog/indication/add/")
+    expect(h1(page)).to_have_text("Add indication")
+    for field in ("therapy", "therapy_class", "condition", "sources"):
+        expect(page.locator(f".field-{field} .select2-container")).to_be_visible()
+    browse.assert_none("indication add page")
+
+    page.get_by_role("button", name="Log out").click()
+    expect(h1(page)).to_have_text("Logged out")
+    browse.assert_none("logged out page")
+    browse.goto(admin)
+    expect(page).to_have_url(re.compile(r"/admin/login/"))
+    browse.assert_none("login page after logging out")
+
+
+def result_names(page):
+    return page.locator(".results h3 a").all_inner_texts()
+
+
+def test_therapy_filters_work_without_javascript(live_server, new_context, make_catalog):
+    make_catalog(25)  # 25 therapies of "synth class" for "synth parent" and "synth child"
+    page = new_context(java_script_enabled=False).new_page()
+    browse = PageProblems(page, javascript=False)
+    browse.goto(f"{live_server.url}/therapies/")
+
+    condition = page.get_by_label("Condition", exact=True)
+    condition.select_option(label="Rheumatoid arthritis")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"[?&]condition=rheumatoid-arthritis(&|$)"))
+    expect(condition).to_have_values(["rheumatoid-arthritis"])
+    page.wait_for_load_state()
+    names = result_names(page)
+    assert {"Rituximab", "Tocilizumab"} <= set(names)
+    assert "Trastuzumab" not in names
+    for used_for in page.locator(".results .result").all_inner_texts():
+        assert "Rheumatoid arthritis" in used_for
+    browse.assert_none("filtered by condition")
+
+    # Two filters and a second page: the pagination links keep the filters.
+    condition.select_option(label="synth parent")
+    page.get_by_label("Class", exact=True).select_option(label="synth class")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator(".pagination")).to_contain_text("Page 1 of 2")
+    first_page = result_names(page)
+    assert len(first_page) == 20
+    page.get_by_role("link", name="Next").click()
+    expect(page.locator(".pagination")).to_contain_text("Page 2 of 2")
+    query = page.url.split("?", 1)[1]
+    assert {"page=2", "condition=synth-parent", "therapy_class=synth-class"} <= set(
+        query.split("&")
+    )
+    second_page = result_names(page)
+    assert len(second_page) == 5
+    assert sorted(first_page + second_page) == [f"synth therapy {i:05d}" for i in range(25)]
+    expect(condition).to_have_values(["synth-parent"])
+    browse.assert_none("second page")
