@@ -46,6 +46,7 @@ def applied_filters(filterset_class, params):
 
 
 MULTI_HELP = "One or more, comma-separated or repeated: any of them matches."
+SLUGS_PATTERN = r"^[-a-zA-Z0-9_, ]*[-a-zA-Z0-9_][-a-zA-Z0-9_, ]*$"
 
 
 class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
@@ -56,8 +57,13 @@ class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
         kwargs.setdefault("widget", CommaSeparatedSelectMultiple)
         kwargs.setdefault("help_text", MULTI_HELP)
         super().__init__(*args, **kwargs)
-        # OpenAPI: an array of slugs (strings), described by the help text.
-        set_override(self, "field", {"type": "string", "description": kwargs["help_text"]})
+        # OpenAPI: an array of slugs (strings), described by the help text; each value one
+        # slug or several, comma-separated.
+        set_override(
+            self,
+            "field",
+            {"type": "string", "pattern": SLUGS_PATTERN, "description": kwargs["help_text"]},
+        )
 
     def get_filter_predicate(self, v):
         return {self.field_name: v}  # the record itself, not its slug
@@ -78,6 +84,17 @@ class TextSearchFilter(django_filters.CharFilter):
         kwargs.setdefault("label", "Search")
         kwargs.setdefault("max_length", 100)
         super().__init__(*args, **kwargs)
+        # OpenAPI: what the form field accepts (NUL characters are refused).
+        set_override(
+            self,
+            "field",
+            {
+                "type": "string",
+                "maxLength": kwargs["max_length"],
+                "pattern": r"^[^\u0000]*$",
+                "description": kwargs.get("help_text", ""),
+            },
+        )
 
     def filter(self, qs, value):
         value = (value or "").strip()
@@ -105,9 +122,10 @@ class OrderingFilter(django_filters.OrderingFilter):
         return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
 
     def filter(self, qs, value):
-        if not value:
+        value = [p for p in value or [] if p]
+        if not value:  # `?ordering=,` too: the default order, not the tie-breaker's
             return qs
-        return qs.order_by(*(self.get_ordering_value(p) for p in value if p), self.tie_breaker)
+        return qs.order_by(*(self.get_ordering_value(p) for p in value), self.tie_breaker)
 
 
 class TherapyFilter(django_filters.FilterSet):

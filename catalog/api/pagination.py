@@ -87,11 +87,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
             )
         return number
 
-    def paginate_queryset(self, queryset, request, view=None):
-        self.view = view
-        self.request = request
-        self.cursor = None
+    def check_parameters(self, request):
+        """400 for bad `page`, `page_size` or `cursor` values and combinations. Also called for
+        exports, which have every row and so use none of them, but refuse bad values alike."""
         params = request.query_params
+        self.get_page_size(request)
         if self.cursor_query_param in params:
             if self.page_query_param in params:
                 raise invalid(self.cursor_query_param, "Use either `cursor` or `page`, not both.")
@@ -100,14 +100,22 @@ class PageNumberPagination(pagination.PageNumberPagination):
                     "ordering",
                     "Cursor pagination has its own stable order; drop `ordering` or use `page`.",
                 )
+            CursorPagination().decode_cursor(request)
+        raw = params.get(self.page_query_param)
+        if raw is not None and raw not in self.last_page_strings and not whole_number(raw):
+            raise invalid(self.page_query_param, "Must be a whole number, 1 or more.")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.view = view
+        self.request = request
+        self.cursor = None
+        self.check_parameters(request)
+        if self.cursor_query_param in request.query_params:
             self.cursor = CursorPagination()
             self.cursor.ordering = view.cursor_ordering
             self.cursor.page_size = self.get_page_size(request)
             self.count = queryset.count()
             return self.cursor.paginate_queryset(queryset, request, view)
-        raw = params.get(self.page_query_param)
-        if raw is not None and raw not in self.last_page_strings and not whole_number(raw):
-            raise invalid(self.page_query_param, "Must be a whole number, 1 or more.")
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):

@@ -2,6 +2,7 @@
 and every catalog read its `fields` parameter."""
 
 from drf_spectacular import openapi
+from drf_spectacular.plumbing import build_array_type, force_instance
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
@@ -36,7 +37,40 @@ PROBLEM_RESPONSES = {
 }
 
 
+# The 200 body of an export is not the JSON body the serializer describes.
+CSV_SCHEMA = {
+    "type": "string",
+    "description": "CSV: a header row of the record's fields, then one row per record; "
+    "related records by slug, several values joined with `; `.",
+}
+JSONL_DESCRIPTION = "JSON Lines: one record per line (every record, not a page)."
+
+
 class AutoSchema(openapi.AutoSchema):
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        for parameter in operation.get("parameters", []):
+            if parameter["schema"].get("type") == "array" and parameter.get("explode") is False:
+                # Comma-separated (`fields`, `ordering`): `?ordering=` names none, a 400.
+                parameter["schema"]["minItems"] = 1
+        ok = operation["responses"].get("200", {}).get("content", {})
+        selectable = self.method == "GET" and hasattr(self.view, "requested_fields")
+        if selectable or "text/csv" in ok or "application/jsonl" in ok:
+            serializer = force_instance(self.get_response_serializers()[200])
+            record = self.resolve_serializer(getattr(serializer, "child", serializer), "response")
+            if "text/csv" in ok:
+                ok["text/csv"] = {"schema": CSV_SCHEMA}
+            if "application/jsonl" in ok:
+                # As for OpenAPI 3.2's sequential media types: the lines, as an array.
+                schema = {**build_array_type(record.ref), "description": JSONL_DESCRIPTION}
+                ok["application/jsonl"] = {"schema": schema}
+            if selectable:
+                # `fields` can leave out any of the record's fields: none is always there.
+                record.schema.pop("required", None)
+        return operation
+
     def get_response_serializers(self):
         responses = super().get_response_serializers()
         if not isinstance(responses, dict):

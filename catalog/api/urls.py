@@ -54,7 +54,10 @@ browsable_api_csp = csp_update(
 )
 swagger_ui_csp = csp_update(style_hashes(inline_css("drf_spectacular/swagger_ui.html")))
 
+# No format-suffix routes (`therapies.csv`, `therapies/<slug>.api`): undocumented duplicates of
+# `?format=`, and they made a slug with a dot (`a.html`) a format request.
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.APIRootView = views.APIRootView
 router.register("therapies", views.TherapyViewSet)
 router.register("therapy-classes", views.TherapyClassViewSet)

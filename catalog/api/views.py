@@ -31,6 +31,7 @@ from .schema import PROBLEM_RESPONSES
 
 API_VERSION = "1.0.0"
 CACHE_SECONDS = 60
+BLANK = "Empty: give a value, or leave the parameter out."
 
 
 class ContentNegotiation(DefaultContentNegotiation):
@@ -75,6 +76,9 @@ class CatalogAPIMixin(CachingHeadersMixin):
     """Strict parameters, field selection, exports and caching headers for every resource."""
 
     lookup_field = "slug"
+    # Slugs only (as the pages' <slug:…> URLs): any other path is a 404 before a query is
+    # made (PostgreSQL refuses a NUL in a query: `/therapies/%00/` was a 500).
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     filterset_class = None
     # Cursor walks follow the pages' default order where that is a unique, non-null field
     # (set per viewset); anything else needs a field a cursor can hold, such as the slug.
@@ -99,6 +103,28 @@ class CatalogAPIMixin(CachingHeadersMixin):
         }
         if unknown:
             raise ValidationError(unknown)
+        blank = {name: [BLANK] for name in self.blank_parameters(request)}
+        if blank:
+            raise ValidationError(blank)
+
+    def blank_parameters(self, request):
+        """Filters and `format` given with no value at all (`?category=`, `?ordering=`,
+        `?therapy=,`): the schema allows only real values there, so these are 400s rather than
+        silently ignored. The search text `q` may be empty (it then matches everything). (The
+        pages' filter forms send `?q=&ordering=`; the pages accept that.)"""
+        filterset = self.filterset_class if self.action == "list" else None
+        checked = {"format"} | {
+            name
+            for name, filter_ in (filterset.base_filters.items() if filterset else [])
+            if not isinstance(filter_, filters.TextSearchFilter)
+        }
+        params = request.query_params
+        return [
+            name
+            for name in params
+            if name in checked
+            and not any(part.strip() for value in params.getlist(name) for part in value.split(","))
+        ]
 
     def requested_fields(self):
         raw = self.request.query_params.get("fields")
@@ -132,6 +158,7 @@ class CatalogAPIMixin(CachingHeadersMixin):
         renderer = request.accepted_renderer
         if isinstance(renderer, EXPORT_RENDERERS):
             self.requested_fields()  # validate before streaming starts
+            self.paginator.check_parameters(request)  # unused by exports, but never ignored
             return stream_export(self, self.filter_queryset(self.get_queryset()), renderer)
         return super().list(request, *args, **kwargs)
 
