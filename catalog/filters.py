@@ -133,10 +133,10 @@ class TherapyFilter(django_filters.FilterSet):
         fields=["name", "other_names__name"], help_text="Name, brand name or other name."
     )
     therapy_class = SlugMultipleFilter(
-        queryset=TherapyClass.objects.all(), label="Class", field_name="therapy_class"
+        queryset=TherapyClass.objects.published(), label="Class", field_name="therapy_class"
     )
     condition = SlugMultipleFilter(
-        queryset=Condition.objects.all(),
+        queryset=Condition.objects.published(),
         label="Condition",
         method="filter_condition",
         help_text="A broader condition also matches its sub-conditions. " + MULTI_HELP,
@@ -172,7 +172,9 @@ class TherapyFilter(django_filters.FilterSet):
         if not value:  # an empty queryset is not in django-filter\'s EMPTY_VALUES
             return queryset
         return queryset.filter(
-            pk__in=Therapy.objects.filter(indications__condition__category__in=value).values("pk")
+            pk__in=Indication.objects.published()
+            .filter(condition__category__in=value)
+            .values("therapy")
         )
 
 
@@ -190,13 +192,13 @@ class ConditionFilter(django_filters.FilterSet):
     q = TextSearchFilter(fields=["name", "other_names__name"], help_text="Name or other name.")
     category = MultipleChoiceFilter(choices=ConditionCategory.choices, label="Category")
     therapy = SlugMultipleFilter(
-        queryset=Therapy.objects.all(),
+        queryset=Therapy.objects.published(),
         label="Therapy",
         method="filter_therapy",
         help_text="Conditions the therapy itself is used for. " + MULTI_HELP,
     )
     therapy_class = SlugMultipleFilter(
-        queryset=TherapyClass.objects.all(),
+        queryset=TherapyClass.objects.published(),
         label="Class",
         method="filter_therapy_class",
         help_text="Conditions the class, or one of its therapies, is used for. " + MULTI_HELP,
@@ -212,23 +214,23 @@ class ConditionFilter(django_filters.FilterSet):
     def filter_therapy(self, queryset, name, value):
         if not value:  # an empty queryset is not in django-filter\'s EMPTY_VALUES
             return queryset
-        indications = Indication.objects.filter(therapy__in=value)
+        indications = Indication.objects.published().filter(therapy__in=value)
         return queryset.filter(pk__in=indications.values("condition"))
 
     def filter_therapy_class(self, queryset, name, value):
         if not value:  # an empty queryset is not in django-filter\'s EMPTY_VALUES
             return queryset
-        indications = Indication.objects.filter(
+        indications = Indication.objects.published().filter(
             Q(therapy_class__in=value) | Q(therapy__therapy_class__in=value)
         )
         return queryset.filter(pk__in=indications.values("condition"))
 
 
 class IndicationFilter(django_filters.FilterSet):
-    therapy = SlugMultipleFilter(queryset=Therapy.objects.all(), label="Therapy")
-    therapy_class = SlugMultipleFilter(queryset=TherapyClass.objects.all(), label="Class")
+    therapy = SlugMultipleFilter(queryset=Therapy.objects.published(), label="Therapy")
+    therapy_class = SlugMultipleFilter(queryset=TherapyClass.objects.published(), label="Class")
     condition = SlugMultipleFilter(
-        queryset=Condition.objects.all(),
+        queryset=Condition.objects.published(),
         label="Condition",
         method="filter_condition",
         help_text="A broader condition also matches its sub-conditions. " + MULTI_HELP,

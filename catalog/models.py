@@ -9,6 +9,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from simple_history.models import HistoricalRecords
 
 
 class SlugManager(models.Manager):
@@ -42,6 +43,8 @@ class Source(SluggedModel):
     )
     note = models.CharField(max_length=300, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["title", "slug"]
 
@@ -49,17 +52,100 @@ class Source(SluggedModel):
         return f"{self.publisher}, “{self.title}”"
 
 
-class ReviewedContent(SluggedModel):
+def editorial_permissions(plural, review=True):
+    """Publishing and marking reviewed are permissions of their own (see the roles migration)."""
+    model = plural.replace(" ", "").replace("classes", "class").replace("therapies", "therapy")
+    model = model.removesuffix("s")
+    perms = [(f"publish_{model}", f"Can publish and unpublish {plural}")]
+    if review:
+        perms.append((f"review_{model}", f"Can mark {plural} reviewed"))
+    return perms
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+PUBLISHED = Status.PUBLISHED
+
+
+class Publishable(models.Model):
+    """Drafts are for editors; only published records reach the public (see `.published()`)."""
+
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_published(self):
+        return self.status == PUBLISHED
+
+    def publish(self, when=None):
+        self.status = PUBLISHED
+        self.published_at = self.published_at or when or timezone.now()
+
+    def unpublish(self):
+        self.status = Status.DRAFT
+
+
+class ReviewedContent(Publishable, SluggedModel):
     """Fields every public content record carries."""
 
     summary = models.CharField(max_length=400)
     sources = models.ManyToManyField(Source, related_name="+")
     last_reviewed = models.DateField(
-        null=True, blank=True, help_text="When this record was last checked against its sources."
+        null=True, blank=True, help_text="When this record was last medically reviewed."
+    )
+    reviewed_by = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Reviewer's name and credential as shown to the public, e.g. “A. Smith, MD”.",
+    )
+    review_interval_days = models.PositiveIntegerField(
+        default=365, help_text="Review again this many days after the last review."
     )
 
     class Meta:
         abstract = True
+
+    @property
+    def review_due(self):
+        if self.last_reviewed is None:
+            return None
+        return self.last_reviewed + datetime.timedelta(days=self.review_interval_days)
+
+    def review_overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.review_due is None or self.review_due < today
+
+    def mark_reviewed(self, reviewer, today=None):
+        self.last_reviewed = today or timezone.localdate()
+        self.reviewed_by = reviewer
+
+
+def class_visible(prefix=""):
+    return Q(**{f"{prefix}status": PUBLISHED})
+
+
+def condition_visible(prefix=""):
+    return Q(**{f"{prefix}status": PUBLISHED}) & (
+        Q(**{f"{prefix}parent__isnull": True}) | Q(**{f"{prefix}parent__status": PUBLISHED})
+    )
+
+
+def therapy_visible(prefix=""):
+    return Q(**{f"{prefix}status": PUBLISHED}) & class_visible(f"{prefix}therapy_class__")
+
+
+def indication_visible(prefix=""):
+    return (
+        Q(**{f"{prefix}status": PUBLISHED})
+        & condition_visible(f"{prefix}condition__")
+        & (therapy_visible(f"{prefix}therapy__") | class_visible(f"{prefix}therapy_class__"))
+    )
 
 
 class Action(models.TextChoices):
@@ -70,7 +156,10 @@ class Action(models.TextChoices):
 
 
 class TherapyClassQuerySet(models.QuerySet):
-    def for_display(self):
+    def published(self):
+        return self.filter(class_visible())
+
+    def for_display(self, public=True):
         return self.prefetch_related("sources")
 
 
@@ -83,16 +172,21 @@ class TherapyClass(ReviewedContent):
     description = models.TextField(blank=True)
 
     objects = SlugManager.from_queryset(TherapyClassQuerySet)()
+    history = HistoricalRecords(m2m_fields=["sources"])
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "therapy classes"
+        permissions = editorial_permissions("therapy classes")
 
     def __str__(self):
         return self.name
 
     def get_absolute_url(self):
         return reverse("catalog:class-detail", args=[self.slug])
+
+    def get_preview_url(self):
+        return reverse("catalog:class-preview", args=[self.slug])
 
 
 class ConditionCategory(models.TextChoices):
@@ -101,8 +195,14 @@ class ConditionCategory(models.TextChoices):
 
 
 class ConditionQuerySet(models.QuerySet):
-    def for_display(self):
-        return self.select_related("parent").prefetch_related("other_names", "sources", "children")
+    def published(self):
+        return self.filter(condition_visible())
+
+    def for_display(self, public=True):
+        children = Condition.objects.published() if public else Condition.objects.all()
+        return self.select_related("parent").prefetch_related(
+            "other_names", "sources", Prefetch("children", queryset=children)
+        )
 
     def matching(self, conditions):
         """The given conditions and, for parent conditions, their sub-conditions."""
@@ -123,9 +223,11 @@ class Condition(ReviewedContent):
     )
 
     objects = SlugManager.from_queryset(ConditionQuerySet)()
+    history = HistoricalRecords(m2m_fields=["sources"])
 
     class Meta:
         ordering = ["name"]
+        permissions = editorial_permissions("conditions")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(parent=models.F("pk")),
@@ -139,6 +241,9 @@ class Condition(ReviewedContent):
 
     def get_absolute_url(self):
         return reverse("catalog:condition-detail", args=[self.slug])
+
+    def get_preview_url(self):
+        return reverse("catalog:condition-preview", args=[self.slug])
 
     def clean(self):
         super().clean()
@@ -172,6 +277,7 @@ class ConditionName(models.Model):
     name = models.CharField(max_length=120)
 
     objects = ConditionNameManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -189,21 +295,29 @@ class ConditionName(models.Model):
 
 
 class TherapyQuerySet(models.QuerySet):
-    def for_display(self):
-        """Everything a list row or a detail page shows, in a fixed number of queries."""
+    def published(self):
+        return self.filter(therapy_visible())
+
+    def for_display(self, public=True):
+        """Everything a list row or a detail page shows, in a fixed number of queries
+        (`public`: only published indications)."""
+        indications = Indication.objects.published() if public else Indication.objects.all()
         return self.select_related("therapy_class").prefetch_related(
             "other_names",
             "sources",
             Prefetch(
                 "indications",
-                queryset=Indication.objects.select_related("condition").prefetch_related("sources"),
+                queryset=indications.select_related("condition").prefetch_related("sources"),
             ),
         )
 
     def for_conditions(self, conditions):
-        """Agents with an agent-level indication for any of the conditions (or their
+        """Agents with a published agent-level indication for any of the conditions (or their
         sub-conditions)."""
-        return self.filter(indications__condition__in=Condition.objects.matching(conditions))
+        indications = Indication.objects.published().filter(
+            condition__in=Condition.objects.matching(conditions)
+        )
+        return self.filter(pk__in=indications.values("therapy"))
 
 
 class Therapy(ReviewedContent):
@@ -214,16 +328,21 @@ class Therapy(ReviewedContent):
     description = models.TextField(blank=True)
 
     objects = SlugManager.from_queryset(TherapyQuerySet)()
+    history = HistoricalRecords(m2m_fields=["sources"])
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "therapies"
+        permissions = editorial_permissions("therapies")
 
     def __str__(self):
         return self.name
 
     def get_absolute_url(self):
         return reverse("catalog:therapy-detail", args=[self.slug])
+
+    def get_preview_url(self):
+        return reverse("catalog:therapy-preview", args=[self.slug])
 
     @property
     def brand_names(self):
@@ -246,6 +365,7 @@ class TherapyName(models.Model):
     kind = models.CharField(max_length=20, choices=Kind)
 
     objects = TherapyNameManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["kind", "name"]
@@ -271,6 +391,9 @@ class Qualifier(models.TextChoices):
 
 
 class IndicationQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(indication_visible())
+
     def for_display(self):
         return self.select_related("therapy", "therapy_class", "condition").prefetch_related(
             "sources"
@@ -286,7 +409,7 @@ class IndicationManager(models.Manager.from_queryset(IndicationQuerySet)):
         )
 
 
-class Indication(models.Model):
+class Indication(Publishable):
     """A therapy, or a whole therapy class, used for a condition."""
 
     therapy = models.ForeignKey(
@@ -309,9 +432,11 @@ class Indication(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = IndicationManager()
+    history = HistoricalRecords(m2m_fields=["sources"])
 
     class Meta:
         ordering = ["condition__name", "therapy_class__name", "therapy__name"]
+        permissions = editorial_permissions("indications", review=False)
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -363,6 +488,8 @@ class ModifierRole(SluggedModel):
     explanation = models.TextField(blank=True)
     sources = models.ManyToManyField(Source, related_name="+")
 
+    history = HistoricalRecords(m2m_fields=["sources"])
+
     class Meta:
         ordering = ["position"]
 
@@ -375,6 +502,8 @@ class GlossaryTerm(SluggedModel):
     also_called = models.CharField(max_length=200, blank=True)
     definition = models.TextField()
     sources = models.ManyToManyField(Source, related_name="+")
+
+    history = HistoricalRecords(m2m_fields=["sources"])
 
     class Meta:
         ordering = ["term"]

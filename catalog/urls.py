@@ -13,4 +13,11 @@ urlpatterns = [
     path("conditions/", views.ConditionListView.as_view(), name="condition-list"),
     path("conditions/<slug:slug>/", views.ConditionDetailView.as_view(), name="condition-detail"),
     path("glossary/", views.GlossaryView.as_view(), name="glossary"),
+    path("preview/therapies/<slug:slug>/", views.TherapyPreview.as_view(), name="therapy-preview"),
+    path("preview/classes/<slug:slug>/", views.TherapyClassPreview.as_view(), name="class-preview"),
+    path(
+        "preview/conditions/<slug:slug>/",
+        views.ConditionPreview.as_view(),
+        name="condition-preview",
+    ),
 ]

@@ -1,6 +1,9 @@
 """Public pages. Thin: querysets live on the models, filtering in filters.py."""
 
+from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import BadRequest
+from django.db.models import Q
+from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
@@ -13,6 +16,7 @@ from .models import (
     ModifierRole,
     Therapy,
     TherapyClass,
+    indication_visible,
 )
 
 
@@ -38,9 +42,9 @@ class HomeView(TemplateView):
     template_name = "catalog/home.html"
 
     def get_context_data(self, **kwargs):
-        conditions = Condition.objects.filter(parent=None).prefetch_related("children")
+        conditions = Condition.objects.published().filter(parent=None).for_display()
         return super().get_context_data(
-            classes=TherapyClass.objects.all(),
+            classes=TherapyClass.objects.published(),
             roles=ModifierRole.objects.all(),
             categories=[
                 (label, [c for c in conditions if c.category == value])
@@ -50,19 +54,37 @@ class HomeView(TemplateView):
         )
 
 
+class PublicDetailView(DetailView):
+    """A detail page: published records only, unless this is a staff preview."""
+
+    public = True
+
+    def get_queryset(self):
+        queryset = self.model.objects.for_display(public=self.public)
+        return queryset.published() if self.public else queryset
+
+    def indications(self):
+        return Indication.objects.for_display().filter(
+            indication_visible() if self.public else Q()
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(preview=not self.public, **kwargs)
+
+
 class TherapyListView(FilteredListView):
     filterset_class = filters.TherapyFilter
-    queryset = Therapy.objects.for_display()
+    queryset = Therapy.objects.published().for_display()
     template_name = "catalog/therapy_list.html"
 
 
-class TherapyDetailView(DetailView):
-    queryset = Therapy.objects.for_display()
+class TherapyDetailView(PublicDetailView):
+    model = Therapy
     template_name = "catalog/therapy_detail.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            class_indications=Indication.objects.for_display().filter(
+            class_indications=self.indications().filter(
                 therapy_class=self.object.therapy_class_id
             ),
             **kwargs,
@@ -71,34 +93,35 @@ class TherapyDetailView(DetailView):
 
 class TherapyClassListView(FilteredListView):
     filterset_class = filters.TherapyClassFilter
-    queryset = TherapyClass.objects.for_display()
+    queryset = TherapyClass.objects.published().for_display()
     template_name = "catalog/class_list.html"
 
 
-class TherapyClassDetailView(DetailView):
-    queryset = TherapyClass.objects.for_display()
+class TherapyClassDetailView(PublicDetailView):
+    model = TherapyClass
     template_name = "catalog/class_detail.html"
 
     def get_context_data(self, **kwargs):
+        therapies = Therapy.objects.for_display().filter(therapy_class=self.object)
         return super().get_context_data(
-            therapies=Therapy.objects.for_display().filter(therapy_class=self.object),
-            indications=Indication.objects.for_display().filter(therapy_class=self.object),
+            therapies=therapies.published() if self.public else therapies,
+            indications=self.indications().filter(therapy_class=self.object),
             **kwargs,
         )
 
 
 class ConditionListView(FilteredListView):
     filterset_class = filters.ConditionFilter
-    queryset = Condition.objects.for_display()
+    queryset = Condition.objects.published().for_display()
     template_name = "catalog/condition_list.html"
 
 
-class ConditionDetailView(DetailView):
-    queryset = Condition.objects.for_display()
+class ConditionDetailView(PublicDetailView):
+    model = Condition
     template_name = "catalog/condition_detail.html"
 
     def get_context_data(self, **kwargs):
-        indications = Indication.objects.for_display().filter(
+        indications = self.indications().filter(
             condition__in=Condition.objects.matching([self.object])
         )
         return super().get_context_data(
@@ -106,6 +129,28 @@ class ConditionDetailView(DetailView):
             class_indications=[i for i in indications if i.therapy_class_id],
             **kwargs,
         )
+
+
+class PreviewMixin:
+    """Staff see drafts exactly as the public will, before publishing."""
+
+    public = False
+
+    @method_decorator(staff_member_required)
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
+
+
+class TherapyPreview(PreviewMixin, TherapyDetailView):
+    pass
+
+
+class TherapyClassPreview(PreviewMixin, TherapyClassDetailView):
+    pass
+
+
+class ConditionPreview(PreviewMixin, ConditionDetailView):
+    pass
 
 
 class GlossaryView(FilteredListView):

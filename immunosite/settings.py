@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "csp",
     "django_filters",
     "rest_framework",
+    "rest_framework.authtoken",
+    "simple_history",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "catalog",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Records who made each change (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns lockouts into the lockout response.

@@ -5,6 +5,7 @@ import shutil
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import timezone
 
 from catalog.models import (
     Condition,
@@ -65,11 +66,16 @@ def make_catalog(db):
     class and two new conditions (a parent and its child). Returns the class."""
 
     def make(n, prefix="synth"):
+        published = {"status": "published", "published_at": timezone.now()}
         source = Source.objects.create(
             slug=f"{prefix}-source", title="Synthetic", publisher="Tests", last_updated=None
         )
         therapy_class = TherapyClass.objects.create(
-            slug=f"{prefix}-class", name=f"{prefix} class", summary="s", action="stimulates"
+            slug=f"{prefix}-class",
+            name=f"{prefix} class",
+            summary="s",
+            action="stimulates",
+            **published,
         )
         therapy_class.sources.add(source)
         parent = Condition.objects.create(
@@ -77,6 +83,7 @@ def make_catalog(db):
             name=f"{prefix} parent",
             summary="s",
             category=ConditionCategory.CANCER,
+            **published,
         )
         child = Condition.objects.create(
             slug=f"{prefix}-child",
@@ -84,6 +91,7 @@ def make_catalog(db):
             summary="s",
             category=ConditionCategory.CANCER,
             parent=parent,
+            **published,
         )
         therapies = Therapy.objects.bulk_create(
             Therapy(
@@ -92,6 +100,7 @@ def make_catalog(db):
                 summary="s",
                 therapy_class=therapy_class,
                 last_reviewed=datetime.date(2024, 1, 1),
+                **published,
             )
             for i in range(n)
         )
@@ -99,7 +108,9 @@ def make_catalog(db):
             TherapyName(therapy=t, name=f"Brand{t.slug}", kind="brand") for t in therapies
         )
         indications = Indication.objects.bulk_create(
-            Indication(therapy=t, condition=c) for t in therapies for c in (parent, child)
+            Indication(therapy=t, condition=c, **published)
+            for t in therapies
+            for c in (parent, child)
         )
         Therapy.sources.through.objects.bulk_create(
             Therapy.sources.through(therapy=t, source=source) for t in therapies

@@ -330,6 +330,8 @@ def test_editors_group_permissions(db):
     editors = Group.objects.get(name="Editors")
     codenames = set(editors.permissions.values_list("content_type__app_label", "codename"))
     for model in apps.get_app_config("catalog").get_models():
+        if model.__name__.startswith("Historical"):
+            continue  # history is written by django-simple-history, not by editors
         name = model._meta.model_name
         for action in ("add", "change", "view"):
             assert ("catalog", f"{action}_{name}") in codenames

@@ -122,8 +122,12 @@ def test_for_condition_includes_sub_conditions():
 
 def test_natural_keys_round_trip_without_database_ids(tmp_path):
     out = io.StringIO()
+    content = [
+        f"catalog.{m._meta.model_name}"
+        for m in (Source, TherapyClass, Condition, Therapy, TherapyName, Indication, GlossaryTerm)
+    ]
     call_command(
-        "dumpdata", "catalog", natural_foreign=True, natural_primary=True, stdout=out, indent=0
+        "dumpdata", *content, natural_foreign=True, natural_primary=True, stdout=out, indent=0
     )
     dumped = out.getvalue()
     assert '"pk"' not in dumped

@@ -87,6 +87,17 @@ class CatalogAPIMixin(CachingHeadersMixin):
     detail_parameters = frozenset({"format", "fields"})
     list_parameters = frozenset({"page", "page_size", "cursor"})
 
+    def get_queryset(self):
+        """The public sees published records only; editors who may change a model see all."""
+        queryset = super().get_queryset()
+        model = queryset.model
+        if not hasattr(queryset, "published"):
+            return queryset
+        opts = model._meta
+        if self.request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
+            return queryset
+        return queryset.published()
+
     def known_parameters(self):
         known = set(self.detail_parameters)
         if self.action == "list":
