@@ -64,9 +64,7 @@ class PublicDetailView(DetailView):
         return queryset.published() if self.public else queryset
 
     def indications(self):
-        return Indication.objects.for_display().filter(
-            indication_visible() if self.public else Q()
-        )
+        return Indication.objects.for_display().filter(indication_visible() if self.public else Q())
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(preview=not self.public, **kwargs)
@@ -84,9 +82,7 @@ class TherapyDetailView(PublicDetailView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            class_indications=self.indications().filter(
-                therapy_class=self.object.therapy_class_id
-            ),
+            class_indications=self.indications().filter(therapy_class=self.object.therapy_class_id),
             **kwargs,
         )
 

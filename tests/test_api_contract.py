@@ -901,12 +901,20 @@ def test_not_found_is_a_404_problem(client, url):
     assert_problem(client.get(url), 404)
 
 
-@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "POST"])
 @pytest.mark.parametrize(
-    "url",
-    [f"{API}therapies/", f"{API}therapies/rituximab/", f"{API}indications/", f"{API}version/"],
+    ("method", "url"),
+    [
+        *(
+            (m, f"{API}{path}")
+            for m in ("PUT", "PATCH", "DELETE", "POST")
+            for path in ("indications/", "version/", "sources/", "glossary/")
+        ),
+        ("POST", f"{API}therapies/rituximab/"),
+        ("PUT", f"{API}therapies/"),
+        ("DELETE", f"{API}therapies/"),
+    ],
 )
-def test_writes_by_a_superuser_are_405_problems(admin_client, method, url):
+def test_unsupported_writes_by_a_superuser_are_405_problems(admin_client, method, url):
     before = snapshot()
     response = admin_client.generic(method, url, "{}", content_type="application/json")
     assert_problem(response, 405)

@@ -212,12 +212,22 @@ def wsgi_requests_keep_the_test_connection():
     request_finished.connect(close_old_connections)
 
 
-def test_the_schema_has_only_read_operations():
-    """Anonymous clients can only read; were write operations ever documented they would need
-    documented 401/403 answers before being fuzzed here."""
+def test_write_operations_document_their_refusals():
+    """Anonymous clients can only read (fuzzed below); editors' writes (tests/test_api_writes.py)
+    document the 403 an anonymous client gets, and 412/428 for stale or missing If-Match."""
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert {operation.method.upper() for operation in operations} == {"GET"}
-    assert len(operations) == 14  # 7 lists, 6 details, version
+    reads = [op for op in operations if op.method.upper() == "GET"]
+    assert len(reads) == 14  # 7 lists, 6 details, version
+    for operation in operations:
+        if operation.method.upper() == "GET":
+            continue
+        assert operation.path.startswith(
+            ("/api/v1/therapies/", "/api/v1/therapy-classes/", "/api/v1/conditions/")
+        )
+        codes = set(operation.definition.raw["responses"])
+        assert "403" in codes
+        if operation.method.upper() in ("PUT", "PATCH", "DELETE"):
+            assert {"412", "428"} <= codes
 
 
 @pytest.mark.django_db

@@ -31,6 +31,11 @@ ERRORS = {
     406: "None of the accepted media types can be produced.",
     429: "Too many requests; see `Retry-After`.",
 }
+WRITE_ERRORS = {
+    403: "Not logged in, or without the model permission this write needs.",
+    412: "`If-Match` does not match the record's current ETag: it changed since you read it.",
+    428: "Changing or deleting needs `If-Match` with the record's ETag.",
+}
 PROBLEM_RESPONSES = {
     (status, PROBLEM): OpenApiResponse(ProblemSerializer, description=description)
     for status, description in ERRORS.items()
@@ -71,12 +76,25 @@ class AutoSchema(openapi.AutoSchema):
                 record.schema.pop("required", None)
         return operation
 
+    def get_auth(self):
+        auth = super().get_auth()
+        if self.method == "GET" and {} not in auth:
+            auth.append({})  # anyone may read
+        return auth
+
     def get_response_serializers(self):
         responses = super().get_response_serializers()
         if not isinstance(responses, dict):
             responses = {200: responses}
         for key, response in PROBLEM_RESPONSES.items():
             responses.setdefault(key, response)
+        if self.method != "GET":
+            for status, description in WRITE_ERRORS.items():
+                if status in (412, 428) and self.method == "POST":
+                    continue
+                responses.setdefault(
+                    (status, PROBLEM), OpenApiResponse(ProblemSerializer, description=description)
+                )
         return responses
 
     def get_override_parameters(self):

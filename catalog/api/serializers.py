@@ -1,8 +1,13 @@
 """Related records appear as {slug, name} (or by slug), never as database ids."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_basic_type, build_object_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 
 from ..models import (
     Condition,
@@ -32,6 +37,52 @@ class RefSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
 
 
+class RefField(serializers.SlugRelatedField):
+    """A related record: written as its slug, read as {slug, name, …extra}."""
+
+    def __init__(self, *, extra=(), **kwargs):
+        self.extra = tuple(extra)
+        kwargs.setdefault("slug_field", "slug")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        data = {"slug": value.slug, "name": value.name}
+        data.update({name: getattr(value, name) for name in self.extra})
+        return data
+
+
+class RefFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = RefField
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "request":
+            return build_basic_type(OpenApiTypes.STR)
+        names = ["slug", "name", *self.target.extra]
+        return build_object_type(
+            properties={name: build_basic_type(OpenApiTypes.STR) for name in names},
+            required=names,
+        )
+
+
+class EditorialSerializer(serializers.ModelSerializer):
+    """Writes by editors: publishing needs the model's publish permission."""
+
+    def validate_status(self, value):
+        current = self.instance.status if self.instance else None
+        if value != current and value == "published":
+            opts = self.Meta.model._meta
+            user = self.context["request"].user
+            if not user.has_perm(f"{opts.app_label}.publish_{opts.model_name}"):
+                raise PermissionDenied("You may edit this record but not publish it.")
+        return value
+
+    def save(self, **kwargs):
+        if self.validated_data.get("status") == "published":
+            published_at = self.instance.published_at if self.instance else None
+            kwargs.setdefault("published_at", published_at or timezone.now())
+        return super().save(**kwargs)
+
+
 class SourceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Source
@@ -39,6 +90,14 @@ class SourceSerializer(serializers.ModelSerializer):
 
 
 SOURCE_SLUGS = {"many": True, "read_only": True, "slug_field": "slug"}
+WRITABLE_SOURCES = {"many": True, "slug_field": "slug", "queryset": Source.objects.all()}
+EDITORIAL_FIELDS = [
+    "status",
+    "published_at",
+    "last_reviewed",
+    "reviewed_by",
+    "review_interval_days",
+]
 
 
 class TherapyNameSerializer(serializers.ModelSerializer):
@@ -78,13 +137,13 @@ class TherapyClassRefSerializer(RefSerializer):
     action = serializers.CharField(read_only=True)
 
 
-class TherapySerializer(serializers.ModelSerializer):
+class TherapySerializer(EditorialSerializer):
     html_url = HtmlUrlField()
-    therapy_class = TherapyClassRefSerializer(read_only=True)
+    therapy_class = RefField(queryset=TherapyClass.objects.all(), extra=["action"])
     brand_names = serializers.ListField(child=serializers.CharField(), read_only=True)
     other_names = TherapyNameSerializer(many=True, read_only=True)
     indications = TherapyIndicationSerializer(many=True, read_only=True)
-    sources = serializers.SlugRelatedField(**SOURCE_SLUGS)
+    sources = serializers.SlugRelatedField(**WRITABLE_SOURCES)
 
     class Meta:
         model = Therapy
@@ -99,14 +158,15 @@ class TherapySerializer(serializers.ModelSerializer):
             "description",
             "indications",
             "sources",
-            "last_reviewed",
+            *EDITORIAL_FIELDS,
         ]
+        read_only_fields = ["published_at"]
 
 
-class TherapyClassSerializer(serializers.ModelSerializer):
+class TherapyClassSerializer(EditorialSerializer):
     html_url = HtmlUrlField()
     action_label = serializers.CharField(source="get_action_display", read_only=True)
-    sources = serializers.SlugRelatedField(**SOURCE_SLUGS)
+    sources = serializers.SlugRelatedField(**WRITABLE_SOURCES)
 
     class Meta:
         model = TherapyClass
@@ -120,17 +180,18 @@ class TherapyClassSerializer(serializers.ModelSerializer):
             "summary",
             "description",
             "sources",
-            "last_reviewed",
+            *EDITORIAL_FIELDS,
         ]
+        read_only_fields = ["published_at"]
 
 
-class ConditionSerializer(serializers.ModelSerializer):
+class ConditionSerializer(EditorialSerializer):
     html_url = HtmlUrlField()
     category_label = serializers.CharField(source="get_category_display", read_only=True)
-    parent = RefSerializer(read_only=True, allow_null=True)
+    parent = RefField(queryset=Condition.objects.all(), required=False, allow_null=True)
     children = RefSerializer(many=True, read_only=True)
     other_names = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
-    sources = serializers.SlugRelatedField(**SOURCE_SLUGS)
+    sources = serializers.SlugRelatedField(**WRITABLE_SOURCES)
 
     class Meta:
         model = Condition
@@ -145,8 +206,23 @@ class ConditionSerializer(serializers.ModelSerializer):
             "other_names",
             "summary",
             "sources",
-            "last_reviewed",
+            *EDITORIAL_FIELDS,
         ]
+        read_only_fields = ["published_at"]
+
+    def validate(self, attrs):
+        # The model's own rules (one level deep, same category as the parent) as 400s.
+        instance = Condition(**{k: v for k, v in attrs.items() if k != "sources"})
+        if self.instance:
+            instance.pk = self.instance.pk
+            for field in ("name", "slug", "category", "parent", "summary"):
+                if field not in attrs:
+                    setattr(instance, field, getattr(self.instance, field))
+        try:
+            instance.clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        return attrs
 
 
 class ModifierRoleSerializer(serializers.ModelSerializer):

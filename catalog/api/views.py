@@ -1,13 +1,14 @@
 """Read-only API viewsets: the same querysets and FilterSets as the public pages."""
 
 import difflib
+import hashlib
 
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import http_date
+from django.utils.http import http_date, quote_etag
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, routers, viewsets
+from rest_framework import mixins, permissions, routers, viewsets
 from rest_framework import serializers as drf_serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -178,7 +179,53 @@ class CatalogViewSet(CatalogAPIMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
 
-class TherapyViewSet(CatalogViewSet):
+def representation_etag(view, instance):
+    """The ETag a plain JSON GET of `instance` carries (ConditionalGetMiddleware hashes the
+    body): what a client sends back in If-Match."""
+    body = JSONRenderer().render(view.get_serializer(instance).data)
+    return quote_etag(hashlib.md5(body, usedforsecurity=False).hexdigest())
+
+
+class EditableViewSet(CatalogAPIMixin, viewsets.ModelViewSet):
+    """Editors write through the API by their Django model permissions. Changing or deleting
+    needs `If-Match` with the record's current ETag: 428 without it, 412 when someone else
+    changed the record since (no lost updates)."""
+
+    permission_classes = [permissions.DjangoModelPermissionsOrAnonReadOnly]
+
+    def check_precondition(self, instance):
+        given = self.request.headers.get("If-Match")
+        if not given:
+            raise PreconditionRequired()
+        current = representation_etag(self, instance)
+        if given.strip() != "*" and current not in [tag.strip() for tag in given.split(",")]:
+            raise PreconditionFailed()
+
+    def perform_update(self, serializer):
+        self.check_precondition(serializer.instance)
+        serializer.save()
+
+    def perform_destroy(self, instance):
+        self.check_precondition(instance)
+        instance.delete()
+
+
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_detail = "Send If-Match with the ETag from your last GET of this record."
+    default_code = "precondition_required"
+
+
+class PreconditionFailed(APIException):
+    status_code = 412
+    default_detail = (
+        "The record changed since you read it (its ETag differs). GET it again, reapply your "
+        "change, and send the new ETag in If-Match."
+    )
+    default_code = "precondition_failed"
+
+
+class TherapyViewSet(EditableViewSet):
     """Individual agents, with their class, names and agent-level indications."""
 
     queryset = Therapy.objects.for_display()
@@ -187,7 +234,7 @@ class TherapyViewSet(CatalogViewSet):
     cursor_ordering = ("name",)
 
 
-class TherapyClassViewSet(CatalogViewSet):
+class TherapyClassViewSet(EditableViewSet):
     """Classes of therapy and how each acts on the immune system."""
 
     queryset = TherapyClass.objects.for_display()
@@ -196,7 +243,7 @@ class TherapyClassViewSet(CatalogViewSet):
     cursor_ordering = ("name",)
 
 
-class ConditionViewSet(CatalogViewSet):
+class ConditionViewSet(EditableViewSet):
     """Conditions, with their category and place in the hierarchy."""
 
     queryset = Condition.objects.for_display()

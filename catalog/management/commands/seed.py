@@ -1,6 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from catalog.history import populate_initial_history
 from catalog.models import Source
 
 
@@ -8,7 +9,8 @@ class Command(BaseCommand):
     help = (
         "Load the site's content (fixtures/catalog.json) into an empty database. A database that "
         "already has content is left alone, so editors' changes are never overwritten; use "
-        "`manage.py loaddata catalog` to reset the article's records on purpose."
+        "`manage.py loaddata catalog` to reset the article's records on purpose. Every loaded record "
+        "gets a first history version (`populate_history --auto`)."
     )
 
     def handle(self, *args, **options):
@@ -16,4 +18,6 @@ class Command(BaseCommand):
             self.stdout.write("Content already loaded; leaving it as it is.")
             return
         call_command("loaddata", "catalog", verbosity=0)
+        # loaddata saves raw, which records no history: give every record its first version.
+        populate_initial_history()
         self.stdout.write("Loaded the catalog content from fixtures/catalog.json.")

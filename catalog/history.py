@@ -1,0 +1,258 @@
+"""Reading django-simple-history in the site's terms: what changed between two versions of a
+record (with verbose names, choice labels and names rather than ids), what a therapy's other
+names and indications were while a version was current, and what changed since an editor opened
+a record."""
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+
+from .models import (
+    Condition,
+    ConditionName,
+    Indication,
+    Therapy,
+    TherapyClass,
+    TherapyName,
+)
+
+EMPTY = "—"
+# Bookkeeping fields: they change on every save and mean nothing to an editor.
+IGNORED = {"updated_at"}
+
+
+def display(field, value):
+    """One field's value as the admin shows it: choice labels, names, lists joined."""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or EMPTY
+    if value in (None, ""):
+        return EMPTY
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def field_changes(old, new, excluded=()):
+    """[(label, old, new)] for every field that differs between two historical records of one
+    object, in form order."""
+    model = new.instance_type
+    delta = new.diff_against(old, excluded_fields=excluded, foreign_keys_are_objs=True)
+    by_name = {change.field: change for change in delta.changes}
+    changes = []
+    for field in model._meta.get_fields():
+        change = by_name.get(field.name)
+        if change is None or field.name in IGNORED:
+            continue
+        if field.many_to_many:
+            target = field.m2m_reverse_field_name()
+            old_value, new_value = (
+                sorted(str(row[target]) for row in rows) for rows in (change.old, change.new)
+            )
+        else:
+            old_value, new_value = change.old, change.new
+        label = capfirst(field.verbose_name)
+        changes.append((label, display(field, old_value), display(field, new_value)))
+    return changes
+
+
+# --- related records (names, indications) as they stood at a time ----------------------------
+
+
+def _as_of(model, when, **lookup):
+    return list(model.history.as_of(when).filter(**lookup))
+
+
+def _names(model, when, **lookup):
+    return sorted(n.name for n in _as_of(model, when, **lookup))
+
+
+def _indications(when, describe, **lookup):
+    rows = _as_of(Indication, when, **lookup)
+    ids = {name: {getattr(i, f"{name}_id") for i in rows} for name in describe}
+    related = {
+        "therapy": Therapy,
+        "therapy_class": TherapyClass,
+        "condition": Condition,
+    }
+    names = {name: related[name].objects.in_bulk(ids[name]) for name in describe}
+    labels = []
+    for indication in rows:
+        parts = []
+        for name in describe:
+            pk = getattr(indication, f"{name}_id")
+            if pk is not None:
+                parts.append(str(names[name].get(pk, f"#{pk}")))
+        label = " ".join(parts)
+        if indication.qualifier:
+            label += f" ({indication.get_qualifier_display().lower()})"
+        if indication.status != "published":
+            label += " [draft]"
+        labels.append(label)
+    return sorted(labels)
+
+
+def related_state(obj_model, pk, when):
+    """{label: text} of what hangs off the record (other names, indications) at `when`."""
+    if obj_model is Therapy:
+        state = {}
+        for kind in TherapyName.Kind:
+            rows = [n for n in _as_of(TherapyName, when, therapy_id=pk) if n.kind == kind]
+            state[f"{kind.label}s"] = sorted(n.name for n in rows)
+        state["Indications"] = _indications(when, ["condition"], therapy_id=pk)
+        return {label: ", ".join(v) or EMPTY for label, v in state.items()}
+    if obj_model is Condition:
+        return {
+            "Other names": ", ".join(_names(ConditionName, when, condition_id=pk)) or EMPTY,
+            "Indications": ", ".join(
+                _indications(when, ["therapy", "therapy_class"], condition_id=pk)
+            )
+            or EMPTY,
+        }
+    if obj_model is TherapyClass:
+        return {
+            "Indications (class level)": ", ".join(
+                _indications(when, ["condition"], therapy_class_id=pk)
+            )
+            or EMPTY
+        }
+    return {}
+
+
+def current_until(record):
+    """While a version was current: until the next version was saved (inline rows are saved just
+    after their parent, so they belong to it), or up to now for the latest version."""
+    later = (
+        type(record)
+        .objects.filter(history_date__gt=record.history_date, id=record.id)
+        .order_by("history_date")
+        .values_list("history_date", flat=True)
+        .first()
+    )
+    if later is None:
+        return timezone.now()
+    return later - timezone.timedelta(microseconds=1)
+
+
+def version_diff(old, new):
+    """Everything that differs between two versions: the record's fields, then (for therapies,
+    classes and conditions) their names and indications as they stood at each version."""
+    changes = field_changes(old, new)
+    model = new.instance_type
+    before = related_state(model, old.id, current_until(old))
+    after = related_state(model, new.id, current_until(new))
+    for label, value in after.items():
+        if before.get(label) != value:
+            changes.append((label, before.get(label, EMPTY), value))
+    return changes
+
+
+def describe_version(record):
+    who = record.history_user.get_username() if record.history_user_id else "a script"
+    when = date_format(timezone.localtime(record.history_date), "DATETIME_FORMAT")
+    return who, when
+
+
+def changes_since(obj, loaded_at):
+    """[(who, when, [(label, old, new)])]: the versions saved after the one an editor loaded
+    (identified by its updated_at), each with what it changed."""
+    history = type(obj).history.filter(id=obj.pk)
+    base = history.filter(updated_at__lte=loaded_at).order_by("-history_date").first()
+    newer = list(
+        history.filter(updated_at__gt=loaded_at)
+        .select_related("history_user")
+        .order_by("history_date")
+    )
+    result = []
+    for record in newer:
+        changes = field_changes(base, record) if base is not None else []
+        who, when = describe_version(record)
+        result.append((who, when, changes))
+        base = record
+    return result
+
+
+def related_history(obj):
+    """The history of the indications (and other names) hanging off a record, newest first:
+    [{"date", "user", "what", "changes"}], for the record's history page."""
+    if isinstance(obj, Therapy):
+        sources = [(Indication, {"therapy_id": obj.pk}), (TherapyName, {"therapy_id": obj.pk})]
+    elif isinstance(obj, Condition):
+        sources = [
+            (Indication, {"condition_id": obj.pk}),
+            (ConditionName, {"condition_id": obj.pk}),
+        ]
+    elif isinstance(obj, TherapyClass):
+        sources = [(Indication, {"therapy_class_id": obj.pk})]
+    else:
+        return []
+    entries = []
+    for model, lookup in sources:
+        records = list(
+            model.history.filter(**lookup)
+            .select_related("history_user")
+            .order_by("history_date")
+        )
+        previous = {}
+        for record in records:
+            before = previous.get(record.id)
+            changes = []
+            if before is not None:  # sources left out: one query per version
+                changes = field_changes(before, record, excluded=["sources"])
+            previous[record.id] = record
+            entries.append(
+                {
+                    "date": record.history_date,
+                    "user": record.history_user,
+                    "type": record.get_history_type_display(),
+                    "what": f"{capfirst(model._meta.verbose_name)}: {_label(record)}",
+                    "changes": changes,
+                    "reason": record.history_change_reason or "",
+                }
+            )
+    return sorted(entries, key=lambda entry: entry["date"], reverse=True)
+
+
+def _label(record):
+    try:
+        return str(record.instance)
+    except ObjectDoesNotExist:
+        return f"#{record.id}"
+
+
+def populate_initial_history(stdout=None):
+    """`populate_history --auto`: a first version for every record that has none (fixtures are
+    loaded with raw saves, which record nothing). That command writes no many-to-many rows, so
+    the first versions would seem to cite no sources: copy them from the current rows."""
+    from django.apps import apps
+    from django.core.management import call_command
+
+    catalog = apps.get_app_config("catalog").get_models()
+    tracked = [m for m in catalog if hasattr(m._meta, "simple_history_manager_attribute")]
+    before = {
+        m: m.history.aggregate(last=models.Max("history_id"))["last"] or 0 for m in tracked
+    }
+    call_command("populate_history", auto=True, stdout=stdout, stderr=stdout)
+    for model in tracked:
+        history_model = model.history.model
+        for field in history_model._history_m2m_fields:
+            m2m_model = next(
+                rel.related_model
+                for rel in history_model._meta.related_objects
+                if rel.related_model.__name__ == f"{history_model.__name__}_{field.name}"
+            )
+            own, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+            by_owner = {}
+            for row in field.remote_field.through.objects.all():
+                by_owner.setdefault(getattr(row, f"{own}_id"), []).append(
+                    getattr(row, f"{target}_id")
+                )
+            records = history_model.objects.filter(history_id__gt=before[model])
+            m2m_model.objects.bulk_create(
+                m2m_model(history=record, **{f"{own}_id": record.id, f"{target}_id": target_id})
+                for record in records
+                for target_id in by_owner.get(record.id, [])
+            )
