@@ -52,10 +52,8 @@ class Source(SluggedModel):
         return f"{self.publisher}, “{self.title}”"
 
 
-def editorial_permissions(plural, review=True):
+def editorial_permissions(model, plural, review=True):
     """Publishing and marking reviewed are permissions of their own (see the roles migration)."""
-    model = plural.replace(" ", "").replace("classes", "class").replace("therapies", "therapy")
-    model = model.removesuffix("s")
     perms = [(f"publish_{model}", f"Can publish and unpublish {plural}")]
     if review:
         perms.append((f"review_{model}", f"Can mark {plural} reviewed"))
@@ -177,7 +175,7 @@ class TherapyClass(ReviewedContent):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "therapy classes"
-        permissions = editorial_permissions("therapy classes")
+        permissions = editorial_permissions("therapyclass", "therapy classes")
 
     def __str__(self):
         return self.name
@@ -227,7 +225,7 @@ class Condition(ReviewedContent):
 
     class Meta:
         ordering = ["name"]
-        permissions = editorial_permissions("conditions")
+        permissions = editorial_permissions("condition", "conditions")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(parent=models.F("pk")),
@@ -333,7 +331,7 @@ class Therapy(ReviewedContent):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "therapies"
-        permissions = editorial_permissions("therapies")
+        permissions = editorial_permissions("therapy", "therapies")
 
     def __str__(self):
         return self.name
@@ -436,7 +434,7 @@ class Indication(Publishable):
 
     class Meta:
         ordering = ["condition__name", "therapy_class__name", "therapy__name"]
-        permissions = editorial_permissions("indications", review=False)
+        permissions = editorial_permissions("indication", "indications", review=False)
         constraints = [
             models.CheckConstraint(
                 condition=(

@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterModelOptions(
             name='therapyclass',
-            options={'ordering': ['name'], 'permissions': [('publish_therapyclas', 'Can publish and unpublish therapy classes'), ('review_therapyclas', 'Can mark therapy classes reviewed')], 'verbose_name_plural': 'therapy classes'},
+            options={'ordering': ['name'], 'permissions': [('publish_therapyclass', 'Can publish and unpublish therapy classes'), ('review_therapyclass', 'Can mark therapy classes reviewed')], 'verbose_name_plural': 'therapy classes'},
         ),
         migrations.AddField(
             model_name='condition',
