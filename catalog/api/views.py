@@ -3,6 +3,7 @@
 import difflib
 import hashlib
 
+from django.db import transaction
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -201,13 +202,20 @@ class EditableViewSet(CatalogAPIMixin, viewsets.ModelViewSet):
         if given.strip() != "*" and current not in [tag.strip() for tag in given.split(",")]:
             raise PreconditionFailed()
 
+    def locked(self, instance):
+        """The record as it is now, locked until the write commits (no race between the
+        If-Match check and the save)."""
+        return self.get_queryset().select_for_update(of=("self",)).get(pk=instance.pk)
+
     def perform_update(self, serializer):
-        self.check_precondition(serializer.instance)
-        serializer.save()
+        with transaction.atomic():
+            self.check_precondition(self.locked(serializer.instance))
+            serializer.save()
 
     def perform_destroy(self, instance):
-        self.check_precondition(instance)
-        instance.delete()
+        with transaction.atomic():
+            self.check_precondition(self.locked(instance))
+            instance.delete()
 
 
 class PreconditionRequired(APIException):
