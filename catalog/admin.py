@@ -1,6 +1,25 @@
-from django.contrib import admin
-from django.db import models
+"""The editors' admin. Every content admin keeps a history (django-simple-history: history list,
+revert by opening and saving an old version, a diff between any two versions), refuses saves
+based on an outdated copy, and offers publish / unpublish / mark-reviewed actions to those
+holding the permission."""
 
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import model_ngettext, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import to_historic
+
+from .history import changes_since, related_history, version_diff
 from .models import (
     Condition,
     ConditionName,
@@ -16,6 +35,301 @@ from .models import (
 admin.site.site_header = "immunosite administration"
 admin.site.site_title = "immunosite admin"
 admin.site.index_title = "Content"
+
+
+# --- no lost updates ---------------------------------------------------------------------------
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the record's `updated_at` as loaded; a save based on an older copy is refused,
+    naming what changed in the meantime, with the editor's input kept (and fields the editor
+    did not touch brought up to date), so saving again after reading succeeds."""
+
+    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            # An old version opened to revert it is based on the current record.
+            current = self._current_version() if to_historic(self.instance) else None
+            self.fields["loaded_version"].initial = current or self._stamp(self.instance)
+
+    @staticmethod
+    def _stamp(obj):
+        return obj.updated_at.isoformat() if obj.updated_at else ""
+
+    def _current_version(self):
+        records = type(self.instance)._default_manager.filter(pk=self.instance.pk)
+        if transaction.get_connection().in_atomic_block:
+            records = records.select_for_update()  # held until this save commits
+        current = records.first()
+        return self._stamp(current) if current else None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        loaded = cleaned_data.get("loaded_version")
+        if self.instance.pk is None or not loaded:
+            return cleaned_data
+        current = self._current_version()
+        if current is None or current == loaded:
+            return cleaned_data
+        loaded_at = parse_datetime(loaded)
+        obj = type(self.instance)._default_manager.get(pk=self.instance.pk)
+        self.data = self.data.copy()
+        self._bring_untouched_fields_up_to_date(obj, loaded_at)
+        self.data[self.add_prefix("loaded_version")] = current  # the next save goes through
+        name = self.instance._meta.verbose_name
+        errors = [
+            f"Someone else saved this {name} after you opened it, so your changes were not "
+            "saved. What changed in the meantime:"
+        ]
+        for who, when, changes in changes_since(obj, loaded_at):
+            listed = "; ".join(f"{label}: {old} → {new}" for label, old, new in changes)
+            errors.append(f"{who}, {when}: {listed or 'saved without field changes'}.")
+        errors.append(
+            "Your input is kept below (fields you had not touched now show the saved values). "
+            "Check it, then save again to keep your version."
+        )
+        raise ValidationError(errors)
+
+    def _bring_untouched_fields_up_to_date(self, current, loaded_at):
+        base = current.history.filter(updated_at__lte=loaded_at).order_by("-history_date").first()
+        if base is None:
+            return
+        base_instance = base.instance
+        latest = type(self)(instance=current)
+        for name, field in self.fields.items():
+            model_field = _model_field(current, name)
+            if model_field is None:
+                continue
+            if model_field.many_to_many:
+                target = model_field.m2m_reverse_field_name()
+                loaded = [row[target] for row in getattr(base, name).values(target)]
+            else:
+                loaded = field.prepare_value(model_field.value_from_object(base_instance))
+            saved = field.prepare_value(latest.get_initial_for_field(field, name))
+            typed = self[name].data
+            if field.has_changed(loaded, saved) and not field.has_changed(loaded, typed):
+                key = self.add_prefix(name)
+                if isinstance(saved, list | tuple):
+                    self.data.setlist(key, [str(v) for v in saved])
+                else:
+                    self.data[key] = "" if saved is None else str(saved)
+
+
+def _model_field(obj, name):
+    try:
+        field = obj._meta.get_field(name)
+    except Exception:
+        return None
+    return field if isinstance(field, models.Field) and field.editable else None
+
+
+# --- history: list with a compare column, diff of two versions, revert -------------------------
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    form = VersionedForm
+    history_list_display = ["compare"]
+    object_history_template = "admin/catalog/object_history.html"
+
+    @admin.display(description="compare")
+    def compare(self, record):
+        return format_html(
+            '<label><input type="radio" name="old" value="{0}"> old</label> '
+            '<label><input type="radio" name="new" value="{0}"> new</label>',
+            record.pk,
+        )
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        compare = path(
+            "<path:object_id>/history/compare/",
+            self.admin_site.admin_view(self.history_compare_view),
+            name="{}_{}_history_compare".format(*info),
+        )
+        return [compare, *super().get_urls()]
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra_context = {
+            "related_history": related_history(obj) if obj else [],
+            **(extra_context or {}),
+        }
+        return super().history_view(request, object_id, extra_context)
+
+    def history_compare_view(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        history_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
+        )
+        versions = obj.history.select_related("history_user")
+        try:
+            ids = {int(request.GET["old"]), int(request.GET["new"])}
+        except (KeyError, ValueError):
+            self.message_user(request, "Choose two versions to compare.", messages.WARNING)
+            return redirect(history_url)
+        old, new = (get_object_or_404(versions, history_id=pk) for pk in sorted(ids))
+        if old.history_date > new.history_date:
+            old, new = new, old
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Compare versions: {obj}",
+            "opts": self.opts,
+            "object": obj,
+            "old": old,
+            "new": new,
+            "changes": version_diff(old, new) if old != new else [],
+            "history_url": history_url,
+        }
+        return TemplateResponse(request, "admin/catalog/history_compare.html", context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history checks only the view permission, for a POST (revert) too.
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        historic = to_historic(obj)
+        if historic is not None:
+            when = date_format(timezone.localtime(historic.history_date), "DATETIME_FORMAT")
+            obj._change_reason = f"Reverted to the version of {when}"
+        super().save_model(request, obj, form, change)
+
+
+# --- publishing and review ---------------------------------------------------------------------
+
+
+class ReviewFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", "Overdue"),
+            ("up-to-date", "Up to date"),
+            ("never", "Never reviewed"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "never":
+            return queryset.filter(last_reviewed__isnull=True)
+        if self.value() in ("overdue", "up-to-date"):
+            overdue = overdue_pks(queryset)
+            if self.value() == "overdue":
+                return queryset.filter(pk__in=overdue)
+            return queryset.exclude(pk__in=overdue)
+        return queryset
+
+
+def overdue_pks(queryset):
+    """The records `review_overdue()` says are due: never reviewed, or past last review plus
+    their interval (one query; the interval is per record)."""
+    fields = ["pk", "last_reviewed", "review_interval_days"]
+    return [obj.pk for obj in queryset.only(*fields) if obj.review_overdue()]
+
+
+class PublishableAdmin(HistoryAdmin):
+    actions = ["publish", "unpublish"]
+    readonly_fields = ["published_at"]
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm(f"{self.opts.app_label}.publish_{self.opts.model_name}")
+
+    def view_on_site(self, obj):
+        """Drafts open at their staff preview; published records at their public page."""
+        if obj.is_published and hasattr(obj, "get_absolute_url"):
+            return obj.get_absolute_url()
+        if hasattr(obj, "get_preview_url"):
+            return obj.get_preview_url()
+        return None
+
+    def apply(self, request, queryset, change, reason, verb):
+        count = 0
+        for obj in queryset:
+            if change(obj) is False:
+                continue
+            obj._change_reason = reason
+            obj._history_user = request.user
+            obj.save()
+            count += 1
+        self.message_user(
+            request, f"{count} {model_ngettext(self.opts, count)} {verb}.", messages.SUCCESS
+        )
+
+    @admin.action(description="Publish", permissions=["publish"])
+    def publish(self, request, queryset):
+        def change(obj):
+            if obj.is_published:
+                return False
+            obj.publish()
+
+        self.apply(request, queryset, change, "Published via admin action", "published")
+
+    @admin.action(description="Unpublish", permissions=["publish"])
+    def unpublish(self, request, queryset):
+        def change(obj):
+            if not obj.is_published:
+                return False
+            obj.unpublish()
+
+        self.apply(request, queryset, change, "Unpublished via admin action", "unpublished")
+
+
+class ReviewedAdmin(PublishableAdmin):
+    actions = ["publish", "unpublish", "mark_reviewed"]
+
+    def has_review_permission(self, request):
+        return request.user.has_perm(f"{self.opts.app_label}.review_{self.opts.model_name}")
+
+    @admin.action(description="Mark as reviewed", permissions=["review"])
+    def mark_reviewed(self, request, queryset):
+        reviewer = request.user.get_full_name() or request.user.get_username()
+
+        def change(obj):
+            obj.mark_reviewed(obj.reviewed_by or reviewer)
+
+        self.apply(request, queryset, change, "Marked reviewed via admin action", "marked reviewed")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            "review_dashboard_url": reverse("admin:catalog_review_dashboard"),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
+
+
+REVIEWED_MODELS = [Therapy, TherapyClass, Condition]
+
+
+def review_dashboard(request):
+    """Therapies, classes and conditions due for review, with links to their change pages."""
+    today = timezone.localdate()
+    sections = []
+    for model in REVIEWED_MODELS:
+        model_admin = admin.site._registry[model]
+        if not model_admin.has_view_permission(request):
+            continue
+        fields = ["pk", "name", "status", "last_reviewed", "review_interval_days", "reviewed_by"]
+        due = [obj for obj in model.objects.only(*fields) if obj.review_overdue(today)]
+        due.sort(key=lambda obj: (obj.last_reviewed is not None, obj.review_due or today, obj.name))
+        rows = [
+            (obj, reverse(f"admin:catalog_{model._meta.model_name}_change", args=[obj.pk]))
+            for obj in due
+        ]
+        sections.append({"opts": model._meta, "rows": rows})
+    context = {
+        **admin.site.each_context(request),
+        "title": "Due for review",
+        "sections": sections,
+        "today": today,
+    }
+    return TemplateResponse(request, "admin/catalog/review_dashboard.html", context)
 
 
 class IndicationInline(admin.TabularInline):
@@ -52,7 +366,7 @@ class ConditionNameInline(admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(HistoryAdmin):
     list_display = ["title", "publisher", "last_updated", "url"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "slug"]
@@ -63,9 +377,9 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(TherapyClass)
-class TherapyClassAdmin(admin.ModelAdmin):
-    list_display = ["name", "abbreviation", "action", "last_reviewed"]
-    list_filter = ["action", "last_reviewed"]
+class TherapyClassAdmin(ReviewedAdmin):
+    list_display = ["name", "abbreviation", "action", "status", "last_reviewed"]
+    list_filter = ["status", ReviewFilter, "action", "last_reviewed"]
     search_fields = ["name", "abbreviation", "summary"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["sources"]
@@ -73,9 +387,15 @@ class TherapyClassAdmin(admin.ModelAdmin):
 
 
 @admin.register(Therapy)
-class TherapyAdmin(admin.ModelAdmin):
-    list_display = ["name", "therapy_class", "brand_name_list", "last_reviewed"]
-    list_filter = ["therapy_class", "therapy_class__action", "last_reviewed"]
+class TherapyAdmin(ReviewedAdmin):
+    list_display = ["name", "therapy_class", "brand_name_list", "status", "last_reviewed"]
+    list_filter = [
+        "status",
+        ReviewFilter,
+        "therapy_class",
+        "therapy_class__action",
+        "last_reviewed",
+    ]
     list_select_related = ["therapy_class"]
     search_fields = ["name", "slug", "other_names__name", "summary"]
     prepopulated_fields = {"slug": ["name"]}
@@ -85,15 +405,29 @@ class TherapyAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("other_names")
 
+    def get_urls(self):
+        dashboard = path(
+            "review/",
+            self.admin_site.admin_view(review_dashboard),
+            name="catalog_review_dashboard",
+        )
+        return [dashboard, *super().get_urls()]
+
     @admin.display(description="brand names")
     def brand_name_list(self, obj):
         return ", ".join(obj.brand_names)
 
 
 @admin.register(Condition)
-class ConditionAdmin(admin.ModelAdmin):
-    list_display = ["name", "category", "parent", "last_reviewed"]
-    list_filter = ["category", ("parent", admin.RelatedOnlyFieldListFilter), "last_reviewed"]
+class ConditionAdmin(ReviewedAdmin):
+    list_display = ["name", "category", "parent", "status", "last_reviewed"]
+    list_filter = [
+        "status",
+        ReviewFilter,
+        "category",
+        ("parent", admin.RelatedOnlyFieldListFilter),
+        "last_reviewed",
+    ]
     list_select_related = ["parent"]
     search_fields = ["name", "slug", "other_names__name", "summary"]
     prepopulated_fields = {"slug": ["name"]}
@@ -102,16 +436,16 @@ class ConditionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indication)
-class IndicationAdmin(admin.ModelAdmin):
-    list_display = ["condition", "therapy", "therapy_class", "qualifier", "note"]
-    list_filter = ["qualifier", "therapy_class", "condition__category"]
+class IndicationAdmin(PublishableAdmin):
+    list_display = ["condition", "therapy", "therapy_class", "qualifier", "note", "status"]
+    list_filter = ["status", "qualifier", "therapy_class", "condition__category"]
     list_select_related = ["condition", "therapy", "therapy_class"]
     search_fields = ["condition__name", "therapy__name", "therapy_class__name", "note"]
     autocomplete_fields = ["therapy", "therapy_class", "condition", "sources"]
 
 
 @admin.register(ModifierRole)
-class ModifierRoleAdmin(admin.ModelAdmin):
+class ModifierRoleAdmin(HistoryAdmin):
     list_display = ["position", "title"]
     list_display_links = ["title"]
     search_fields = ["title", "explanation"]
@@ -120,7 +454,7 @@ class ModifierRoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(GlossaryTerm)
-class GlossaryTermAdmin(admin.ModelAdmin):
+class GlossaryTermAdmin(HistoryAdmin):
     list_display = ["term", "also_called"]
     search_fields = ["term", "also_called", "definition"]
     prepopulated_fields = {"slug": ["term"]}

@@ -67,7 +67,8 @@ def _as_of(model, when, **lookup):
 
 
 def _names(model, when, **lookup):
-    return sorted(n.name for n in _as_of(model, when, **lookup))
+    """In the order they were added."""
+    return [n.name for n in sorted(_as_of(model, when, **lookup), key=lambda n: n.pk)]
 
 
 def _indications(when, describe, **lookup):
@@ -101,7 +102,7 @@ def related_state(obj_model, pk, when):
         state = {}
         for kind in TherapyName.Kind:
             rows = [n for n in _as_of(TherapyName, when, therapy_id=pk) if n.kind == kind]
-            state[f"{kind.label}s"] = sorted(n.name for n in rows)
+            state[f"{kind.label}s"] = [n.name for n in sorted(rows, key=lambda n: n.pk)]
         state["Indications"] = _indications(when, ["condition"], therapy_id=pk)
         return {label: ", ".join(v) or EMPTY for label, v in state.items()}
     if obj_model is Condition:
@@ -192,9 +193,7 @@ def related_history(obj):
     entries = []
     for model, lookup in sources:
         records = list(
-            model.history.filter(**lookup)
-            .select_related("history_user")
-            .order_by("history_date")
+            model.history.filter(**lookup).select_related("history_user").order_by("history_date")
         )
         previous = {}
         for record in records:
@@ -223,7 +222,7 @@ def _label(record):
         return f"#{record.id}"
 
 
-def populate_initial_history(stdout=None):
+def populate_initial_history():
     """`populate_history --auto`: a first version for every record that has none (fixtures are
     loaded with raw saves, which record nothing). That command writes no many-to-many rows, so
     the first versions would seem to cite no sources: copy them from the current rows."""
@@ -232,10 +231,8 @@ def populate_initial_history(stdout=None):
 
     catalog = apps.get_app_config("catalog").get_models()
     tracked = [m for m in catalog if hasattr(m._meta, "simple_history_manager_attribute")]
-    before = {
-        m: m.history.aggregate(last=models.Max("history_id"))["last"] or 0 for m in tracked
-    }
-    call_command("populate_history", auto=True, stdout=stdout, stderr=stdout)
+    before = {m: m.history.aggregate(last=models.Max("history_id"))["last"] or 0 for m in tracked}
+    call_command("populate_history", auto=True, verbosity=0)
     for model in tracked:
         history_model = model.history.model
         for field in history_model._history_m2m_fields:

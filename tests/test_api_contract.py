@@ -416,7 +416,11 @@ def test_an_unknown_field_is_a_400_listing_the_available_ones(client, url, unkno
         "description",
         "indications",
         "sources",
+        "status",
+        "published_at",
         "last_reviewed",
+        "reviewed_by",
+        "review_interval_days",
     ]
 
 

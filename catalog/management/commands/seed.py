@@ -9,8 +9,8 @@ class Command(BaseCommand):
     help = (
         "Load the site's content (fixtures/catalog.json) into an empty database. A database that "
         "already has content is left alone, so editors' changes are never overwritten; use "
-        "`manage.py loaddata catalog` to reset the article's records on purpose. Every loaded record "
-        "gets a first history version (`populate_history --auto`)."
+        "`manage.py loaddata catalog` to reset the article's records on purpose. Every loaded "
+        "record gets a first history version (`populate_history --auto`)."
     )
 
     def handle(self, *args, **options):
