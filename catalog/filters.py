@@ -4,6 +4,8 @@ Multi-value filters take several values as repeated keys or comma-separated
 (`?therapy_class=interferons,interleukins`): OR within one parameter, AND across parameters.
 """
 
+import functools
+
 import django_filters
 from django import forms
 from django.db.models import F, Q
@@ -43,6 +45,17 @@ def applied_filters(filterset_class, params):
         else:
             applied[name] = params.getlist(name)
     return applied
+
+
+def skip_empty(method):
+    """A filter method is not applied without a value (django-filter's own check misses an
+    empty queryset, which is what a multi-value model filter cleans an absent value to)."""
+
+    @functools.wraps(method)
+    def wrapper(self, queryset, name, value):
+        return method(self, queryset, name, value) if value else queryset
+
+    return wrapper
 
 
 MULTI_HELP = "One or more, comma-separated or repeated: any of them matches."
@@ -163,14 +176,12 @@ class TherapyFilter(django_filters.FilterSet):
         model = Therapy
         fields = ["q", "therapy_class", "condition", "condition_category", "action"]
 
+    @skip_empty
     def filter_condition(self, queryset, name, value):
-        if not value:  # an empty queryset is not in django-filter\'s EMPTY_VALUES
-            return queryset
         return queryset.filter(pk__in=Therapy.objects.for_conditions(value).values("pk"))
 
+    @skip_empty
     def filter_condition_category(self, queryset, name, value):
-        if not value:  # an empty queryset is not in django-filter\'s EMPTY_VALUES
-            return queryset
         return queryset.filter(
             pk__in=Indication.objects.published()
             .filter(condition__category__in=value)
@@ -211,15 +222,13 @@ class ConditionFilter(django_filters.FilterSet):
         model = Condition
         fields = ["q", "category", "therapy", "therapy_class"]
 
+    @skip_empty
     def filter_therapy(self, queryset, name, value):
-        if not value:  # an empty queryset is not in django-filter\'s EMPTY_VALUES
-            return queryset
         indications = Indication.objects.published().filter(therapy__in=value)
         return queryset.filter(pk__in=indications.values("condition"))
 
+    @skip_empty
     def filter_therapy_class(self, queryset, name, value):
-        if not value:  # an empty queryset is not in django-filter\'s EMPTY_VALUES
-            return queryset
         indications = Indication.objects.published().filter(
             Q(therapy_class__in=value) | Q(therapy__therapy_class__in=value)
         )
@@ -256,9 +265,8 @@ class IndicationFilter(django_filters.FilterSet):
         model = Indication
         fields = ["therapy", "therapy_class", "condition", "qualifier", "level"]
 
+    @skip_empty
     def filter_condition(self, queryset, name, value):
-        if not value:  # an empty queryset is not in django-filter\'s EMPTY_VALUES
-            return queryset
         return queryset.filter(condition__in=Condition.objects.matching(value))
 
     def filter_level(self, queryset, name, value):
