@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.utils.html import escape
 
@@ -320,3 +322,13 @@ def test_hostile_query_strings_get_a_clear_answer_and_leave_data_intact(
     assert Therapy.objects.count() == count
     if response.status_code == 400 and prefix.startswith("/api/"):
         assert response.json()["invalid_params"]  # a problem naming the parameter
+
+
+def test_detail_page_shows_who_reviewed_it_and_when(client):
+    therapy = Therapy.objects.get(slug="tocilizumab")
+    therapy.last_reviewed = datetime.date(2026, 11, 2)
+    therapy.reviewed_by = "A. Reviewer, MD"
+    therapy.save()
+    html = client.get("/therapies/tocilizumab/").content.decode()
+    assert "Medically reviewed by A. Reviewer, MD on" in html
+    assert '<time datetime="2026-11-02">2 November 2026</time>' in html
