@@ -160,7 +160,7 @@ def test_reviewer_cannot_change_or_delete(reviewer_client):
 
 def test_reviewer_cannot_revert(reviewer_client, history):
     rituximab = Therapy.objects.get(slug="rituximab")
-    version = rituximab.history.get()
+    version = rituximab.history.latest()
     url = reverse("admin:catalog_therapy_simple_history", args=[rituximab.pk, version.pk])
     assert 'value="Revert"' not in reviewer_client.get(url).content.decode()
     assert reviewer_client.post(url, {"summary": "Hacked."}).status_code == 403
@@ -286,10 +286,12 @@ def compare(client, therapy, old, new):
 
 
 def test_diff_shows_field_names_and_brand_names_as_of_each_version(editor_client, history):
-    old_summary = Therapy.objects.get(slug="rituximab").summary
+    rituximab = Therapy.objects.get(slug="rituximab")
+    old_summary = rituximab.summary
+    first = rituximab.history.latest()  # the version before this test's edits
     therapy = edit_therapy(editor_client, summary="An antibody against CD20.")
     edit_therapy(editor_client, names=["MabThera"])
-    first, _, last = therapy.history.order_by("history_date")
+    last = therapy.history.latest()
 
     page = editor_client.get(admin_url(Therapy, "history", therapy.pk))
     assert f'name="old" value="{first.pk}"' in page.content.decode()
@@ -310,7 +312,7 @@ def test_diff_shows_field_names_and_brand_names_as_of_each_version(editor_client
 def test_diff_shows_sources_and_status(editor_client, history):
     therapy = Therapy.objects.get(slug="rituximab")
     other = Source.objects.create(slug="fda-label", title="Rituxan label", publisher="FDA")
-    first = therapy.history.get()
+    first = therapy.history.latest()
     edit_therapy(
         editor_client,
         sources=[
@@ -329,7 +331,7 @@ def test_diff_shows_sources_and_status(editor_client, history):
 def test_indication_changes_show_on_therapy_and_condition(editor_client, history):
     therapy = Therapy.objects.get(slug="rituximab")
     melanoma = Condition.objects.get(slug="melanoma")
-    first = therapy.history.get()
+    first = therapy.history.latest()
     url = admin_url(Therapy, "change", therapy.pk)
     data = form_data(editor_client.get(url))
     source = str(Source.objects.get(slug="drugscom-immunotherapy").pk)
@@ -347,7 +349,7 @@ def test_indication_changes_show_on_therapy_and_condition(editor_client, history
 def test_revert_restores_an_older_summary(editor_client, history):
     therapy = Therapy.objects.get(slug="rituximab")
     old_summary = therapy.summary
-    first = therapy.history.get()
+    first = therapy.history.latest()
     edit_therapy(editor_client, summary="A mistaken summary.")
     url = reverse("admin:catalog_therapy_simple_history", args=[therapy.pk, first.pk])
     page = editor_client.get(url)
