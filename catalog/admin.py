@@ -132,6 +132,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
     form = VersionedForm
     history_list_display = ["compare"]
     object_history_template = "admin/catalog/object_history.html"
+    object_history_list_template = "admin/catalog/object_history_list.html"  # CSP-clean
 
     @admin.display(description="compare")
     def compare(self, record):
@@ -241,6 +242,23 @@ class PublishableAdmin(HistoryAdmin):
     def has_publish_permission(self, request):
         return request.user.has_perm(f"{self.opts.app_label}.publish_{self.opts.model_name}")
 
+    def get_readonly_fields(self, request, obj=None):
+        """Only those who may publish can change the status, in the form as by the actions."""
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if self.has_publish_permission(request) else [*fields, "status"]
+
+    def save_model(self, request, obj, form, change):
+        if obj.is_published:
+            obj.publish()  # dates the first publication; keeps an earlier date
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            instance = inline_form.instance
+            if isinstance(instance, Indication) and instance.is_published:
+                instance.publish()
+        super().save_formset(request, form, formset, change)
+
     def view_on_site(self, obj):
         """Drafts open at their staff preview; published records at their public page."""
         if obj.is_published and hasattr(obj, "get_absolute_url"):
@@ -333,26 +351,34 @@ def review_dashboard(request):
 
 
 class IndicationInline(admin.TabularInline):
+    """Indications on their therapy's, class's or condition's page, each with its own status
+    (a published indication shows once both its ends are published)."""
+
     model = Indication
     extra = 0
     autocomplete_fields = ["therapy", "therapy_class", "condition", "sources"]
-    fields = ["therapy", "therapy_class", "condition", "qualifier", "note", "sources"]
+    fields = ["therapy", "therapy_class", "condition", "qualifier", "note", "sources", "status"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        may_publish = request.user.has_perm("catalog.publish_indication")
+        return fields if may_publish else [*fields, "status"]
 
 
 class TherapyIndicationInline(IndicationInline):
-    fields = ["condition", "qualifier", "note", "sources"]
+    fields = ["condition", "qualifier", "note", "sources", "status"]
     verbose_name = "indication"
     verbose_name_plural = "indications (agent level)"
 
 
 class ClassIndicationInline(IndicationInline):
-    fields = ["condition", "qualifier", "note", "sources"]
+    fields = ["condition", "qualifier", "note", "sources", "status"]
     verbose_name = "indication"
     verbose_name_plural = "indications (class level: the whole class)"
 
 
 class ConditionIndicationInline(IndicationInline):
-    fields = ["therapy", "therapy_class", "qualifier", "note", "sources"]
+    fields = ["therapy", "therapy_class", "qualifier", "note", "sources", "status"]
 
 
 class TherapyNameInline(admin.TabularInline):

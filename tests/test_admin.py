@@ -47,7 +47,10 @@ def inline_prefixes(response):
 
 
 def add_inline_row(data, prefix, **values):
-    """Append a new row to the inline formset `prefix` in `data`."""
+    """Append a new row to the inline formset `prefix` in `data` (indication rows start as
+    drafts, as the form's status select does)."""
+    if prefix == "indications":
+        values.setdefault("status", "draft")
     index = int(data[f"{prefix}-TOTAL_FORMS"])
     for name, value in values.items():
         data[f"{prefix}-{index}-{name}"] = value
