@@ -469,3 +469,18 @@ def test_seed_gives_every_record_a_first_version(db, capsys):
     assert rituxan.history.get().history_type == "+"
     first = Therapy.objects.get(slug="rituximab").history.last()
     assert [s.source.slug for s in first.sources.all()] == ["drugscom-immunotherapy"]
+
+
+def test_status_is_read_only_for_users_who_may_not_publish(client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("writer", password="x", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_therapy", "change_therapy"])
+    )
+    client.force_login(user)
+    therapy = Therapy.objects.get(slug="rituximab")
+    page = client.get(admin_url(Therapy, "change", therapy.pk))
+    assert page.status_code == 200
+    assert 'name="status"' not in page.content.decode()  # shown, not editable
+    assert "Published" in page_text(page)
