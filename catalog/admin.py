@@ -59,9 +59,10 @@ class VersionedForm(forms.ModelForm):
         return obj.updated_at.isoformat() if obj.updated_at else ""
 
     def _current_version(self):
-        records = type(self.instance)._default_manager.filter(pk=self.instance.pk)
+        records = type(self.instance)._default_manager.filter(pk=self.instance.pk).order_by()
         if transaction.get_connection().in_atomic_block:
-            records = records.select_for_update()  # held until this save commits
+            # Held until this save commits; `of` keeps the lock off joined tables.
+            records = records.select_for_update(of=("self",))
         current = records.first()
         return self._stamp(current) if current else None
 
