@@ -1,6 +1,7 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import views
+from . import seo, views
 
 app_name = "catalog"
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("conditions/", views.ConditionListView.as_view(), name="condition-list"),
     path("conditions/<slug:slug>/", views.ConditionDetailView.as_view(), name="condition-detail"),
     path("glossary/", views.GlossaryView.as_view(), name="glossary"),
+    path("a-z/", views.AtoZView.as_view(), name="a-z"),
     path("preview/therapies/<slug:slug>/", views.TherapyPreview.as_view(), name="therapy-preview"),
     path("preview/classes/<slug:slug>/", views.TherapyClassPreview.as_view(), name="class-preview"),
     path(
@@ -20,4 +22,6 @@ urlpatterns = [
         views.ConditionPreview.as_view(),
         name="condition-preview",
     ),
+    path("sitemap.xml", sitemap, {"sitemaps": seo.SITEMAPS}, name="sitemap"),
+    path("robots.txt", seo.robots_txt, name="robots"),
 ]

@@ -1,23 +1,56 @@
 """Public pages. Thin: querysets live on the models, filtering in filters.py."""
 
+import string
+import unicodedata
+from urllib.parse import urlencode
+
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import BadRequest
 from django.db.models import Q
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import filters
+from . import filters, seo, structured_data
 from .models import (
     Condition,
     ConditionCategory,
+    ConditionName,
     GlossaryTerm,
     Indication,
     ModifierRole,
     Therapy,
     TherapyClass,
+    TherapyName,
     indication_visible,
 )
+
+
+def api_query(filterset_class, params):
+    """The list page's query string as the API takes it: only the filters' own parameters
+    (never `page`), and without empty values. The pages' filter form sends `?q=&ordering=`,
+    which the pages accept but the API refuses (blank filters are 400s there)."""
+    pairs = []
+    for name in filterset_class.base_filters:
+        for value in params.getlist(name):
+            if any(part.strip() for part in value.split(",")):
+                pairs.append((name, value))
+    return urlencode(pairs)
+
+
+def api_links(api_url_name, filterset_class, params):
+    """The "Download CSV", "Download JSON" (JSON Lines) and "API query" links of a list page:
+    the same filters and order, on the matching API endpoint."""
+    endpoint = reverse(api_url_name)
+    query = api_query(filterset_class, params)
+
+    def url(fmt=None):
+        parts = ([query] if query else []) + ([f"format={fmt}"] if fmt else [])
+        return f"{endpoint}?{'&'.join(parts)}" if parts else endpoint
+
+    return {"csv": url("csv"), "jsonl": url("jsonl"), "api": url()}
 
 
 class FilteredListView(FilterView):
@@ -25,12 +58,21 @@ class FilteredListView(FilterView):
 
     paginate_by = 20
     strict = True
+    api_url_name = None  # the API list endpoint with the same filters (`therapy-list`)
 
     def paginate_queryset(self, queryset, page_size):
         page = self.request.GET.get(self.page_kwarg, "1")
         if page != "last" and not page.isdigit():
             raise BadRequest(f"“{page[:50]}” is not a page number.")
         return super().paginate_queryset(queryset, page_size)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.api_url_name:
+            context["api_links"] = api_links(
+                self.api_url_name, self.filterset_class, self.request.GET
+            )
+        return context
 
     def render_to_response(self, context, **response_kwargs):
         if self.filterset.is_bound and not self.filterset.is_valid():
@@ -63,15 +105,35 @@ class PublicDetailView(DetailView):
         queryset = self.model.objects.for_display(public=self.public)
         return queryset.published() if self.public else queryset
 
+    def get(self, request, *args, **kwargs):
+        """A renamed record's old URL answers 301 to its current one."""
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            moved = seo.renamed(self.model, kwargs["slug"]) if self.public else None
+            if moved is None:
+                raise
+            return HttpResponsePermanentRedirect(moved.get_absolute_url())
+
     def indications(self):
         return Indication.objects.for_display().filter(indication_visible() if self.public else Q())
 
+    def structured_data(self, context):
+        """schema.org nodes for the page (see structured_data.py)."""
+        raise NotImplementedError
+
     def get_context_data(self, **kwargs):
-        return super().get_context_data(preview=not self.public, **kwargs)
+        context = super().get_context_data(preview=not self.public, **kwargs)
+        context["canonical_url"] = self.request.build_absolute_uri(self.object.get_absolute_url())
+        if self.public:
+            nodes = self.structured_data(context)
+            context["structured_data"] = structured_data.script_content(nodes)
+        return context
 
 
 class TherapyListView(FilteredListView):
     filterset_class = filters.TherapyFilter
+    api_url_name = "therapy-list"
     queryset = Therapy.objects.published().for_display()
     template_name = "catalog/therapy_list.html"
 
@@ -86,9 +148,13 @@ class TherapyDetailView(PublicDetailView):
             **kwargs,
         )
 
+    def structured_data(self, context):
+        return structured_data.therapy(self.request, self.object)
+
 
 class TherapyClassListView(FilteredListView):
     filterset_class = filters.TherapyClassFilter
+    api_url_name = "therapyclass-list"
     queryset = TherapyClass.objects.published().for_display()
     template_name = "catalog/class_list.html"
 
@@ -105,9 +171,13 @@ class TherapyClassDetailView(PublicDetailView):
             **kwargs,
         )
 
+    def structured_data(self, context):
+        return structured_data.therapy_class(self.request, self.object, context["therapies"])
+
 
 class ConditionListView(FilteredListView):
     filterset_class = filters.ConditionFilter
+    api_url_name = "condition-list"
     queryset = Condition.objects.published().for_display()
     template_name = "catalog/condition_list.html"
 
@@ -124,6 +194,14 @@ class ConditionDetailView(PublicDetailView):
             agent_indications=[i for i in indications if i.therapy_id],
             class_indications=[i for i in indications if i.therapy_class_id],
             **kwargs,
+        )
+
+    def structured_data(self, context):
+        return structured_data.condition(
+            self.request,
+            self.object,
+            context["agent_indications"],
+            context["class_indications"],
         )
 
 
@@ -151,6 +229,7 @@ class ConditionPreview(PreviewMixin, ConditionDetailView):
 
 class GlossaryView(FilteredListView):
     filterset_class = filters.GlossaryFilter
+    api_url_name = "glossaryterm-list"
     queryset = GlossaryTerm.objects.prefetch_related("sources")
     template_name = "catalog/glossary.html"
     paginate_by = 100
@@ -158,4 +237,63 @@ class GlossaryView(FilteredListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             roles=ModifierRole.objects.prefetch_related("sources"), **kwargs
+        )
+
+
+def initial(name):
+    """The A-Z letter a name is filed under: its first letter without accents, else "#"."""
+    first = unicodedata.normalize("NFKD", name.strip()[:1]).encode("ascii", "ignore").decode()
+    first = first.upper()
+    return first if first in string.ascii_uppercase else "#"
+
+
+def sort_key(name):
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return (text.casefold(), name)
+
+
+class AtoZView(TemplateView):
+    """Published therapies and conditions A to Z, with their other names as "see" entries.
+    Four queries whatever the number of records."""
+
+    template_name = "catalog/a_z.html"
+
+    def entries(self):
+        therapies = Therapy.objects.published().only("slug", "name")
+        conditions = Condition.objects.published().only("slug", "name")
+        therapy_names = (
+            TherapyName.objects.filter(therapy__in=Therapy.objects.published())
+            .select_related("therapy")
+            .only("name", "therapy__slug", "therapy__name")
+        )
+        condition_names = (
+            ConditionName.objects.filter(condition__in=Condition.objects.published())
+            .select_related("condition")
+            .only("name", "condition__slug", "condition__name")
+        )
+        for therapy in therapies:
+            yield {"name": therapy.name, "target": therapy, "kind": "therapy"}
+        for condition in conditions:
+            yield {"name": condition.name, "target": condition, "kind": "condition"}
+        for other in therapy_names:
+            yield {"name": other.name, "target": other.therapy, "kind": "therapy", "see": True}
+        for other in condition_names:
+            yield {"name": other.name, "target": other.condition, "kind": "condition", "see": True}
+
+    def get_context_data(self, **kwargs):
+        groups = {}
+        for entry in sorted(self.entries(), key=lambda e: sort_key(e["name"])):
+            groups.setdefault(initial(entry["name"]), []).append(entry)
+        letters = list(string.ascii_uppercase) + (["#"] if "#" in groups else [])
+        return super().get_context_data(
+            letters=[
+                (letter, letter if letter != "#" else "other", letter in groups)
+                for letter in letters
+            ],
+            groups=[
+                (letter, letter if letter != "#" else "other", groups[letter])
+                for letter in letters
+                if letter in groups
+            ],
+            **kwargs,
         )

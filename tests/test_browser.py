@@ -189,6 +189,7 @@ PUBLIC_PAGES = [
         "/conditions/leukemia/", 200, "Leukemia", mentions("Chronic lymphocytic"), id="condition"
     ),
     pytest.param("/glossary/", 200, "Glossary", mentions("Antigen"), id="glossary"),
+    pytest.param("/a-z/", 200, "A\u2013Z index", mentions("Rituxan, see"), id="a-z"),
     pytest.param("/no-such-page/", 404, "Page not found", None, id="404"),
     pytest.param("/api/v1/", 200, "Api Root", api_response("/api/v1/therapies/"), id="api-root"),
     pytest.param("/api/v1/therapies/", 200, "Therapy List", drf_filters_modal_opens, id="api"),
