@@ -2,6 +2,8 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import seo, views
+from .matrix import MatrixView
+from .search import SearchView
 
 app_name = "catalog"
 
@@ -15,6 +17,8 @@ urlpatterns = [
     path("conditions/<slug:slug>/", views.ConditionDetailView.as_view(), name="condition-detail"),
     path("glossary/", views.GlossaryView.as_view(), name="glossary"),
     path("a-z/", views.AtoZView.as_view(), name="a-z"),
+    path("matrix/", MatrixView.as_view(), name="matrix"),
+    path("search/", SearchView.as_view(), name="search"),
     path("preview/therapies/<slug:slug>/", views.TherapyPreview.as_view(), name="therapy-preview"),
     path("preview/classes/<slug:slug>/", views.TherapyClassPreview.as_view(), name="class-preview"),
     path(

@@ -190,6 +190,10 @@ PUBLIC_PAGES = [
     ),
     pytest.param("/glossary/", 200, "Glossary", mentions("Antigen"), id="glossary"),
     pytest.param("/a-z/", 200, "A\u2013Z index", mentions("Rituxan, see"), id="a-z"),
+    pytest.param("/matrix/", 200, "Therapies and conditions", mentions("Class-level"), id="matrix"),
+    pytest.param(
+        "/search/?q=ritux", 200, "Search", mentions("Name starts with your search"), id="search"
+    ),
     pytest.param("/no-such-page/", 404, "Page not found", None, id="404"),
     pytest.param("/api/v1/", 200, "Api Root", api_response("/api/v1/therapies/"), id="api-root"),
     pytest.param("/api/v1/therapies/", 200, "Therapy List", drf_filters_modal_opens, id="api"),

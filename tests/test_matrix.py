@@ -1,0 +1,205 @@
+import re
+
+import pytest
+
+from catalog.models import Condition, Therapy
+
+from .helpers import page_text
+
+pytestmark = pytest.mark.django_db
+
+ANTI_TNF = ["adalimumab", "certolizumab-pegol", "etanercept", "golimumab", "infliximab"]
+
+
+def column_keys(response):
+    """Each column as the slug of its therapy, or of its class when it stands for the class."""
+    return [(c.therapy or c.therapy_class).slug for c in response.context["matrix"]["columns"]]
+
+
+def rows(response):
+    return [row for s in response.context["matrix"]["sections"] for row in s.rows]
+
+
+def cell(response, condition, column):
+    """[(level, qualifier text, link)] of one cell, by condition slug and column key."""
+    index = column_keys(response).index(column)
+    (row,) = [r for r in rows(response) if r.condition.slug == condition]
+    return [(use.level, use.qualifier, use.url) for use in row.cells[index]]
+
+
+def row_html(response, condition):
+    match = re.search(
+        rf'<tr[^>]*>\s*<th scope="row"><a href="/conditions/{condition}/">.*?</tr>',
+        response.content.decode(),
+        re.S,
+    )
+    assert match, condition
+    return match.group(0)
+
+
+def test_agent_level_use_with_link_to_the_therapy(client):
+    response = client.get("/matrix/")
+    assert response.status_code == 200
+    uses = cell(response, "rheumatoid-arthritis", "tocilizumab")
+    assert ("agent", "", "/therapies/tocilizumab/") in uses
+    # and its class, monoclonal antibodies, "may help" as a whole
+    assert (
+        "class",
+        "May help",
+        "/conditions/rheumatoid-arthritis/#class-indications",
+    ) in uses
+    html = row_html(response, "rheumatoid-arthritis")
+    assert '<a class="use use-agent" href="/therapies/tocilizumab/">Agent-level</a>' in html
+
+
+def test_class_level_use_shows_for_every_agent_of_the_class(client):
+    response = client.get("/matrix/")
+    for slug in ANTI_TNF:
+        uses = cell(response, "rheumatoid-arthritis", slug)
+        assert ("agent", "", f"/therapies/{slug}/") in uses
+        assert any(
+            level == "class" and qualifier == "When conventional drugs fail"
+            for level, qualifier, _ in uses
+        ), slug
+    assert "Class-level When conventional drugs fail" in page_text(response)
+
+
+def test_classes_without_published_agents_get_a_column_of_their_own(client):
+    response = client.get("/matrix/")
+    keys = column_keys(response)
+    assert "interferons" in keys and "colony-stimulating-factors" in keys
+    assert cell(response, "kidney-cancer", "interferons") == [
+        ("class", "", "/conditions/kidney-cancer/#class-indications")
+    ]
+    assert cell(response, "kidney-cancer", "interleukin-2") == [
+        ("agent", "May be effective", "/therapies/interleukin-2/")
+    ]
+    assert cell(response, "kidney-cancer", "rituximab") == []
+    html = response.content.decode()
+    assert (
+        '<a href="/classes/interferons/">Interferons</a> <span class="meta">(class)</span>' in html
+    )
+    # the condition page carries the anchor the class-level cells link to
+    assert 'id="class-indications"' in client.get("/conditions/kidney-cancer/").content.decode()
+
+
+def test_sub_conditions_are_listed_under_their_parent(client):
+    response = client.get("/matrix/")
+    slugs = [row.condition.slug for row in rows(response)]
+    leukemia = slugs.index("leukemia")
+    assert slugs[leukemia + 1] == "chronic-lymphocytic-leukemia"
+    (cll,) = [r for r in rows(response) if r.condition.slug == "chronic-lymphocytic-leukemia"]
+    assert cll.parent.slug == "leukemia"
+    assert re.search(
+        r'<tr class="sub">\s*<th scope="row"><a href="/conditions/chronic-lymphocytic-leukemia/">',
+        response.content.decode(),
+    )
+    assert cell(response, "chronic-lymphocytic-leukemia", "rituximab") == [
+        ("agent", "", "/therapies/rituximab/")
+    ]
+
+
+def test_qualifier_text_is_shown(client):
+    response = client.get("/matrix/")
+    assert ("agent", "When other agents have not worked", "/therapies/rituximab/") in cell(
+        response, "rheumatoid-arthritis", "rituximab"
+    )
+    assert "When other agents have not worked" in row_html(response, "rheumatoid-arthritis")
+
+
+def test_table_semantics(client):
+    html = client.get("/matrix/").content.decode()
+    assert html.count("<table") == 1
+    assert re.search(r'<table class="matrix">\s*<caption>[^<]+</caption>', html)
+    assert re.search(
+        r'<div class="matrix-scroll" tabindex="0" role="region" aria-label="[^"]+">', html
+    )
+    assert '<th scope="colgroup" colspan="5"><a href="/classes/anti-tnf-therapy/">' in html
+    assert '<th scope="colgroup" colspan="1"><a href="/classes/interferons/">' in html
+    assert html.count('<th scope="rowgroup"') == 2
+    assert html.count('<th scope="row">') == Condition.objects.published().count()
+    published_columns = Therapy.objects.published().count() + 2  # two classes without agents
+    assert html.count('<th scope="col"') == published_columns + 1  # and the corner
+    assert "style=" not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "columns", "conditions"),
+    [
+        ("therapy_class=anti-tnf-therapy", ANTI_TNF, None),
+        ("therapy_class=interferons,interleukins", ["interferons", "interleukin-2"], None),
+        (
+            "therapy_class=interferons&therapy_class=colony-stimulating-factors",
+            ["colony-stimulating-factors", "interferons"],
+            None,
+        ),
+        ("category=cancer", None, "cancer"),
+        (
+            "category=autoimmune-inflammatory&therapy_class=interferons",
+            ["interferons"],
+            "autoimmune-inflammatory",
+        ),
+    ],
+)
+def test_filters(client, query, columns, conditions):
+    response = client.get(f"/matrix/?{query}")
+    assert response.status_code == 200
+    if columns:
+        assert column_keys(response) == columns
+    if conditions:
+        assert {row.condition.category for row in rows(response)} == {conditions}
+        expected = Condition.objects.published().filter(category=conditions).count()
+        assert len(rows(response)) == expected
+
+
+def test_drafts_are_absent(client):
+    Therapy.objects.filter(slug="tocilizumab").update(status="draft")
+    Condition.objects.filter(slug="chronic-lymphocytic-leukemia").update(status="draft")
+    Condition.objects.filter(slug="inflammatory-bowel-disease").update(status="draft")
+    response = client.get("/matrix/")
+    html = response.content.decode()
+    assert "tocilizumab" not in column_keys(response)
+    assert "/therapies/tocilizumab/" not in html
+    slugs = [row.condition.slug for row in rows(response)]
+    assert "chronic-lymphocytic-leukemia" not in slugs
+    # a draft parent hides its sub-conditions too
+    assert not {"inflammatory-bowel-disease", "crohns-disease", "ulcerative-colitis"} & set(slugs)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("therapy_class=no-such-class", "Class"),
+        ("therapy_class=interferons,nope", "Class"),
+        ("category=nope", "Condition category"),
+    ],
+)
+def test_bad_values_are_400_with_form_errors(client, query, field):
+    response = client.get(f"/matrix/?{query}")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'class="form-errors" role="alert"' in html
+    assert f"{field}</a>:" in html
+    assert "<table" not in html
+
+
+def test_draft_class_is_a_bad_value(client):
+    from catalog.models import TherapyClass
+
+    TherapyClass.objects.filter(slug="interferons").update(status="draft")
+    assert client.get("/matrix/?therapy_class=interferons").status_code == 400
+
+
+@pytest.mark.parametrize("size", [1, 30])
+def test_query_count_does_not_grow_with_the_table(
+    client, make_catalog, django_assert_max_num_queries, size
+):
+    for i in range(size):
+        make_catalog(3, prefix=f"synth{i}")  # a class, three agents, a parent and a child
+    with django_assert_max_num_queries(8):
+        response = client.get("/matrix/")
+    assert response.status_code == 200
+    assert len(rows(response)) == Condition.objects.published().count()
+    assert cell(response, "synth0-child", "synth0-00002") == [
+        ("agent", "", "/therapies/synth0-00002/")
+    ]
