@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip 2>&1 | grep -v "is ignored" || true
 	$(BIN)/pip install --quiet -e '.[dev]' 2>&1 | grep -v "is ignored" || true
 	$(BIN)/python -c "import django, rest_framework, django_filters, pytest_django"
+	test -d node_modules/axe-core || npm ci --no-audit --no-fund
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,0 +1,125 @@
+"""WCAG 2.2 AA, checked by axe-core in Chromium, on every public page type; and screenshots.
+
+axe-core comes from the npm registry, pinned in package.json / package-lock.json (`make install`
+runs `npm ci`). Without node_modules/axe-core the accessibility test is skipped locally, and
+fails when the environment variable CI is set.
+
+The site's Content-Security-Policy forbids inline scripts, so `page.add_script_tag(content=...)`
+(an inline <script> element) would be blocked. axe is evaluated with `page.evaluate()` instead:
+Playwright runs it through the DevTools protocol, which a page's CSP does not govern, and no
+element is added to the page. The CSP itself is checked by tests/test_browser.py, unchanged.
+
+The browser tests write docs/screenshots/ (home, filtered list, therapy detail and matrix at
+360 px and 1280 px wide) and check that at 360 px the pages do not scroll sideways.
+
+Database handling is tests/test_browser.py's (transactional tests, content loaded before each,
+the database restored after the module).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.test_browser import (  # noqa: F401  (fixtures)
+    _close_connections_opened_under_playwright,
+    _restore_database,
+    content,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE_PATH = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+AXE_RUN = """
+(tags) => axe.run(document, {runOnly: {type: "tag", values: tags}}).then((results) =>
+  results.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    targets: v.nodes.map((n) => n.target.join(" ")),
+  }))
+)
+"""
+
+PAGES = [
+    pytest.param("/", 200, id="home"),
+    pytest.param(
+        "/therapies/?condition=rheumatoid-arthritis&therapy_class=monoclonal-antibodies",
+        200,
+        id="therapies-filtered",
+    ),
+    pytest.param("/therapies/rituximab/", 200, id="therapy"),
+    pytest.param("/classes/", 200, id="classes"),
+    pytest.param("/classes/interferons/", 200, id="class"),
+    pytest.param("/conditions/", 200, id="conditions"),
+    pytest.param("/conditions/leukemia/", 200, id="condition"),
+    pytest.param("/glossary/", 200, id="glossary"),
+    pytest.param("/a-z/", 200, id="a-z"),
+    pytest.param("/matrix/", 200, id="matrix"),
+    pytest.param("/search/?q=ritux", 200, id="search"),
+    pytest.param("/no-such-page/", 404, id="404"),
+]
+
+
+@pytest.fixture(scope="module")
+def axe_source():
+    if not AXE_PATH.exists():
+        message = f"{AXE_PATH} is missing: run `npm ci --no-audit --no-fund` (or `make install`)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE_PATH.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("path", "status"), PAGES)
+def test_page_has_no_wcag_violations(live_server, page, axe_source, path, status):
+    response = page.goto(live_server.url + path)
+    assert response.status == status, path
+    page.wait_for_load_state("load")
+    page.evaluate(axe_source)
+    violations = page.evaluate(AXE_RUN, WCAG_TAGS)
+    assert not violations, f"{path}: axe-core violations:\n" + "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["targets"])
+        for v in violations
+    )
+
+
+# The elements that stick out to the right, for the failure message.
+WIDER_THAN_VIEWPORT = """
+() => [...document.body.querySelectorAll("*")]
+  .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .slice(0, 10)
+  .map((e) => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.scrollWidth)} px)`)
+"""
+
+SCREENSHOT_PAGES = [
+    ("home", "/", True),
+    ("therapies", "/therapies/?condition=rheumatoid-arthritis", True),
+    ("rituximab", "/therapies/rituximab/", True),
+    ("matrix", "/matrix/", False),  # the matrix scrolls inside its own region
+]
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_screenshots_and_no_horizontal_overflow(live_server, new_context, width):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = new_context(viewport={"width": width, "height": 800}).new_page()
+    for name, path, check_overflow in SCREENSHOT_PAGES:
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        page.wait_for_load_state("load")
+        if width == 360 and check_overflow:
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll_width <= width + 1, (
+                f"{path} scrolls sideways at {width} px: {page.evaluate(WIDER_THAN_VIEWPORT)}"
+            )
+        if width == 360 and name == "matrix":
+            # The page itself stays within the viewport; the table scrolls in .matrix-scroll.
+            assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+        target = SCREENSHOTS / f"{name}-{width}.png"
+        page.screenshot(path=str(target), full_page=True)
+        assert target.exists() and target.stat().st_size > 5000, target
