@@ -26,6 +26,7 @@ from .models import (
     TherapyName,
     indication_visible,
 )
+from .paging import whole_number
 
 
 def api_query(filterset_class, params):
@@ -62,8 +63,8 @@ class FilteredListView(FilterView):
 
     def paginate_queryset(self, queryset, page_size):
         page = self.request.GET.get(self.page_kwarg, "1")
-        if page != "last" and not page.isdigit():
-            raise BadRequest(f"“{page[:50]}” is not a page number.")
+        if page != "last" and not whole_number(page):
+            raise BadRequest(f"“{page[:50]}” is not a page number (1 or more).")
         return super().paginate_queryset(queryset, page_size)
 
     def get_context_data(self, **kwargs):

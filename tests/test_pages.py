@@ -107,7 +107,7 @@ def test_therapy_list_bad_filter_is_a_400_with_a_form_error(client, query, field
     assert listed_slugs(response) == []
 
 
-@pytest.mark.parametrize("page", ["abc", "-1", "1.5", "%27%20OR%201=1"])
+@pytest.mark.parametrize("page", ["abc", "-1", "0", "1.5", "%C2%B2", "%27%20OR%201=1"])
 def test_list_page_that_is_not_a_number_is_a_400(client, page):
     response = client.get(f"/therapies/?page={page}")
     assert response.status_code == 400

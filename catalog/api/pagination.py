@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 
 from ..filters import applied_filters
 from ..models import catalog_last_modified
+from ..paging import whole_number
 
 LICENSE = "CC BY 4.0 for the site's own text; cited sources keep their own terms."
 DISCLAIMER = (
@@ -19,15 +20,6 @@ DISCLAIMER = (
 
 def invalid(parameter, reason):
     return ValidationError({parameter: [reason]})
-
-
-def whole_number(raw):
-    """`raw` as a number if it is ASCII digits only (not "-1", "1.5" or other scripts' digits),
-    else None. Numbers longer than any page count are infinity (int() refuses 4,300+ digits)."""
-    if not (raw.isascii() and raw.isdigit()):
-        return None
-    digits = raw.lstrip("0") or "0"
-    return int(digits) if len(digits) <= 20 else float("inf")
 
 
 def last_modified(request):
