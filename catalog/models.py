@@ -1,6 +1,7 @@
 """The catalog: sources, therapy classes, therapies, conditions, indications, glossary."""
 
 import datetime
+import unicodedata
 
 from django.contrib.admin.models import DELETION, LogEntry
 from django.core.exceptions import ValidationError
@@ -533,3 +534,139 @@ def catalog_last_modified():
     if value is not None and timezone.is_naive(value):
         value = timezone.make_aware(value, datetime.UTC)
     return value
+
+
+class SearchTermQuerySet(models.QuerySet):
+    def terms_for(self, record):
+        """The rows `/search/` matches for one record: its own name and its other names."""
+        if isinstance(record, Therapy):
+            own = [(record.name, "")]
+            others = [(n.name, n.kind) for n in record.other_names.all()]
+        elif isinstance(record, TherapyClass):
+            own = [(record.name, "")]
+            others = [(record.abbreviation, SearchTerm.Relation.ABBREVIATION)]
+        elif isinstance(record, Condition):
+            own = [(record.name, "")]
+            others = [(n.name, SearchTerm.Relation.OTHER) for n in record.other_names.all()]
+        elif isinstance(record, GlossaryTerm):
+            own = [(record.term, "")]
+            others = [(a, SearchTerm.Relation.OTHER) for a in record.also_called.split(";")]
+        else:
+            raise TypeError(f"{type(record).__name__} records are not searchable")
+        field = SearchTerm.RECORD_FIELDS[type(record)]
+        terms = []
+        for name, relation in own + others:
+            name = name.strip()
+            if name and normalise(name):
+                terms.append(
+                    SearchTerm(
+                        **{field: record},
+                        name=name,
+                        relation=relation,
+                        key=normalise(name)[:200],
+                        words=" ".join(words_of(name))[:300],
+                    )
+                )
+        return terms
+
+    def index(self, records):
+        """Replace the search rows of these records (after an editor saved them). Explicit:
+        the admin, the API and the management commands call it; nothing hides it in save()."""
+        by_field = {}
+        for record in records:
+            by_field.setdefault(SearchTerm.RECORD_FIELDS[type(record)], []).append(record)
+        for field, group in by_field.items():
+            self.filter(**{f"{field}__in": group}).delete()
+            self.bulk_create(term for record in group for term in self.terms_for(record))
+
+
+def loose(text):
+    """Casefolded, accents stripped (NFKD), curly apostrophes straightened, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text or "").replace("\u2019", "'")
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
+
+def normalise(text):
+    """The form names are compared on: casefolded, no accents, letters and digits only."""
+    return "".join(c for c in loose(text) if c.isalnum())
+
+
+def words_of(text):
+    """The words of a name for word-by-word matching: "Non-small cell" -> non, small, cell."""
+    return "".join(c if c.isalnum() else " " for c in loose(text)).split()
+
+
+class SearchTerm(models.Model):
+    """One name of a searchable record, in the forms search compares (`/search/`).
+
+    Derived data: rebuilt by `SearchTerm.objects.index(records)` when an editor saves a record
+    (admin, API) and by `manage.py reindex_search` after bulk loads. Whether a record is
+    public is decided at query time by joining its own table, so publishing needs no reindex.
+    Database indexes (migration 0006): on PostgreSQL a B-tree (varchar_pattern_ops) on `key`
+    for prefixes, a GIN trigram index on `key` for substrings and misspellings, a GIN
+    full-text index on `words`; on SQLite two FTS5 tables (trigram on `key`, words on
+    `words`) kept in step by triggers. If a later migration ever rebuilds this table on
+    SQLite, it must recreate those triggers (the search tests would fail otherwise).
+    """
+
+    class Relation(models.TextChoices):
+        OWN = "", "Own name"
+        BRAND = "brand", "a brand name"
+        ABBREVIATION = "abbreviation", "an abbreviation"
+        SYNONYM = "synonym", "a synonym"
+        OTHER = "other", "another name"
+
+    therapy = models.ForeignKey(Therapy, on_delete=models.CASCADE, null=True, related_name="+")
+    therapy_class = models.ForeignKey(
+        TherapyClass, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, null=True, related_name="+")
+    glossary_term = models.ForeignKey(
+        GlossaryTerm, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    name = models.CharField(max_length=200)
+    relation = models.CharField(max_length=20, choices=Relation, blank=True)
+    key = models.CharField(max_length=200, db_index=True)
+    words = models.CharField(max_length=300)
+
+    RECORD_FIELDS = {
+        Therapy: "therapy",
+        TherapyClass: "therapy_class",
+        Condition: "condition",
+        GlossaryTerm: "glossary_term",
+    }
+
+    objects = SearchTermQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(therapy__isnull=False, therapy_class=None, condition=None, glossary_term=None)
+                    | Q(
+                        therapy=None,
+                        therapy_class__isnull=False,
+                        condition=None,
+                        glossary_term=None,
+                    )
+                    | Q(
+                        therapy=None,
+                        therapy_class=None,
+                        condition__isnull=False,
+                        glossary_term=None,
+                    )
+                    | Q(
+                        therapy=None,
+                        therapy_class=None,
+                        condition=None,
+                        glossary_term__isnull=False,
+                    )
+                ),
+                name="searchterm_one_record",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

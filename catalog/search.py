@@ -1,73 +1,87 @@
-"""Site search (`/search/?q=`): published therapies, classes, conditions and glossary terms,
-grouped by type, best match first, each saying why it matched.
+"""Site search (`/search/?q=` and the type-ahead's `/search/suggest/?q=`): published therapies,
+classes, conditions and glossary terms, grouped by type, best match first, each saying why it
+matched.
 
-Matching compares *normalised* forms (`normalise`: lowercase, accents stripped, punctuation and
-spaces removed), so "Crohns", "crohn's" and "CROHN\u2019S" (curly apostrophe) are the same, as
-are "il2" and "IL-2".
-Ranking: exact normalised name > prefix > substring > fuzzy (difflib similarity ratio ≥ 0.8,
-for misspellings such as "tocilizumb").
+Every name of a record (its own name, brand names, abbreviations, other names) is a row of
+`SearchTerm` in two derived forms: `key` (casefolded, no accents, letters and digits only, so
+"Crohns", "crohn's" and "CROHN\u2019S" are the same, as are "il2" and "IL-2") and `words` (the
+same, word by word). Ranking tiers, best first:
 
-The catalog is small, so `PythonSearchBackend` loads the published names (six queries, whatever
-the catalog's size) and ranks them in Python, which behaves the same on SQLite and PostgreSQL.
-PostgreSQL full-text search / pg_trgm trigram similarity is **not done yet**: an index-backed
-backend would implement the same `search(query) -> SearchResults` method and replace `BACKEND`;
-the view and template only see `SearchResults`.
+    exact key > key starts with the search > every word of the search starts a word of the name
+    > key contains the search > spelled like it (trigram similarity, for misspellings)
+
+and within a tier: the name spelled as typed, own names before other names, shorter names,
+A-Z. The database finds the candidates with its own indexes (see migration 0006): on
+PostgreSQL a pattern B-tree for prefixes, a GIN trigram index (pg_trgm) for substrings and
+misspellings and a GIN full-text index (to_tsvector) for words; on SQLite FTS5 tables (trigram
+and unicode61 tokenizers). Misspellings are ranked by the same trigram similarity as pg_trgm's
+`similarity()`, computed here, so both databases rank alike.
+Searches shorter than three letters and digits match exact names and prefixes only (trigram
+indexes need three characters).
 """
 
-import difflib
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import BadRequest
+from django.db import connection, transaction
+from django.db.models import BooleanField, Case, Count, FloatField, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length
+from django.http import JsonResponse
 from django.views.generic import TemplateView
 
-from .models import Condition, ConditionName, GlossaryTerm, Therapy, TherapyClass, TherapyName
+from .models import (
+    Condition,
+    GlossaryTerm,
+    SearchTerm,
+    Therapy,
+    TherapyClass,
+    class_visible,
+    condition_visible,
+    loose,
+    normalise,
+    therapy_visible,
+    words_of,
+)
 
 MAX_QUERY_LENGTH = 100
-FUZZY_MIN_RATIO = 0.8
 MAX_PER_GROUP = 20
+MAX_SUGGESTIONS = 8
+FETCH_LIMIT = 200  # candidate rows ranked per query (then one result per record)
+FUZZY_CANDIDATES = 50
+FUZZY_MIN_SIMILARITY = 0.4
+MIN_INDEXED_LENGTH = 3
 
-EXACT, PREFIX, SUBSTRING, FUZZY = range(4)
-
-# (key, heading), in the order the groups are shown.
-GROUPS = [
-    ("therapy", "Therapies"),
-    ("class", "Classes of therapy"),
-    ("condition", "Conditions"),
-    ("glossary", "Glossary terms"),
-]
-
-
-def loose(text):
-    """Casefolded, no accents, single spaces; punctuation kept."""
-    decomposed = unicodedata.normalize("NFKD", text or "").replace("\u2019", "'")
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().split())
-
-
-def normalise(text):
-    """The form names are compared on: casefolded, no accents, letters and digits only."""
-    return "".join(c for c in loose(text) if c.isalnum())
+EXACT, PREFIX, WORDS, SUBSTRING, FUZZY = range(5)
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """One searchable name of a record: its own name (`relation` None) or another name."""
+class Group:
+    key: str
+    heading: str
+    field: str  # SearchTerm's foreign key to the record
+    visible: Q  # the record is public
 
-    group: str
-    record: object
-    title: str  # the record's name, as shown
-    name: str  # the name matched against
-    relation: str | None = None  # "a brand name", "an abbreviation", "another name", …
 
-    def why(self, tier):
-        if self.relation:
-            return f"{self.name} is {self.relation} of {self.title}"
-        return {
-            EXACT: "Name matches",
-            PREFIX: "Name starts with your search",
-            SUBSTRING: "Name contains your search",
-        }.get(tier, f"Spelled like {self.title}")
+GROUPS = [
+    Group("therapy", "Therapies", "therapy", therapy_visible("therapy__")),
+    Group("class", "Classes of therapy", "therapy_class", class_visible("therapy_class__")),
+    Group("condition", "Conditions", "condition", condition_visible("condition__")),
+    Group("glossary", "Glossary terms", "glossary_term", Q(glossary_term__isnull=False)),
+]
+GROUP_KEYS = [group.key for group in GROUPS]
+
+
+def trigrams(key):
+    """pg_trgm's trigrams of one word: padded with two spaces before and one after."""
+    padded = f"  {key} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def similarity(a, b):
+    """pg_trgm's `similarity()` for single words: shared trigrams / all trigrams."""
+    ta, tb = trigrams(a), trigrams(b)
+    return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
 
 
 @dataclass(frozen=True)
@@ -78,10 +92,15 @@ class Result:
     why: str
     tier: int
     ratio: float
+    sort_key: tuple = field(compare=False, repr=False)
 
     @property
     def url(self):
         return self.record.get_absolute_url()
+
+    @property
+    def slug(self):
+        return self.record.slug
 
     @property
     def summary(self):
@@ -97,121 +116,213 @@ class SearchResults:
     def total(self):
         return sum(total for _, _, _, total in self.groups)
 
-
-def match(needle, candidate):
-    """(tier, ratio) of a normalised query against a candidate name, or None."""
-    name = normalise(candidate.name)
-    if not name:
-        return None
-    if name == needle:
-        return EXACT, 1.0
-    if name.startswith(needle):
-        return PREFIX, len(needle) / len(name)
-    if needle in name:
-        return SUBSTRING, len(needle) / len(name)
-    matcher = difflib.SequenceMatcher(None, needle, name, autojunk=False)
-    if matcher.real_quick_ratio() < FUZZY_MIN_RATIO or matcher.quick_ratio() < FUZZY_MIN_RATIO:
-        return None
-    ratio = matcher.ratio()
-    return (FUZZY, ratio) if ratio >= FUZZY_MIN_RATIO else None
+    def best(self, limit):
+        """The best `limit` results of all groups together (the type-ahead's suggestions)."""
+        every = [result for _, _, matches, _ in self.groups for result in matches]
+        return sorted(every, key=lambda result: result.sort_key)[:limit]
 
 
-RELATIONS = {
-    TherapyName.Kind.BRAND: "a brand name",
-    TherapyName.Kind.ABBREVIATION: "an abbreviation",
-    TherapyName.Kind.SYNONYM: "a synonym",
-}
+class Query:
+    """One search: the typed text in the forms it is compared in, and the SQL that finds
+    candidate rows on this database."""
 
+    def __init__(self, text):
+        self.text = text
+        self.needle = normalise(text)[:200]
+        self.literal = loose(text)
+        self.tokens = [t for t in words_of(text) if normalise(t)]
+        self.vendor = connection.vendor
 
-class PythonSearchBackend:
-    """Ranks every published name in Python. Six queries whatever the catalog's size."""
+    @property
+    def indexed(self):
+        return len(self.needle) >= MIN_INDEXED_LENGTH
 
-    def candidates(self):
-        therapies = Therapy.objects.published().only("slug", "name", "summary")
-        for therapy in therapies:
-            yield Candidate("therapy", therapy, therapy.name, therapy.name)
-        therapy_names = (
-            TherapyName.objects.filter(therapy__in=Therapy.objects.published())
-            .select_related("therapy")
-            .only("name", "kind", "therapy__slug", "therapy__name", "therapy__summary")
+    def _sql(self, postgresql, sqlite, param):
+        sql = postgresql if self.vendor == "postgresql" else sqlite
+        return RawSQL(sql, [param], output_field=BooleanField())
+
+    def words_match(self):
+        if len(self.tokens) < 2:
+            return None
+        return self._sql(
+            "to_tsvector('simple'::regconfig, catalog_searchterm.words) "
+            "@@ to_tsquery('simple'::regconfig, %s)",
+            "catalog_searchterm.id IN (SELECT rowid FROM catalog_searchterm_words "
+            "WHERE catalog_searchterm_words MATCH %s)",
+            (" & ".join(f"{t}:*" for t in self.tokens))
+            if self.vendor == "postgresql"
+            else " AND ".join(f'"{t}"*' for t in self.tokens),
         )
-        for other in therapy_names:
-            relation = RELATIONS.get(other.kind, "another name")
-            yield Candidate("therapy", other.therapy, other.therapy.name, other.name, relation)
-        classes = TherapyClass.objects.published().only("slug", "name", "abbreviation", "summary")
-        for therapy_class in classes:
-            yield Candidate("class", therapy_class, therapy_class.name, therapy_class.name)
-            if therapy_class.abbreviation:
-                yield Candidate(
-                    "class",
-                    therapy_class,
-                    therapy_class.name,
-                    therapy_class.abbreviation,
-                    "an abbreviation",
+
+    def matches(self):
+        """Rows whose key contains the search (prefix only when it is short), or whose words
+        start with the search's words."""
+        if self.indexed:
+            found = Q(
+                self._sql(
+                    "catalog_searchterm.key LIKE %s",
+                    "catalog_searchterm.id IN (SELECT rowid FROM catalog_searchterm_trigram "
+                    "WHERE catalog_searchterm_trigram MATCH %s)",
+                    f"%{self.needle}%" if self.vendor == "postgresql" else f'"{self.needle}"',
                 )
-        conditions = Condition.objects.published().only("slug", "name", "summary")
-        for condition in conditions:
-            yield Candidate("condition", condition, condition.name, condition.name)
-        condition_names = (
-            ConditionName.objects.filter(condition__in=Condition.objects.published())
-            .select_related("condition")
-            .only("name", "condition__slug", "condition__name", "condition__summary")
-        )
-        for other in condition_names:
-            yield Candidate(
-                "condition", other.condition, other.condition.name, other.name, "another name"
             )
-        for term in GlossaryTerm.objects.only("slug", "term", "also_called", "definition"):
-            yield Candidate("glossary", term, term.term, term.term)
-            for alias in term.also_called.split(";"):
-                if alias.strip():
-                    yield Candidate("glossary", term, term.term, alias.strip(), "another name")
+        elif self.vendor == "postgresql":
+            found = Q(key__startswith=self.needle)  # the varchar_pattern_ops index
+        else:
+            found = Q(key__gte=self.needle, key__lt=self.needle + "\U0010ffff")
+        words = self.words_match()
+        return found | Q(words) if words is not None else found
 
-    def search(self, query):
-        results = SearchResults(query=query)
-        needle, literal = normalise(query), loose(query)
-        if not needle:
-            return results
-        best = {}  # (group, pk) -> (sort key, Result)
-        for candidate in self.candidates():
-            found = match(needle, candidate)
-            if found is None:
+    def tier(self):
+        whens = [
+            When(key=self.needle, then=Value(EXACT)),
+            When(key__startswith=self.needle, then=Value(PREFIX)),
+        ]
+        words = self.words_match()
+        if words is not None:
+            whens.append(When(words, then=Value(WORDS)))
+        return Case(*whens, default=Value(SUBSTRING), output_field=IntegerField())
+
+    def spelled_like(self):
+        """Rows sharing trigrams with the search, for misspellings."""
+        if self.vendor == "postgresql":
+            return RawSQL(
+                "catalog_searchterm.key %% %s", [self.needle], output_field=BooleanField()
+            )
+        shared = " OR ".join(f'"{t}"' for t in sorted(trigrams(self.needle)) if " " not in t)
+        return RawSQL(
+            "catalog_searchterm.id IN (SELECT rowid FROM catalog_searchterm_trigram "
+            "WHERE catalog_searchterm_trigram MATCH %s ORDER BY rank LIMIT 500)",
+            [shared],
+            output_field=BooleanField(),
+        )
+
+
+def candidates(groups):
+    return SearchTerm.objects.filter(_any(group.visible for group in groups)).select_related(
+        *(group.field for group in groups)
+    )
+
+
+def _any(qs):
+    combined = Q(pk__in=[])
+    for q in qs:
+        combined |= q
+    return combined
+
+
+def result_for(query, term, groups, tier, ratio):
+    group = next(g for g in groups if getattr(term, f"{g.field}_id") is not None)
+    record = getattr(term, group.field)
+    title = str(record)
+    if term.relation:
+        why = f"{term.name} is {term.get_relation_display()} of {title}"
+    else:
+        why = {
+            EXACT: "Name matches",
+            PREFIX: "Name starts with your search",
+            WORDS: "Every word of your search starts a word of the name",
+            SUBSTRING: "Name contains your search",
+        }.get(tier, f"Spelled like {title}")
+    # At the same tier: the name spelled as typed ("Crohns" is the other name "Crohns
+    # disease"), then own names, closer matches, A-Z.
+    as_typed = tier != FUZZY and query.literal in loose(term.name)
+    sort_key = (tier, not as_typed, bool(term.relation), -ratio, normalise(title))
+    return Result(group.key, record, title, why, tier, ratio, sort_key)
+
+
+def rank(query, rows, groups, fuzzy=False):
+    """One result per record, best first, from candidate rows."""
+    best = {}
+    for term in rows:
+        if fuzzy:
+            tier, ratio = FUZZY, similarity(query.needle, term.key)
+            if ratio < FUZZY_MIN_SIMILARITY:
                 continue
-            tier, ratio = found
-            # At the same tier: the name the query spells with its punctuation ("Crohns" is
-            # the other name "Crohns disease"), then own names, closer matches, A-Z.
-            as_typed = tier != FUZZY and literal in loose(candidate.name)
-            key = (
-                tier,
-                not as_typed,
-                candidate.relation is not None,
-                -ratio,
-                normalise(candidate.title),
-            )
-            ident = (candidate.group, candidate.record.pk)
-            if ident not in best or key < best[ident][0]:
-                result = Result(
-                    candidate.group,
-                    candidate.record,
-                    candidate.title,
-                    candidate.why(tier),
-                    tier,
-                    ratio,
-                )
-                best[ident] = (key, result)
-        ranked = sorted(best.values(), key=lambda pair: pair[0])
-        for group, heading in GROUPS:
-            matches = [result for _, result in ranked if result.group == group]
-            if matches:
-                results.groups.append((group, heading, matches[:MAX_PER_GROUP], len(matches)))
+        else:
+            tier, ratio = term.tier, len(query.needle) / max(len(term.key), 1)
+        result = result_for(query, term, groups, tier, ratio)
+        ident = (result.group, result.record.pk)
+        if ident not in best or result.sort_key < best[ident].sort_key:
+            best[ident] = result
+    return sorted(best.values(), key=lambda result: result.sort_key)
+
+
+def search(text, groups=None, limit=MAX_PER_GROUP, count=True):
+    """Search published records. `groups`: keys of GROUPS to search (all by default);
+    `count`: also count every match per group (the type-ahead does not need it)."""
+    groups = [g for g in GROUPS if groups is None or g.key in groups]
+    results = SearchResults(query=text)
+    query = Query(text)
+    if not query.needle or not groups:
         return results
+    matching = SearchTerm.objects.filter(query.matches())
+    ordered = ("tier", Length("key"), "key")
+    rows = candidates(groups).filter(query.matches()).annotate(tier=query.tier()).order_by(*ordered)
+    ranked = rank(query, rows[:FETCH_LIMIT], groups)
+    if count:
+        totals = matching.aggregate(
+            **{g.key: Count(g.field, distinct=True, filter=g.visible) for g in groups}
+        )
+    else:
+        totals = {g.key: sum(1 for r in ranked if r.group == g.key) for g in groups}
+    if not ranked and not any(totals.values()) and query.indexed:
+        fuzzy = candidates(groups).filter(query.spelled_like())
+        if query.vendor == "postgresql":
+            fuzzy = fuzzy.annotate(
+                similarity=RawSQL(
+                    "similarity(catalog_searchterm.key, %s)", [query.needle], FloatField()
+                )
+            ).order_by("-similarity")
+        ranked = rank(query, fuzzy[:FUZZY_CANDIDATES], groups, fuzzy=True)
+        totals = {g.key: sum(1 for r in ranked if r.group == g.key) for g in groups}
+    for group in groups:
+        shown = [result for result in ranked if result.group == group.key][:limit]
+        if len(shown) < min(limit, totals[group.key]):
+            # Other groups' better matches filled the candidate rows: this group's own.
+            own = candidates([group]).filter(query.matches()).annotate(tier=query.tier())
+            shown = rank(query, own.order_by(*ordered)[:FETCH_LIMIT], [group])[:limit]
+        if shown:
+            results.groups.append(
+                (group.key, group.heading, shown, max(totals[group.key], len(shown)))
+            )
+    return results
 
 
-BACKEND = PythonSearchBackend()
+def rebuild_index(batch_size=2000, progress=None):
+    """Rebuild every search row from the records (after fixtures or bulk loads; editors'
+    saves index their own record). `progress(done, total)` is called as it goes."""
+    sources = [
+        Therapy.objects.prefetch_related("other_names"),
+        TherapyClass.objects.all(),
+        Condition.objects.prefetch_related("other_names"),
+        GlossaryTerm.objects.all(),
+    ]
+    total = sum(qs.count() for qs in sources)
+    done = 0
+    with transaction.atomic():
+        SearchTerm.objects.all().delete()
+        for queryset in sources:
+            batch = []
+            for record in queryset.order_by("pk").iterator(chunk_size=batch_size):
+                batch.extend(SearchTerm.objects.terms_for(record))
+                done += 1
+                if len(batch) >= batch_size:
+                    SearchTerm.objects.bulk_create(batch)
+                    batch = []
+                    if progress:
+                        progress(done, total)
+            SearchTerm.objects.bulk_create(batch)
+    if progress:
+        progress(done, total)
+    return SearchTerm.objects.count()
 
 
-def search(query):
-    return BACKEND.search(query)
+def query_text(request):
+    text = request.GET.get("q", "").strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise BadRequest(f"Searches are limited to {MAX_QUERY_LENGTH} characters.")
+    return text
 
 
 class SearchView(TemplateView):
@@ -220,12 +331,35 @@ class SearchView(TemplateView):
     template_name = "catalog/search.html"
 
     def get_context_data(self, **kwargs):
-        query = self.request.GET.get("q", "").strip()
-        if len(query) > MAX_QUERY_LENGTH:
-            raise BadRequest(f"Searches are limited to {MAX_QUERY_LENGTH} characters.")
+        text = query_text(self.request)
         return super().get_context_data(
-            query=query,
-            results=search(query) if query else None,
+            query=text,
+            results=search(text) if text else None,
             max_length=MAX_QUERY_LENGTH,
             **kwargs,
         )
+
+
+def suggest(request):
+    """`/search/suggest/?q=ritux[&type=therapy]`: the type-ahead's suggestions as JSON, best
+    first: label, why it matched, type, slug and URL."""
+    text = query_text(request)
+    kinds = [k for k in request.GET.get("type", "").split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in GROUP_KEYS]
+    if unknown:
+        return JsonResponse(
+            {
+                "detail": f"Unknown type {unknown[0]!r}: choose from {', '.join(GROUP_KEYS)}.",
+            },
+            status=400,
+        )
+    suggestions = []
+    if text:
+        results = search(text, groups=kinds or None, limit=MAX_SUGGESTIONS, count=False)
+        suggestions = [
+            {"label": r.title, "why": r.why, "type": r.group, "slug": r.slug, "url": r.url}
+            for r in results.best(MAX_SUGGESTIONS)
+        ]
+    response = JsonResponse({"query": text, "suggestions": suggestions})
+    response["Cache-Control"] = "public, max-age=60"
+    return response

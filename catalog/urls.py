@@ -3,7 +3,7 @@ from django.urls import path
 
 from . import seo, views
 from .matrix import MatrixView
-from .search import SearchView
+from .search import SearchView, suggest
 
 app_name = "catalog"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("a-z/", views.AtoZView.as_view(), name="a-z"),
     path("matrix/", MatrixView.as_view(), name="matrix"),
     path("search/", SearchView.as_view(), name="search"),
+    path("search/suggest/", suggest, name="search-suggest"),
     path("preview/therapies/<slug:slug>/", views.TherapyPreview.as_view(), name="therapy-preview"),
     path("preview/classes/<slug:slug>/", views.TherapyClassPreview.as_view(), name="class-preview"),
     path(

@@ -11,11 +11,13 @@ from catalog.models import (
     Condition,
     ConditionCategory,
     Indication,
+    SearchTerm,
     Source,
     Therapy,
     TherapyClass,
     TherapyName,
 )
+from catalog.search import rebuild_index
 
 # Playwright's sync API runs an event loop; Django's ORM is used beside it in live_server tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -53,6 +55,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database starts with the article's content (fixtures/catalog.json)."""
     with django_db_blocker.unblock():
         call_command("loaddata", "catalog", verbosity=0)
+        rebuild_index()
 
 
 @pytest.fixture
@@ -117,6 +120,10 @@ def make_catalog(db):
         )
         Indication.sources.through.objects.bulk_create(
             Indication.sources.through(indication=i, source=source) for i in indications
+        )
+        therapies = Therapy.objects.filter(therapy_class=therapy_class)
+        SearchTerm.objects.index(
+            [therapy_class, parent, child, *therapies.prefetch_related("other_names")]
         )
         return therapy_class
 

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from catalog.models import Condition, ConditionCategory, Therapy, TherapyName
+from catalog.models import Condition, ConditionCategory, SearchTerm, Therapy, TherapyName
 from catalog.search import normalise, search
 
 pytestmark = pytest.mark.django_db
@@ -128,9 +128,11 @@ def test_over_long_query_is_a_400_in_the_site_design(client):
 
 def test_drafts_are_absent(client):
     Therapy.objects.filter(slug="rituximab").update(status="draft")
-    Condition.objects.create(
+    draft = Condition.objects.create(
         slug="draftitis", name="Draftitis", summary="s", category=ConditionCategory.CANCER
     )
+    SearchTerm.objects.index([draft])
+    assert SearchTerm.objects.filter(condition=draft).exists()
     assert search("rituximab").groups == []
     assert search("rituxan").groups == []  # its brand name is hidden with it
     assert search("draftitis").groups == []
@@ -169,4 +171,5 @@ def test_brand_names_of_many_therapies_rank_exact_first(make_catalog):
 def test_synonym_kind(db):
     therapy = Therapy.objects.get(slug="tocilizumab")
     TherapyName.objects.create(therapy=therapy, name="Atlizumab", kind="synonym")
+    SearchTerm.objects.index([therapy])
     assert top("atlizumab") == ("therapy", "Tocilizumab", "Atlizumab is a synonym of Tocilizumab")

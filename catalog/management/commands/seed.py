@@ -2,7 +2,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from catalog.history import populate_initial_history
-from catalog.models import Source
+from catalog.models import SearchTerm, Source
+from catalog.search import rebuild_index
 
 
 class Command(BaseCommand):
@@ -16,8 +17,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if Source.objects.exists():
             self.stdout.write("Content already loaded; leaving it as it is.")
+            if not SearchTerm.objects.exists():
+                count = rebuild_index()
+                self.stdout.write(f"Built the search index ({count} names).")
             return
         call_command("loaddata", "catalog", verbosity=0)
+        rebuild_index()
         # loaddata saves raw, which records no history: give every record its first version.
         populate_initial_history()
         self.stdout.write("Loaded the catalog content from fixtures/catalog.json.")
