@@ -26,6 +26,7 @@ from .models import (
     GlossaryTerm,
     Indication,
     ModifierRole,
+    SearchTerm,
     Source,
     Therapy,
     TherapyClass,
@@ -202,6 +203,15 @@ class HistoryAdmin(SimpleHistoryAdmin):
             when = date_format(timezone.localtime(historic.history_date), "DATETIME_FORMAT")
             obj._change_reason = f"Reverted to the version of {when}"
         super().save_model(request, obj, form, change)
+        self.index_for_search(obj)  # a revert saves the record only: no save_related
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self.index_for_search(form.instance)  # with the names just saved in the inlines
+
+    def index_for_search(self, obj):
+        if type(obj) in SearchTerm.RECORD_FIELDS:
+            SearchTerm.objects.index([obj])
 
 
 # --- publishing and review ---------------------------------------------------------------------

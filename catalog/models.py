@@ -574,6 +574,8 @@ class SearchTermQuerySet(models.QuerySet):
         the admin, the API and the management commands call it; nothing hides it in save()."""
         by_field = {}
         for record in records:
+            # The names as saved just now, not as prefetched when the record was read.
+            getattr(record, "_prefetched_objects_cache", {}).pop("other_names", None)
             by_field.setdefault(SearchTerm.RECORD_FIELDS[type(record)], []).append(record)
         for field, group in by_field.items():
             self.filter(**{f"{field}__in": group}).delete()

@@ -22,6 +22,7 @@ from ..models import (
     GlossaryTerm,
     Indication,
     ModifierRole,
+    SearchTerm,
     Source,
     Therapy,
     TherapyClass,
@@ -207,10 +208,14 @@ class EditableViewSet(CatalogAPIMixin, viewsets.ModelViewSet):
         If-Match check and the save)."""
         return self.get_queryset().select_for_update(of=("self",)).get(pk=instance.pk)
 
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            SearchTerm.objects.index([serializer.save()])
+
     def perform_update(self, serializer):
         with transaction.atomic():
             self.check_precondition(self.locked(serializer.instance))
-            serializer.save()
+            SearchTerm.objects.index([serializer.save()])
 
     def perform_destroy(self, instance):
         with transaction.atomic():
