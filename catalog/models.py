@@ -643,6 +643,7 @@ class SearchTerm(models.Model):
 
     class Meta:
         ordering = ["key"]
+        default_permissions = ()  # derived data: nobody edits it by hand
         constraints = [
             models.CheckConstraint(
                 condition=(

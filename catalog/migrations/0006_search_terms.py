@@ -134,6 +134,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["key"],
+                "default_permissions": (),
                 "constraints": [
                     models.CheckConstraint(
                         condition=models.Q(
