@@ -123,3 +123,17 @@ def test_screenshots_and_no_horizontal_overflow(live_server, new_context, width)
         target = SCREENSHOTS / f"{name}-{width}.png"
         page.screenshot(path=str(target), full_page=True)
         assert target.exists() and target.stat().st_size > 5000, target
+
+
+def test_open_typeahead_has_no_wcag_violations(live_server, page, axe_source):
+    """The header search with its suggestions open (the combobox and its listbox)."""
+    page.goto(live_server.url + "/")
+    page.get_by_role("combobox", name="Search").press_sequentially("inter", delay=30)
+    page.get_by_role("option").first.wait_for()
+    page.get_by_role("combobox", name="Search").press("ArrowDown")
+    page.evaluate(axe_source)
+    violations = page.evaluate(AXE_RUN, WCAG_TAGS)
+    assert not violations, "open type-ahead: axe-core violations:\n" + "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["targets"])
+        for v in violations
+    )

@@ -22,6 +22,7 @@ from django.db import connection, connections
 from playwright.sync_api import expect
 
 from catalog.models import Therapy
+from catalog.search import rebuild_index
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,6 +67,7 @@ def _restore_database(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def content(transactional_db):
     call_command("loaddata", "catalog", verbosity=0)
+    rebuild_index()
 
 
 class PageProblems:

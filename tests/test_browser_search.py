@@ -1,0 +1,127 @@
+"""Search in a real browser (Debian's Chromium via Playwright): the type-ahead as an ARIA
+combobox with JavaScript, the plain form without it, and the print stylesheet of a detail page.
+Database handling is tests/test_browser.py's (transactional tests, content loaded before each).
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.test_browser import (  # noqa: F401  (fixtures)
+    PageProblems,
+    _close_connections_opened_under_playwright,
+    _restore_database,
+    content,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def browse(page):
+    return PageProblems(page)
+
+
+def header_search(page):
+    return page.get_by_role("combobox", name="Search")
+
+
+def test_typeahead_suggests_and_keyboard_chooses(live_server, page, browse):
+    browse.goto(f"{live_server.url}/")
+    box = header_search(page)
+    expect(box).to_have_attribute("aria-expanded", "false")
+    box.press_sequentially("ritu", delay=30)
+    listbox = page.get_by_role("listbox", name="Search: suggestions")
+    expect(listbox).to_be_visible()
+    options = listbox.get_by_role("option")
+    expect(options.first).to_contain_text("Rituximab")
+    expect(options.first).to_contain_text("Name starts with your search")
+    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("status").filter(has_text="suggestion")).to_have_count(1)
+
+    box.press("ArrowDown")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    first_id = options.first.get_attribute("id")
+    expect(box).to_have_attribute("aria-activedescendant", first_id)
+    box.press("Escape")
+    expect(listbox).to_be_hidden()
+    expect(box).to_have_attribute("aria-expanded", "false")
+
+    box.press("End")
+    box.press_sequentially("x", delay=30)  # "ritux"
+    expect(options.first).to_contain_text("Rituximab")
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/therapies/rituximab/")
+    expect(page.locator("h1")).to_have_text("Rituximab")
+    browse.assert_none("type-ahead to a therapy")
+
+
+def test_typeahead_brand_name_by_click_says_why(live_server, page, browse):
+    browse.goto(f"{live_server.url}/conditions/")
+    header_search(page).press_sequentially("actem", delay=30)
+    option = page.get_by_role("option").filter(has_text="Actemra is a brand name of Tocilizumab")
+    expect(option).to_be_visible()
+    option.click()
+    expect(page).to_have_url(f"{live_server.url}/therapies/tocilizumab/")
+    browse.assert_none("type-ahead by brand name")
+
+
+def test_enter_without_choosing_runs_the_full_search(live_server, page, browse):
+    browse.goto(f"{live_server.url}/")
+    box = header_search(page)
+    box.press_sequentially("crohns", delay=30)
+    expect(page.get_by_role("option").first).to_contain_text("Crohn's disease")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search/\?q=crohns$"))
+    expect(page.locator(".results h3 a").first).to_have_text("Crohn's disease")
+    browse.assert_none("search results page")
+
+
+def test_search_works_without_javascript(live_server, new_context):
+    page = new_context(java_script_enabled=False).new_page()
+    plain = PageProblems(page, javascript=False)
+    plain.goto(f"{live_server.url}/")
+    box = page.get_by_role("searchbox", name="Search")  # no combobox role without the script
+    box.fill("Rituxan")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search/\?q=Rituxan$"))
+    first = page.locator(".result").first
+    expect(first.locator("h3 a")).to_have_text("Rituximab")
+    expect(first).to_contain_text("Rituxan is a brand name of Rituximab")
+    expect(page.get_by_role("listbox")).to_have_count(0)
+    plain.assert_none("search without JavaScript")
+
+
+def test_misspelling_in_the_browser(live_server, page, browse):
+    browse.goto(f"{live_server.url}/search/?q=tocilizumb")
+    first = page.locator(".result").first
+    expect(first.locator("h3 a")).to_have_text("Tocilizumab")
+    expect(first).to_contain_text("Spelled like Tocilizumab")
+    browse.assert_none("misspelt search")
+
+
+def visible(page, selector):
+    return page.locator(selector).first.is_visible()
+
+
+def test_print_stylesheet_keeps_content_and_drops_navigation(live_server, page, browse):
+    browse.goto(f"{live_server.url}/therapies/rituximab/")
+    assert visible(page, ".site-header nav") and visible(page, ".site-search")
+    page.emulate_media(media="print")
+    for chrome in [".site-header nav", ".site-search", ".skip-link"]:
+        assert not visible(page, chrome), f"{chrome} is printed"
+    expect(page.locator("h1")).to_have_text("Rituximab")
+    expect(page.locator("main")).to_contain_text("Rituxan")
+    expect(page.locator("main table").first).to_be_visible()
+    expect(page.locator(".disclaimer").first).to_be_visible()  # the medical disclaimer prints
+    # Links to sources print their address, since paper cannot be clicked.
+    source_link = page.locator('main a[href^="http"]').first
+    after = source_link.evaluate("a => getComputedStyle(a, '::after').content")
+    assert source_link.get_attribute("href") in after
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    page.emulate_media(media="screen")
+    assert visible(page, ".site-header nav")
+    browse.assert_none("print preview")
