@@ -78,6 +78,10 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Anonymous visitors' public pages: 304s and the "pages" cache, keyed by the catalog's
+    # version (catalog/pagecache.py). Inside the header-setting middleware, so cached pages get
+    # the same headers. PAGE_CACHE=0 leaves it out (the benchmark measures pages uncached).
+    *(["catalog.pagecache.PageCacheMiddleware"] if env_bool("PAGE_CACHE", True) else []),
     # Last, as django-axes asks: it turns lockouts into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -115,17 +119,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# "pages": anonymous visitors' rendered pages (catalog/pagecache.py). Keys carry the catalog's
+# version, so an edit makes every entry unreachable at once; the timeout only frees the space.
+page_cache_timeout = 600
 if REDIS_URL:
+    redis_cache = {
+        # Django's Redis backend, made to degrade to "no cache" while Redis is down.
+        "BACKEND": "immunosite.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
     CACHES = {
-        "default": {
-            # Django's Redis backend, made to degrade to "no cache" while Redis is down.
-            "BACKEND": "immunosite.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
+        "default": redis_cache,
+        "pages": {**redis_cache, "KEY_PREFIX": "pages", "TIMEOUT": page_cache_timeout},
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Per process: at most 300 pages of at most 512 KiB (pagecache.MAX_BODY_BYTES) each.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+            "TIMEOUT": page_cache_timeout,
+            "OPTIONS": {"MAX_ENTRIES": 300},
+        },
+    }
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -3,7 +3,7 @@ import os
 import shutil
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -44,10 +44,13 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttling counters and cached values never leak from one test to the next."""
+    """Throttling counters, cached values and cached pages never leak from one test to the
+    next."""
     cache.clear()
+    caches["pages"].clear()
     yield
     cache.clear()
+    caches["pages"].clear()
 
 
 @pytest.fixture(scope="session")

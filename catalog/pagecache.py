@@ -1,0 +1,203 @@
+"""Anonymous visitors' public pages: 304s and a page cache keyed by the catalog's version.
+
+For a GET or HEAD of a public catalog page (`PAGES`) from a visitor without a session cookie,
+`PageCacheMiddleware` asks the database once when the catalog last changed
+(`catalog_last_modified()`: the newest `updated_at` of any record, or the newest deletion in the
+admin log). That version, the release (a hash of the code and templates, so a deploy starts
+afresh) and the absolute URL make the cache key and the ETag. Then:
+
+1. `If-None-Match` with that ETag: 304, nothing rendered. (An ETag is only ever sent with a 200
+   for exactly that URL and version, so a match proves the page is unchanged.)
+2. A cached copy: served as it is, or 304 for `If-Modified-Since` (checked against a cached 200
+   only, so a URL that is a 404 never answers 304).
+3. Otherwise the view renders; a 200 that nothing made user-specific (no session change, no
+   CSRF token or CSP nonce in the body, no queued message, no `Vary` beyond `Cookie`) is stored
+   in the "pages" cache (local memory per process, or Redis when REDIS_URL is set).
+
+Every save (admin, API, admin actions; the admin saves a record with its inline names) and
+every deletion logged in the admin changes the version, so the next request misses and renders:
+invalidation without signals or hooks in save(). (Deletions through the API are not logged in
+the admin log yet, so they are not seen until the next save: see test_pagecache.py.)
+
+Editors and staff (any request with a session cookie) are never served from nor stored in the
+cache, and their responses are marked `private`.
+
+The middleware sits below every other one except django-axes (which wants to be last), so a
+cached page still passes through the security, CSP, frame and content-length middleware on its
+way out, exactly as a rendered one does; ConditionalGetMiddleware finds the ETag set and
+handles `If-Modified-Since` on rendered pages.
+"""
+
+import functools
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils.cache import (
+    cc_delim_re,
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+)
+from django.utils.http import http_date, parse_http_date_safe
+
+from .models import catalog_last_modified
+
+CACHE_ALIAS = "pages"
+# URL names (namespace "catalog") of the pages cached for anonymous visitors: their content
+# depends only on the catalog and the URL. Not the staff previews, robots.txt, or the search
+# type-ahead's JSON (it sets its own Cache-Control).
+PAGES = frozenset(
+    {
+        "home",
+        "therapy-list",
+        "therapy-detail",
+        "class-list",
+        "class-detail",
+        "condition-list",
+        "condition-detail",
+        "glossary",
+        "a-z",
+        "matrix",
+        "search",
+        "sitemap",
+    }
+)
+MAX_BODY_BYTES = 512 * 1024  # bigger pages are rendered every time
+# Browsers and proxies may keep a copy but must ask again before reusing it: the 304 costs
+# one query, and an editor's change shows on the very next request.
+PUBLIC_CACHE_CONTROL = {"public": True, "no_cache": True}
+# What the release hash covers: whatever shapes a page besides the data.
+RELEASE_SUFFIXES = {".py", ".html", ".txt", ".xml", ".json", ".css", ".js"}
+
+
+@functools.cache
+def release():
+    """A hash of the project's code, templates and static files (and the static manifest when
+    there is one), computed once per process. It is part of every key and ETag, so a deploy
+    that changes a template never serves, or answers 304 for, pages of the previous one, even
+    from a Redis cache that outlived the deploy."""
+    digest = hashlib.md5(usedforsecurity=False)
+    base = Path(settings.BASE_DIR)
+    roots = [base / "catalog", base / "immunosite", base / "templates", base / "static"]
+    files = [
+        path
+        for root in roots
+        for path in root.rglob("*")
+        if path.suffix in RELEASE_SUFFIXES and "__pycache__" not in path.parts
+    ]
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        files.append(manifest)
+    for path in sorted(files):
+        digest.update(str(path.relative_to(base) if path.is_relative_to(base) else path).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@functools.lru_cache(maxsize=1024)
+def is_public_page(urlconf, path):
+    """Whether `path` is one of the cached pages (resolved once per path and process)."""
+    try:
+        match = resolve(path, urlconf)
+    except Resolver404:
+        return False
+    return match.namespace == "catalog" and match.url_name in PAGES
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD") or not is_public_page(
+            getattr(request, "urlconf", None) or settings.ROOT_URLCONF, request.path_info
+        ):
+            return self.get_response(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            # Staff and editors (the only users with sessions) always get a fresh page.
+            response = self.get_response(request)
+            if response.status_code == 200:
+                patch_cache_control(response, private=True, no_cache=True)
+                patch_vary_headers(response, ["Cookie"])
+            return response
+
+        version = catalog_last_modified()
+        request._catalog_last_modified = version  # for views that want it, at no extra query
+        url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        stamp = version.isoformat() if version else "empty"
+        digest = hashlib.md5(
+            f"{release()}|{stamp}|{url}".encode(), usedforsecurity=False
+        ).hexdigest()
+        validators = {"ETag": f'"{digest}"'}
+        if version:
+            validators["Last-Modified"] = http_date(version.timestamp())
+
+        if request.META.get("HTTP_IF_NONE_MATCH"):
+            # The ETag names this URL at this version: a match needs no rendering, cached
+            # copy or not.
+            headers_only = HttpResponse(headers=validators)
+            self.set_headers(headers_only)
+            answer = self.conditional(request, headers_only)
+            if answer is not headers_only:
+                return answer
+
+        cache = caches[CACHE_ALIAS]
+        key = f"page:{digest}"
+        entry = cache.get(key)
+        if entry is not None:
+            content, headers = entry
+            response = HttpResponse(content, headers=headers)
+            if request.META.get("HTTP_IF_MODIFIED_SINCE"):
+                return self.conditional(request, response)
+            return response
+
+        response = self.get_response(request)
+        if response.status_code != 200 or not self.shareable(request, response):
+            return response
+        for name, value in validators.items():
+            response[name] = value
+        self.set_headers(response)
+        if len(response.content) <= MAX_BODY_BYTES:
+            cache.set(key, (response.content, dict(response.items())))
+        return response
+
+    @staticmethod
+    def conditional(request, response):
+        """304 when the request's If-None-Match / If-Modified-Since match `response`'s
+        validators, else `response` itself."""
+        return get_conditional_response(
+            request,
+            etag=response["ETag"],
+            last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
+            response=response,
+        )
+
+    @staticmethod
+    def set_headers(response):
+        patch_cache_control(response, **PUBLIC_CACHE_CONTROL)
+        patch_vary_headers(response, ["Cookie"])
+
+    @staticmethod
+    def shareable(request, response):
+        """A 200 with nothing in it, or about it, that belongs to this one visitor. Anything
+        else keeps the headers the view gave it and is not stored."""
+        if response.streaming or response.cookies:
+            return False
+        if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or getattr(request, "_csp_nonce", None):
+            return False  # the body holds this request's CSRF token or CSP nonce
+        session = getattr(request, "session", None)
+        if session is not None and session.modified:
+            return False  # SessionMiddleware is about to set a cookie
+        messages = getattr(request, "_messages", None)
+        if messages is not None and getattr(messages, "_queued_messages", None):
+            return False  # MessageMiddleware is about to set a cookie
+        directives = cc_delim_re.split(response.get("Cache-Control", ""))
+        if {d.split("=")[0].strip().lower() for d in directives} & {"private", "no-store"}:
+            return False
+        # The key holds the URL only: a page that varies on another header is not shared.
+        varies = {h.strip().lower() for h in cc_delim_re.split(response.get("Vary", ""))}
+        return varies <= {"cookie", ""}
