@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import BadRequest
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Count, FloatField, IntegerField, Q, Value, When
+from django.db.models import BooleanField, Case, FloatField, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.http import JsonResponse
@@ -45,6 +45,7 @@ from .models import (
 )
 
 MAX_QUERY_LENGTH = 100
+COUNT_CAP = 1000
 MAX_PER_GROUP = 20
 MAX_SUGGESTIONS = 8
 FETCH_LIMIT = 200  # candidate rows ranked per query (then one result per record)
@@ -114,7 +115,8 @@ class SearchResults:
 
     @property
     def total(self):
-        return sum(total for _, _, _, total in self.groups)
+        counts = [n for _, _, _, n in self.groups]
+        return total(sum(counts), capped=any(n.capped for n in counts))
 
     def best(self, limit):
         """The best `limit` results of all groups together (the type-ahead's suggestions)."""
@@ -198,10 +200,9 @@ class Query:
         )
 
 
-def candidates(groups):
-    return SearchTerm.objects.filter(_any(group.visible for group in groups)).select_related(
-        *(group.field for group in groups)
-    )
+def candidates(groups, related=True):
+    rows = SearchTerm.objects.filter(_any(group.visible for group in groups))
+    return rows.select_related(*(group.field for group in groups)) if related else rows
 
 
 def _any(qs):
@@ -231,6 +232,29 @@ def result_for(query, term, groups, tier, ratio):
     return Result(group.key, record, title, why, tier, ratio, sort_key)
 
 
+def best_rows(query, groups, limit=FETCH_LIMIT, checked=False):
+    """The best `limit` matching rows of published records, with their records.
+
+    Fast path: the ids of the best rows of any status (a narrow top-N sort over the index's
+    matches, no joins), then those rows with their records, keeping the published ones.
+    `checked`: check publication while sorting instead (joins every match: slower on broad
+    searches, but exact when drafts crowd out published records in the fast path)."""
+    rows = (
+        candidates(groups, related=False)
+        if checked
+        else SearchTerm.objects.filter(
+            _any(Q(**{f"{group.field}__isnull": False}) for group in groups)
+        )
+    )
+    ids = list(
+        rows.filter(query.matches())
+        .annotate(tier=query.tier())
+        .order_by("tier", Length("key"), "key")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return candidates(groups).filter(pk__in=ids).annotate(tier=query.tier())
+
+
 def rank(query, rows, groups, fuzzy=False):
     """One result per record, best first, from candidate rows."""
     best = {}
@@ -248,6 +272,42 @@ def rank(query, rows, groups, fuzzy=False):
     return sorted(best.values(), key=lambda result: result.sort_key)
 
 
+class Total(int):
+    """A group's number of matches; `capped` when there are more than COUNT_CAP (then shown
+    as "1,000+": counting every match of a two-letter search costs more than it tells)."""
+
+    capped = False
+
+    def __str__(self):
+        return f"{int(self):,}+" if self.capped else f"{int(self):,}"
+
+
+def total(value, capped=None):
+    result = Total(min(value, COUNT_CAP) if capped is None else value)
+    result.capped = value > COUNT_CAP if capped is None else capped
+    return result
+
+
+def count_matches(matching, groups):
+    """Distinct published records per group, each counted up to COUNT_CAP + 1: one query of
+    one scalar subquery per group, each stopping at its LIMIT."""
+    parts, params = [], []
+    for group in groups:
+        records = (
+            matching.filter(group.visible)
+            .order_by()
+            .values(group.field)
+            .distinct()[: COUNT_CAP + 1]
+        )
+        sql, sql_params = records.query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS {group.key}_matches)")
+        params.extend(sql_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        row = cursor.fetchone()
+    return {group.key: total(value) for group, value in zip(groups, row, strict=True)}
+
+
 def search(text, groups=None, limit=MAX_PER_GROUP, count=True):
     """Search published records. `groups`: keys of GROUPS to search (all by default);
     `count`: also count every match per group (the type-ahead does not need it)."""
@@ -257,15 +317,11 @@ def search(text, groups=None, limit=MAX_PER_GROUP, count=True):
     if not query.needle or not groups:
         return results
     matching = SearchTerm.objects.filter(query.matches())
-    ordered = ("tier", Length("key"), "key")
-    rows = candidates(groups).filter(query.matches()).annotate(tier=query.tier()).order_by(*ordered)
-    ranked = rank(query, rows[:FETCH_LIMIT], groups)
+    ranked = rank(query, best_rows(query, groups), groups)
     if count:
-        totals = matching.aggregate(
-            **{g.key: Count(g.field, distinct=True, filter=g.visible) for g in groups}
-        )
+        totals = count_matches(matching, groups)
     else:
-        totals = {g.key: sum(1 for r in ranked if r.group == g.key) for g in groups}
+        totals = {g.key: total(sum(1 for r in ranked if r.group == g.key)) for g in groups}
     if not ranked and not any(totals.values()) and query.indexed:
         fuzzy = candidates(groups).filter(query.spelled_like())
         if query.vendor == "postgresql":
@@ -275,17 +331,18 @@ def search(text, groups=None, limit=MAX_PER_GROUP, count=True):
                 )
             ).order_by("-similarity")
         ranked = rank(query, fuzzy[:FUZZY_CANDIDATES], groups, fuzzy=True)
-        totals = {g.key: sum(1 for r in ranked if r.group == g.key) for g in groups}
+        totals = {g.key: total(sum(1 for r in ranked if r.group == g.key)) for g in groups}
     for group in groups:
         shown = [result for result in ranked if result.group == group.key][:limit]
         if len(shown) < min(limit, totals[group.key]):
-            # Other groups' better matches filled the candidate rows: this group's own.
-            own = candidates([group]).filter(query.matches()).annotate(tier=query.tier())
-            shown = rank(query, own.order_by(*ordered)[:FETCH_LIMIT], [group])[:limit]
+            # Other groups' better matches or drafts filled the candidate rows: this group's
+            # own published rows.
+            shown = rank(query, best_rows(query, [group], checked=True), [group])[:limit]
         if shown:
-            results.groups.append(
-                (group.key, group.heading, shown, max(totals[group.key], len(shown)))
-            )
+            found = totals[group.key]
+            if found < len(shown):
+                found = total(len(shown))
+            results.groups.append((group.key, group.heading, shown, found))
     return results
 
 

@@ -17,7 +17,10 @@ if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
 fi
 
 PGPORT=${PGPORT:-54329}
-while (echo >"/dev/tcp/127.0.0.1/$PGPORT") 2>/dev/null; do PGPORT=$((PGPORT + 1)); done
+free_port() {
+  while (echo >"/dev/tcp/127.0.0.1/$PGPORT") 2>/dev/null; do PGPORT=$((PGPORT + 1)); done
+}
+free_port
 
 PGDATA=$(mktemp -d /tmp/immunosite-pg.XXXXXX)
 as_postgres() {
@@ -31,8 +34,18 @@ cleanup() {
 trap cleanup EXIT
 
 as_postgres "$PGBIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
-as_postgres "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/log" -w -t 30 \
-  -o "-p $PGPORT -k $PGDATA -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" start >/dev/null
+# Another cluster may grab the same free port between the check and the start: try the next.
+for attempt in 1 2 3 4 5; do
+  if as_postgres "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/log" -w -t 30 \
+    -o "-p $PGPORT -k $PGDATA -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" \
+    start >/dev/null; then
+    break
+  fi
+  tail -3 "$PGDATA/log" >&2
+  [ "$attempt" = 5 ] && exit 1
+  PGPORT=$((PGPORT + 1 + RANDOM % 20))
+  free_port
+done
 "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qAt \
   -c "CREATE ROLE immunosite LOGIN PASSWORD 'immunosite' CREATEDB" >/dev/null
 "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qAt \

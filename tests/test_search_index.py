@@ -252,3 +252,26 @@ def test_suggest_query_count_is_constant(client, make_catalog, django_assert_max
         "synth therapy 00001",
     ]
     assert len(body["suggestions"]) == min(size, 8)
+
+
+def test_counts_stop_at_the_cap_and_say_so(client, make_catalog, monkeypatch):
+    make_catalog(30)
+    monkeypatch.setattr("catalog.search.COUNT_CAP", 25)
+    results = search("synth therapy")
+    therapies = next(n for key, _, _, n in results.groups if key == "therapy")
+    assert therapies == 25 and therapies.capped and str(therapies) == "25+"
+    html = client.get("/search/?q=synth+therapy").content.decode()
+    assert "Showing the best 20 of 25+" in html
+    monkeypatch.setattr("catalog.search.COUNT_CAP", 1000)
+    exact = next(n for key, _, _, n in search("synth therapy").groups if key == "therapy")
+    assert exact == 30 and not exact.capped and str(exact) == "30"
+
+
+def test_drafts_crowding_the_best_matches_do_not_hide_published_ones(make_catalog):
+    make_catalog(260)
+    drafts = Therapy.objects.filter(slug__startswith="synth-").order_by("name")[:250]
+    Therapy.objects.filter(pk__in=list(drafts.values_list("pk", flat=True))).update(status="draft")
+    results = {key: (matches, n) for key, _, matches, n in search("synth therapy").groups}
+    matches, count = results["therapy"]
+    assert count == 10
+    assert [r.title for r in matches] == [f"synth therapy {i:05d}" for i in range(250, 260)]
