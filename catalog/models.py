@@ -515,13 +515,16 @@ class GlossaryTerm(SluggedModel):
 
 
 def catalog_last_modified():
-    """When the catalog last changed: the newest `updated_at` of any record, or the newest
-    deletion recorded in the admin log. One query."""
-    tables = [
-        m._meta.db_table
-        for m in (Source, TherapyClass, Therapy, Condition, Indication, ModifierRole, GlossaryTerm)
-    ]
+    """When the catalog last changed: the newest `updated_at` of any record (bulk loads write
+    no history), the newest history entry of any content model (saves, deletions and name
+    edits from anywhere: admin, API, shell), or the newest deletion in the admin log. One
+    query, each part an index lookup."""
+    models_ = (Source, TherapyClass, Therapy, Condition, Indication, ModifierRole, GlossaryTerm)
+    tables = [m._meta.db_table for m in models_]
     parts = [f"SELECT MAX(updated_at) AS changed FROM {table}" for table in tables]
+    for model in (*models_, TherapyName, ConditionName):
+        history = model.history.model._meta.db_table
+        parts.append(f"SELECT MAX(history_date) AS changed FROM {history}")
     parts.append(
         f"SELECT MAX(action_time) AS changed FROM {LogEntry._meta.db_table} "
         f"WHERE action_flag = {DELETION}"

@@ -478,13 +478,6 @@ def test_api_edit_shows_on_the_next_request(client, api_editor):
     assert "Edited through the API just now." in page_text(client.get("/therapies/?q=rituximab"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "catalog_last_modified() sees deletions only in the admin log, and API deletions are "
-        "not logged there; see the page cache report for the change to models.py or the API."
-    ),
-)
 def test_api_deletion_shows_on_the_next_request(client, db):
     superuser = User.objects.create_superuser("api-admin", password="x")
     api = Client()
