@@ -8,7 +8,9 @@ import functools
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import F, Q, Value
 from drf_spectacular.drainage import set_override
 
 from .models import (
@@ -23,14 +25,40 @@ from .models import (
 )
 
 
+def comma_separated(data, name):
+    """`?x=a,b&x=c` as [a, b, c]."""
+    values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+    return [part.strip() for value in values if value for part in value.split(",") if part.strip()]
+
+
 class CommaSeparatedSelectMultiple(forms.SelectMultiple):
-    """Reads `?x=a,b&x=c` as [a, b, c]; renders as a plain multiple select (no JavaScript)."""
+    """Reads `?x=a,b&x=c` as [a, b, c]; renders as a plain multiple select (no JavaScript).
+    For short fixed lists (categories, actions)."""
 
     def value_from_datadict(self, data, files, name):
-        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
-        return [
-            part.strip() for value in values if value for part in value.split(",") if part.strip()
-        ]
+        return comma_separated(data, name)
+
+
+class RecordsInput(forms.TextInput):
+    """A typed input for records of a table too big for a `<select>` (thousands of conditions
+    or therapies): their names or slugs, comma-separated (`?x=a,b&x=c` reads as [a, b, c]).
+    `data-suggest` names what static/js/typeahead.js offers while typing; without JavaScript
+    it is a plain text box."""
+
+    input_type = "search"
+
+    def __init__(self, suggest, attrs=None):
+        super().__init__(
+            {"data-suggest": suggest, "autocomplete": "off", "spellcheck": "false", **(attrs or {})}
+        )
+
+    def value_from_datadict(self, data, files, name):
+        return comma_separated(data, name)
+
+    def format_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(getattr(v, "slug", v)) for v in value) or None
+        return super().format_value(value)
 
 
 def applied_filters(filterset_class, params):
@@ -39,9 +67,8 @@ def applied_filters(filterset_class, params):
     for name, filter_ in filterset_class.base_filters.items():
         if name not in params:
             continue
-        widget = filter_.extra.get("widget")
-        if widget is CommaSeparatedSelectMultiple:
-            applied[name] = widget().value_from_datadict(params, None, name)
+        if isinstance(filter_, django_filters.MultipleChoiceFilter):  # records too
+            applied[name] = comma_separated(params, name)
         else:
             applied[name] = params.getlist(name)
     return applied
@@ -59,23 +86,131 @@ def skip_empty(method):
 
 
 MULTI_HELP = "One or more, comma-separated or repeated: any of them matches."
-SLUGS_PATTERN = r"^[-a-zA-Z0-9_, ]*[-a-zA-Z0-9_][-a-zA-Z0-9_, ]*$"
+# A name or slug, or several comma-separated: anything but NUL with something besides commas
+# and spaces (blank values are refused before filtering).
+RECORDS_PATTERN = r"^[^\u0000]*[^\s,\u0000][^\u0000]*$"
+# What the type-ahead (static/js/typeahead.js, /search/suggest/?type=) calls each model.
+SUGGEST = {"therapy": "therapy", "therapyclass": "class", "condition": "condition"}
+
+
+class RecordsField(forms.Field):
+    """Records typed by slug or by name (case-insensitive), one or several. Cleans to the list
+    of typed values; the form then finds the records of all its RecordsFields in one query
+    (`RecordsForm`)."""
+
+    widget = RecordsInput
+    default_error_messages = {
+        # The wording of Django's choice fields (clients and tests match on it).
+        "invalid_choice": "Select a valid choice. %(value)s is not one of the available choices.",
+    }
+
+    def __init__(self, *, queryset, to_field_name="slug", name_field="name", **kwargs):
+        self.queryset = queryset
+        self.to_field_name = to_field_name
+        self.name_field = name_field
+        kwargs.setdefault("widget", RecordsInput(SUGGEST[queryset.model._meta.model_name]))
+        super().__init__(**kwargs)
+        self.validators.append(ProhibitNullCharactersValidator())
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return list(dict.fromkeys(str(v) for v in value))
+
+    def run_validators(self, value):
+        for part in value:
+            super().run_validators(part)
+
+    def lookup(self, values, tag):
+        """The records any of `values` names, as (pk, slug, name, tag) rows."""
+        names = Q()
+        for value in values:
+            names |= Q(**{f"{self.name_field}__iexact": value})
+        return (
+            self.queryset.filter(Q(**{f"{self.to_field_name}__in": values}) | names)
+            .annotate(filter_name=Value(tag))
+            .order_by()
+            .values_list("pk", self.to_field_name, self.name_field, "filter_name")
+        )
+
+    def resolve(self, values, rows):
+        """The records for `values` (a slug before a name), or a ValidationError naming the
+        first value that matches none."""
+        model = self.queryset.model
+        by_slug = {slug: (pk, slug, name) for pk, slug, name in rows}
+        by_name = {}
+        for pk, slug, name in rows:
+            by_name.setdefault(name.casefold(), []).append((pk, slug, name))
+        found = {}
+        for value in values:
+            matches = [by_slug[value]] if value in by_slug else by_name.get(value.casefold())
+            if not matches:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": value},
+                )
+            for pk, slug, name in matches:
+                # Only what filtering and echoing need: the other fields are deferred.
+                fields = [model._meta.pk.attname, self.to_field_name, self.name_field]
+                found[pk] = model.from_db(self.queryset.db, fields, [pk, slug, name])
+        return list(found.values())
+
+
+class RecordsForm(forms.Form):
+    """A filter form whose RecordsFields are looked up together: one query for all of them,
+    whatever the number of filters and values given."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        pending = [
+            (name, field, self.cleaned_data[name])
+            for name, field in self.fields.items()
+            if isinstance(field, RecordsField) and self.cleaned_data.get(name)
+        ]
+        if not pending:
+            return
+        lookups = [field.lookup(values, name) for name, field, values in pending]
+        query = lookups[0].union(*lookups[1:], all=True) if len(lookups) > 1 else lookups[0]
+        rows = {}
+        for pk, slug, record_name, name in query:
+            rows.setdefault(name, []).append((pk, slug, record_name))
+        for name, field, values in pending:
+            try:
+                self.cleaned_data[name] = field.resolve(values, rows.get(name, []))
+            except ValidationError as error:
+                self.add_error(name, error)
+
+
+class CatalogFilterSet(django_filters.FilterSet):
+    """A FilterSet whose form looks up all typed records in one query (`RecordsForm`)."""
+
+    def get_form_class(self):
+        fields = {name: filter_.field for name, filter_ in self.filters.items()}
+        return type(f"{type(self).__name__}Form", (RecordsForm,), fields)
 
 
 class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
-    """Related records by slug; an unknown slug is an error naming it."""
+    """Related records by slug or name, typed (no `<select>`: the tables have thousands of
+    rows); an unknown one is an error naming it."""
 
-    def __init__(self, *args, **kwargs):
+    field_class = RecordsField
+
+    def __init__(self, *args, noun, **kwargs):
         kwargs.setdefault("to_field_name", "slug")
-        kwargs.setdefault("widget", CommaSeparatedSelectMultiple)
-        kwargs.setdefault("help_text", MULTI_HELP)
+        kwargs.setdefault("distinct", False)  # a to-one relation: no duplicate rows
+        kwargs["help_text"] = (
+            f"Type a {noun} name or its slug. {kwargs.get('help_text', '')}{MULTI_HELP}"
+        )
         super().__init__(*args, **kwargs)
-        # OpenAPI: an array of slugs (strings), described by the help text; each value one
-        # slug or several, comma-separated.
+        # OpenAPI: an array of slugs or names (strings), described by the help text; each
+        # value one or several, comma-separated.
         set_override(
             self,
             "field",
-            {"type": "string", "pattern": SLUGS_PATTERN, "description": kwargs["help_text"]},
+            {"type": "string", "pattern": RECORDS_PATTERN, "description": kwargs["help_text"]},
         )
 
     def get_filter_predicate(self, v):
@@ -86,6 +221,7 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", CommaSeparatedSelectMultiple)
         kwargs.setdefault("help_text", MULTI_HELP)
+        kwargs.setdefault("distinct", False)  # the record's own field, or a to-one relation's
         super().__init__(*args, **kwargs)
 
 
@@ -141,18 +277,22 @@ class OrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*(self.get_ordering_value(p) for p in value), self.tie_breaker)
 
 
-class TherapyFilter(django_filters.FilterSet):
+class TherapyFilter(CatalogFilterSet):
     q = TextSearchFilter(
         fields=["name", "other_names__name"], help_text="Name, brand name or other name."
     )
     therapy_class = SlugMultipleFilter(
-        queryset=TherapyClass.objects.published(), label="Class", field_name="therapy_class"
+        queryset=TherapyClass.objects.published(),
+        label="Class",
+        field_name="therapy_class",
+        noun="class",
     )
     condition = SlugMultipleFilter(
         queryset=Condition.objects.published(),
         label="Condition",
         method="filter_condition",
-        help_text="A broader condition also matches its sub-conditions. " + MULTI_HELP,
+        noun="condition",
+        help_text="A broader condition also matches its sub-conditions. ",
     )
     condition_category = MultipleChoiceFilter(
         choices=ConditionCategory.choices,
@@ -189,7 +329,7 @@ class TherapyFilter(django_filters.FilterSet):
         )
 
 
-class TherapyClassFilter(django_filters.FilterSet):
+class TherapyClassFilter(CatalogFilterSet):
     q = TextSearchFilter(fields=["name", "abbreviation"], help_text="Name or abbreviation.")
     action = MultipleChoiceFilter(choices=Action.choices, label="Action on the immune system")
     ordering = OrderingFilter(fields=[("name", "name"), ("last_reviewed", "last_reviewed")])
@@ -199,20 +339,22 @@ class TherapyClassFilter(django_filters.FilterSet):
         fields = ["q", "action"]
 
 
-class ConditionFilter(django_filters.FilterSet):
+class ConditionFilter(CatalogFilterSet):
     q = TextSearchFilter(fields=["name", "other_names__name"], help_text="Name or other name.")
     category = MultipleChoiceFilter(choices=ConditionCategory.choices, label="Category")
     therapy = SlugMultipleFilter(
         queryset=Therapy.objects.published(),
         label="Therapy",
         method="filter_therapy",
-        help_text="Conditions the therapy itself is used for. " + MULTI_HELP,
+        noun="therapy",
+        help_text="Conditions the therapy itself is used for. ",
     )
     therapy_class = SlugMultipleFilter(
         queryset=TherapyClass.objects.published(),
         label="Class",
         method="filter_therapy_class",
-        help_text="Conditions the class, or one of its therapies, is used for. " + MULTI_HELP,
+        noun="class",
+        help_text="Conditions the class, or one of its therapies, is used for. ",
     )
     ordering = OrderingFilter(
         fields=[("name", "name"), ("category", "category"), ("last_reviewed", "last_reviewed")]
@@ -235,14 +377,19 @@ class ConditionFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=indications.values("condition"))
 
 
-class IndicationFilter(django_filters.FilterSet):
-    therapy = SlugMultipleFilter(queryset=Therapy.objects.published(), label="Therapy")
-    therapy_class = SlugMultipleFilter(queryset=TherapyClass.objects.published(), label="Class")
+class IndicationFilter(CatalogFilterSet):
+    therapy = SlugMultipleFilter(
+        queryset=Therapy.objects.published(), label="Therapy", noun="therapy"
+    )
+    therapy_class = SlugMultipleFilter(
+        queryset=TherapyClass.objects.published(), label="Class", noun="class"
+    )
     condition = SlugMultipleFilter(
         queryset=Condition.objects.published(),
         label="Condition",
         method="filter_condition",
-        help_text="A broader condition also matches its sub-conditions. " + MULTI_HELP,
+        noun="condition",
+        help_text="A broader condition also matches its sub-conditions. ",
     )
     qualifier = MultipleChoiceFilter(
         choices=[(value, label) for value, label in Qualifier.choices if value], label="Qualifier"
@@ -273,7 +420,7 @@ class IndicationFilter(django_filters.FilterSet):
         return queryset.filter(therapy__isnull=(value == "class"))
 
 
-class GlossaryFilter(django_filters.FilterSet):
+class GlossaryFilter(CatalogFilterSet):
     q = TextSearchFilter(fields=["term", "also_called", "definition"], help_text="Term or text.")
 
     class Meta:

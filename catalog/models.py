@@ -48,6 +48,7 @@ class Source(SluggedModel):
 
     class Meta:
         ordering = ["title", "slug"]
+        indexes = [models.Index(fields=["updated_at"], name="catalog_source_updated_idx")]
 
     def __str__(self):
         return f"{self.publisher}, “{self.title}”"
@@ -177,6 +178,7 @@ class TherapyClass(ReviewedContent):
         ordering = ["name"]
         verbose_name_plural = "therapy classes"
         permissions = editorial_permissions("therapyclass", "therapy classes")
+        indexes = [models.Index(fields=["updated_at"], name="catalog_class_updated_idx")]
 
     def __str__(self):
         return self.name
@@ -227,6 +229,13 @@ class Condition(ReviewedContent):
     class Meta:
         ordering = ["name"]
         permissions = editorial_permissions("condition", "conditions")
+        indexes = [
+            models.Index(fields=["updated_at"], name="catalog_condition_updated_idx"),
+            # Name lookups typed in the filters (`name__iexact` is UPPER(name) on PostgreSQL).
+            models.Index(
+                models.Func(models.F("name"), function="UPPER"), name="catalog_condition_uname_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(parent=models.F("pk")),
@@ -333,6 +342,19 @@ class Therapy(ReviewedContent):
         ordering = ["name"]
         verbose_name_plural = "therapies"
         permissions = editorial_permissions("therapy", "therapies")
+        indexes = [
+            models.Index(fields=["updated_at"], name="catalog_therapy_updated_idx"),
+            # Name lookups typed in the filters (`name__iexact` is UPPER(name) on PostgreSQL).
+            models.Index(
+                models.Func(models.F("name"), function="UPPER"), name="catalog_therapy_uname_idx"
+            ),
+            models.Index(fields=["last_reviewed", "id"], name="catalog_therapy_reviewed_idx"),
+            models.Index(
+                fields=["name", "id", "therapy_class"],
+                condition=Q(status="published"),
+                name="catalog_therapy_pub_name_idx",
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -436,6 +458,7 @@ class Indication(Publishable):
     class Meta:
         ordering = ["condition__name", "therapy_class__name", "therapy__name"]
         permissions = editorial_permissions("indication", "indications", review=False)
+        indexes = [models.Index(fields=["updated_at"], name="catalog_indication_updated_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -491,6 +514,7 @@ class ModifierRole(SluggedModel):
 
     class Meta:
         ordering = ["position"]
+        indexes = [models.Index(fields=["updated_at"], name="catalog_role_updated_idx")]
 
     def __str__(self):
         return self.title
@@ -506,6 +530,7 @@ class GlossaryTerm(SluggedModel):
 
     class Meta:
         ordering = ["term"]
+        indexes = [models.Index(fields=["updated_at"], name="catalog_glossary_updated_idx")]
 
     def __str__(self):
         return self.term

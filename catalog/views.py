@@ -26,7 +26,7 @@ from .models import (
     TherapyName,
     indication_visible,
 )
-from .paging import whole_number
+from .paging import Embed, Paginator, embed, whole_number
 
 
 def api_query(filterset_class, params):
@@ -55,9 +55,15 @@ def api_links(api_url_name, filterset_class, params):
 
 
 class FilteredListView(FilterView):
-    """A filterable, paginated list. Bad filter values or page numbers answer 400."""
+    """A filterable, paginated list. Bad filter values or page numbers answer 400.
+
+    A list's queryset loads what its rows show and nothing more, each row's to-many relations
+    embedded in the row's own query (paging.embed), so a page costs the same few queries
+    whatever its length: the filters' record lookup (if any), the count and the rows. Deep
+    pages cost what the first ones do (paging.Paginator)."""
 
     paginate_by = 20
+    paginator_class = Paginator
     strict = True
     api_url_name = None  # the API list endpoint with the same filters (`therapy-list`)
 
@@ -85,7 +91,10 @@ class HomeView(TemplateView):
     template_name = "catalog/home.html"
 
     def get_context_data(self, **kwargs):
-        conditions = Condition.objects.published().filter(parent=None).for_display()
+        conditions = embed(
+            Condition.objects.published().filter(parent=None),
+            Embed("children", ["slug", "name"], queryset=Condition.objects.published()),
+        )
         return super().get_context_data(
             classes=TherapyClass.objects.published(),
             roles=ModifierRole.objects.all(),
@@ -135,7 +144,17 @@ class PublicDetailView(DetailView):
 class TherapyListView(FilteredListView):
     filterset_class = filters.TherapyFilter
     api_url_name = "therapy-list"
-    queryset = Therapy.objects.published().for_display()
+    # A row: name, brand names, class, summary, the conditions it is used for.
+    queryset = embed(
+        Therapy.objects.published().select_related("therapy_class"),
+        Embed("other_names", ["name", "kind"]),
+        Embed(
+            "indications",
+            [],
+            queryset=Indication.objects.published(),
+            related={"condition": ["slug", "name"]},
+        ),
+    )
     template_name = "catalog/therapy_list.html"
 
 
@@ -156,7 +175,7 @@ class TherapyDetailView(PublicDetailView):
 class TherapyClassListView(FilteredListView):
     filterset_class = filters.TherapyClassFilter
     api_url_name = "therapyclass-list"
-    queryset = TherapyClass.objects.published().for_display()
+    queryset = TherapyClass.objects.published()  # a row: name, abbreviation, action, summary
     template_name = "catalog/class_list.html"
 
 
@@ -179,7 +198,8 @@ class TherapyClassDetailView(PublicDetailView):
 class ConditionListView(FilteredListView):
     filterset_class = filters.ConditionFilter
     api_url_name = "condition-list"
-    queryset = Condition.objects.published().for_display()
+    # A row: name, category, the broader condition it belongs to, summary.
+    queryset = Condition.objects.published().select_related("parent")
     template_name = "catalog/condition_list.html"
 
 
@@ -231,14 +251,12 @@ class ConditionPreview(PreviewMixin, ConditionDetailView):
 class GlossaryView(FilteredListView):
     filterset_class = filters.GlossaryFilter
     api_url_name = "glossaryterm-list"
-    queryset = GlossaryTerm.objects.prefetch_related("sources")
+    queryset = embed(GlossaryTerm.objects.all(), Embed("sources", ["publisher", "title"]))
     template_name = "catalog/glossary.html"
     paginate_by = 100
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            roles=ModifierRole.objects.prefetch_related("sources"), **kwargs
-        )
+        return super().get_context_data(roles=ModifierRole.objects.all(), **kwargs)
 
 
 def initial(name):

@@ -199,7 +199,7 @@ def test_api_lists_use_a_constant_number_of_queries(
     client, make_catalog, django_assert_max_num_queries, name, size, page_size
 ):
     make_catalog(size)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         response = client.get(f"/api/v1/{name}/?page_size={page_size}")
     assert len(response.json()["results"]) > 0
 

@@ -9,7 +9,7 @@ from rest_framework.exceptions import ValidationError
 
 from ..filters import applied_filters
 from ..models import catalog_last_modified
-from ..paging import whole_number
+from ..paging import Paginator, whole_number
 
 LICENSE = "CC BY 4.0 for the site's own text; cited sources keep their own terms."
 DISCLAIMER = (
@@ -23,7 +23,9 @@ def invalid(parameter, reason):
 
 
 def last_modified(request):
-    """catalog_last_modified(), asked once per request (the envelope and the headers share it)."""
+    """catalog_last_modified(), asked once per request: the envelope and the headers share it,
+    and a middleware that asked already (the page cache) leaves it on the request."""
+    request = getattr(request, "_request", request)  # Django's request inside DRF's
     if not hasattr(request, "_catalog_last_modified"):
         request._catalog_last_modified = catalog_last_modified()
     return request._catalog_last_modified
@@ -61,8 +63,10 @@ class CursorPagination(pagination.CursorPagination):
 
 class PageNumberPagination(pagination.PageNumberPagination):
     """`page` and `page_size` (1 to 100); `cursor` (empty to start) switches to cursor
-    pagination, ordered by the view's `cursor_ordering`. Bad values are 400s."""
+    pagination, ordered by the view's `cursor_ordering`. Bad values are 400s. Deep pages cost
+    what the first ones do (paging.Paginator)."""
 
+    django_paginator_class = Paginator
     page_size_query_param = "page_size"
     max_page_size = 100
     cursor_query_param = "cursor"

@@ -27,6 +27,7 @@ from ..models import (
     Therapy,
     TherapyClass,
 )
+from ..paging import Embed, embed
 from . import serializers
 from .exports import EXPORT_RENDERERS, stream_export
 from .pagination import last_modified
@@ -83,6 +84,10 @@ class CatalogAPIMixin(CachingHeadersMixin):
     # made (PostgreSQL refuses a NUL in a query: `/therapies/%00/` was a 500).
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     filterset_class = None
+    # Lists (pages, cursor pages and exports) read this queryset instead: what the serializer
+    # shows, each row's to-many relations embedded in its own query (paging.embed), so a list
+    # costs the same few queries whatever its length, an export of every row included.
+    list_queryset = None
     # Cursor walks follow the pages' default order where that is a unique, non-null field
     # (set per viewset); anything else needs a field a cursor can hold, such as the slug.
     cursor_ordering = ("slug",)
@@ -92,7 +97,10 @@ class CatalogAPIMixin(CachingHeadersMixin):
 
     def get_queryset(self):
         """The public sees published records only; editors who may change a model see all."""
-        queryset = super().get_queryset()
+        if self.action == "list" and self.list_queryset is not None:
+            queryset = self.list_queryset.all()
+        else:
+            queryset = super().get_queryset()
         model = queryset.model
         if not hasattr(queryset, "published"):
             return queryset
@@ -242,6 +250,18 @@ class TherapyViewSet(EditableViewSet):
     """Individual agents, with their class, names and agent-level indications."""
 
     queryset = Therapy.objects.for_display()
+    list_queryset = embed(
+        Therapy.objects.select_related("therapy_class"),
+        Embed("other_names", ["name", "kind"]),
+        Embed("sources", ["slug"]),
+        Embed(
+            "indications",
+            ["qualifier", "note"],
+            queryset=Indication.objects.published(),
+            related={"condition": ["slug", "name"]},
+            embeds=[Embed("sources", ["slug"])],
+        ),
+    )
     serializer_class = serializers.TherapySerializer
     filterset_class = filters.TherapyFilter
     cursor_ordering = ("name",)
@@ -251,6 +271,7 @@ class TherapyClassViewSet(EditableViewSet):
     """Classes of therapy and how each acts on the immune system."""
 
     queryset = TherapyClass.objects.for_display()
+    list_queryset = embed(TherapyClass.objects.all(), Embed("sources", ["slug"]))
     serializer_class = serializers.TherapyClassSerializer
     filterset_class = filters.TherapyClassFilter
     cursor_ordering = ("name",)
@@ -260,6 +281,12 @@ class ConditionViewSet(EditableViewSet):
     """Conditions, with their category and place in the hierarchy."""
 
     queryset = Condition.objects.for_display()
+    list_queryset = embed(
+        Condition.objects.select_related("parent"),
+        Embed("other_names", ["name"]),
+        Embed("sources", ["slug"]),
+        Embed("children", ["slug", "name"], queryset=Condition.objects.published()),
+    )
     serializer_class = serializers.ConditionSerializer
     filterset_class = filters.ConditionFilter
     cursor_ordering = ("name",)
@@ -273,6 +300,10 @@ class IndicationViewSet(CatalogAPIMixin, mixins.ListModelMixin, viewsets.Generic
     """
 
     queryset = Indication.objects.for_display()
+    list_queryset = embed(
+        Indication.objects.select_related("therapy", "therapy_class", "condition"),
+        Embed("sources", ["slug"]),
+    )
     serializer_class = serializers.IndicationSerializer
     filterset_class = filters.IndicationFilter
     cursor_ordering = ("pk",)
@@ -290,6 +321,7 @@ class ModifierRoleViewSet(CatalogViewSet):
     """The roles biological response modifiers can play in fighting cancer."""
 
     queryset = ModifierRole.objects.prefetch_related("sources")
+    list_queryset = embed(ModifierRole.objects.all(), Embed("sources", ["slug"]))
     serializer_class = serializers.ModifierRoleSerializer
     cursor_ordering = ("position",)
 
@@ -298,6 +330,7 @@ class GlossaryTermViewSet(CatalogViewSet):
     """Terms the site uses, defined."""
 
     queryset = GlossaryTerm.objects.prefetch_related("sources")
+    list_queryset = embed(GlossaryTerm.objects.all(), Embed("sources", ["slug"]))
     serializer_class = serializers.GlossaryTermSerializer
     filterset_class = filters.GlossaryFilter
     cursor_ordering = ("term",)
