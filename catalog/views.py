@@ -106,6 +106,17 @@ class HomeView(TemplateView):
         )
 
 
+DETAIL_LIST_LIMIT = 50
+
+
+def first_rows(queryset, limit=DETAIL_LIST_LIMIT):
+    """The first `limit` rows of a detail page's list, and whether there are more (one query:
+    it fetches one row more). A condition with thousands of therapies lists the first ones and
+    links to the therapy list, which pages, filters and downloads them all."""
+    rows = list(queryset[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
 class PublicDetailView(DetailView):
     """A detail page: published records only, unless this is a staff preview."""
 
@@ -184,9 +195,14 @@ class TherapyClassDetailView(PublicDetailView):
     template_name = "catalog/class_detail.html"
 
     def get_context_data(self, **kwargs):
-        therapies = Therapy.objects.for_display().filter(therapy_class=self.object)
+        therapies = Therapy.objects.filter(therapy_class=self.object)
+        therapies = (therapies.published() if self.public else therapies).prefetch_related(
+            "other_names"
+        )
+        shown, more = first_rows(therapies)
         return super().get_context_data(
-            therapies=therapies.published() if self.public else therapies,
+            therapies=shown,
+            therapy_total=therapies.count() if more else None,
             indications=self.indications().filter(therapy_class=self.object),
             **kwargs,
         )
@@ -211,9 +227,12 @@ class ConditionDetailView(PublicDetailView):
         indications = self.indications().filter(
             condition__in=Condition.objects.matching([self.object])
         )
+        # The therapy list counts them; counting here too would cost as much as the page.
+        agents, more = first_rows(indications.filter(therapy__isnull=False))
         return super().get_context_data(
-            agent_indications=[i for i in indications if i.therapy_id],
-            class_indications=[i for i in indications if i.therapy_class_id],
+            agent_indications=agents,
+            more_agents=more,
+            class_indications=list(indications.filter(therapy_class__isnull=False)),
             **kwargs,
         )
 

@@ -1,0 +1,47 @@
+"""Detail pages of records with thousands of related rows stay small: they list the first
+DETAIL_LIST_LIMIT and link to the paginated, filterable list that has them all."""
+
+import re
+
+import pytest
+
+from catalog.views import DETAIL_LIST_LIMIT
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("size", [DETAIL_LIST_LIMIT // 2 - 5, DETAIL_LIST_LIMIT + 30])
+def test_condition_with_many_therapies_lists_the_first_and_links_to_all(
+    client, make_catalog, django_assert_max_num_queries, size
+):
+    make_catalog(size)  # every synthetic therapy is used for "synth parent" and "synth child"
+    with django_assert_max_num_queries(9):
+        response = client.get("/conditions/synth-parent/")
+    html = response.content.decode()
+    table = html.split('id="agent-indications"')[1].split("</table>")[0]
+    names = re.findall(r"synth therapy \d{5}", table)
+    if size > DETAIL_LIST_LIMIT:
+        assert len(names) == DETAIL_LIST_LIMIT
+        assert "See every therapy used for synth parent" in html
+        assert 'href="/therapies/?condition=synth-parent"' in html
+    else:
+        assert len(names) == 2 * size  # each therapy for the parent and for its sub-condition
+        assert "See every therapy" not in html
+
+
+@pytest.mark.parametrize("size", [DETAIL_LIST_LIMIT, DETAIL_LIST_LIMIT + 1, 300])
+def test_class_with_many_therapies_lists_the_first_with_the_total(
+    client, make_catalog, django_assert_max_num_queries, size
+):
+    make_catalog(size)
+    with django_assert_max_num_queries(9):
+        response = client.get("/classes/synth-class/")
+    html = response.content.decode()
+    section = html.split('id="therapies-heading"')[1].split("</section>")[0]
+    shown = re.findall(r'<a href="/therapies/(synth-\d{5})/">', section)
+    assert shown == [f"synth-{i:05d}" for i in range(min(size, DETAIL_LIST_LIMIT))]
+    if size > DETAIL_LIST_LIMIT:
+        assert f"See all {size:,} therapies in this class" in section
+        assert 'href="/therapies/?therapy_class=synth-class"' in section
+    else:
+        assert "See all" not in section
