@@ -64,6 +64,7 @@ PAGES = frozenset(
         "matrix",
         "search",
         "sitemap",
+        "sitemap-section",
     }
 )
 MAX_BODY_BYTES = 512 * 1024  # bigger pages are rendered every time

@@ -1,6 +1,8 @@
-"""For search engines: the sitemap, robots.txt and where a renamed record's old slug now lives."""
+"""For search engines: the sitemap index and its sitemaps, robots.txt, and where a renamed
+record's old slug now lives."""
 
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
 from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -31,15 +33,21 @@ class PagesSitemap(Sitemap):
 
 
 class PublishedSitemap(Sitemap):
-    """Every published record of `model` (drafts never appear)."""
+    """Every published record of `model` (drafts never appear), RECORDS_PER_SITEMAP to a page
+    (`/sitemap-therapies.xml?p=2`); `/sitemap.xml` is the index of them all."""
 
     model = None
+    limit = 10_000
 
     def items(self):
         return self.model.objects.published().order_by("slug").only("slug", "updated_at")
 
     def lastmod(self, record):
         return record.updated_at
+
+    def get_latest_lastmod(self):
+        """The index's lastmod for this section: one MAX query, not a walk over every record."""
+        return self.items().order_by().aggregate(latest=Max("updated_at"))["latest"]
 
 
 class TherapySitemap(PublishedSitemap):

@@ -1,3 +1,4 @@
+from django.contrib.sitemaps.views import index as sitemap_index
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
@@ -27,6 +28,12 @@ urlpatterns = [
         views.ConditionPreview.as_view(),
         name="condition-preview",
     ),
-    path("sitemap.xml", sitemap, {"sitemaps": seo.SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        sitemap_index,
+        {"sitemaps": seo.SITEMAPS, "sitemap_url_name": "catalog:sitemap-section"},
+        name="sitemap",
+    ),
+    path("sitemap-<section>.xml", sitemap, {"sitemaps": seo.SITEMAPS}, name="sitemap-section"),
     path("robots.txt", seo.robots_txt, name="robots"),
 ]

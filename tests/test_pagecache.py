@@ -118,6 +118,8 @@ def test_the_sitemap_miss_is_not_rendered_from_a_template_but_is_cached(
     client, django_assert_num_queries
 ):
     _, second = miss_then_hit(client, "/sitemap.xml", django_assert_num_queries)
+    assert b"/sitemap-therapies.xml" in second.content
+    _, second = miss_then_hit(client, "/sitemap-therapies.xml", django_assert_num_queries)
     assert b"/therapies/rituximab/" in second.content
 
 

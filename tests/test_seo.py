@@ -231,15 +231,44 @@ def test_not_found_page_has_no_canonical(client):
 # --- sitemap.xml and robots.txt --------------------------------------------------------------
 
 
-def sitemap(client):
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
+def xml(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
     assert response["Content-Type"].startswith("application/xml")
-    root = ET.fromstring(response.content)
-    return {
-        url.find("s:loc", SITEMAP_NS).text: url.find("s:lastmod", SITEMAP_NS).text
-        for url in root.findall("s:url", SITEMAP_NS)
-    }
+    return ET.fromstring(response.content)
+
+
+def sitemap_files(client):
+    """The sitemaps `/sitemap.xml` (an index) points at."""
+    index = xml(client, "/sitemap.xml")
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    return [node.find("s:loc", SITEMAP_NS).text for node in index.findall("s:sitemap", SITEMAP_NS)]
+
+
+def sitemap(client):
+    """Every URL of every sitemap, with its lastmod."""
+    urls = {}
+    for location in sitemap_files(client):
+        root = xml(client, location.removeprefix("http://testserver"))
+        for url in root.findall("s:url", SITEMAP_NS):
+            loc = url.find("s:loc", SITEMAP_NS).text
+            assert loc not in urls, f"{loc} is listed twice"
+            urls[loc] = url.find("s:lastmod", SITEMAP_NS).text
+    return urls
+
+
+def test_sitemap_index_pages_big_sections(client, make_catalog, monkeypatch):
+    make_catalog(25)
+    monkeypatch.setattr("catalog.seo.PublishedSitemap.limit", 10)
+    files = sitemap_files(client)
+    therapies = [f for f in files if "sitemap-therapies.xml" in f]
+    count = Therapy.objects.published().count()
+    assert len(therapies) == -(-count // 10)  # ceiling
+    assert therapies[1] == "http://testserver/sitemap-therapies.xml?p=2"
+    urls = sitemap(client)
+    assert len([u for u in urls if "/therapies/" in u and u.count("/") == 5]) == count
+    assert client.get(f"/sitemap-therapies.xml?p={len(therapies) + 1}").status_code == 404
+    assert client.get("/sitemap-nothing.xml").status_code == 404
 
 
 def test_sitemap_lists_pages_and_every_published_record(client):
