@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import BadRequest
+from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
@@ -21,10 +22,13 @@ from .models import (
     GlossaryTerm,
     Indication,
     ModifierRole,
+    SearchTerm,
     Therapy,
     TherapyClass,
     TherapyName,
+    condition_visible,
     indication_visible,
+    therapy_visible,
 )
 from .paging import Embed, Paginator, embed, whole_number
 
@@ -290,11 +294,63 @@ def sort_key(name):
     return (text.casefold(), name)
 
 
+AZ_ONE_PAGE_LIMIT = 2000  # names; beyond, the index shows one letter per page
+AZ_PAGE_SIZE = 500
+AZ_LETTERS = [*string.ascii_uppercase, "#"]
+
+
 class AtoZView(TemplateView):
     """Published therapies and conditions A to Z, with their other names as "see" entries.
-    Four queries whatever the number of records."""
+
+    Up to AZ_ONE_PAGE_LIMIT names, the whole index on one page (four queries). Beyond, one
+    letter per page (`?letter=B`, `#` for names that start with a digit or another script),
+    AZ_PAGE_SIZE names to a page, read from the search index's normalised names in order (an
+    index range per letter; three queries)."""
 
     template_name = "catalog/a_z.html"
+
+    def chosen_letter(self):
+        letter = self.request.GET.get("letter", "").strip().upper()
+        if letter and letter not in AZ_LETTERS:
+            raise BadRequest("Choose a letter from A to Z, or # for other names.")
+        return letter
+
+    def one_letter(self, letter):
+        visible = therapy_visible("therapy__") | condition_visible("condition__")
+        names = SearchTerm.objects.filter(visible).select_related("therapy", "condition")
+        if letter == "#":
+            names = names.exclude(key__regex=r"^[a-z]")
+        else:
+            low = letter.lower()
+            names = names.filter(key__gte=low, key__lt=chr(ord(low) + 1))
+        paginator = DjangoPaginator(names.order_by("key", "pk"), AZ_PAGE_SIZE)
+        number = whole_number(self.request.GET.get("page", "1"))
+        if not number:
+            raise BadRequest("The page must be a whole number from 1.")
+        if number > 1 and number > paginator.num_pages:
+            raise Http404("There is no such page.")
+        page = paginator.page(number)
+        entries = []
+        for term in page.object_list:
+            target = term.therapy or term.condition
+            entries.append(
+                {
+                    "name": term.name,
+                    "target": target,
+                    "kind": "therapy" if term.therapy_id else "condition",
+                    "see": bool(term.relation),
+                }
+            )
+        anchor = letter if letter != "#" else "other"
+        return {
+            "by_letter": True,
+            "letter": letter,
+            "letters": [(c, c if c != "#" else "other", True) for c in AZ_LETTERS],
+            "groups": [(letter, anchor, entries)] if entries else [],
+            "page_obj": page,
+            "paginator": paginator,
+            "is_paginated": page.has_other_pages(),
+        }
 
     def entries(self):
         therapies = Therapy.objects.published().only("slug", "name")
@@ -319,6 +375,10 @@ class AtoZView(TemplateView):
             yield {"name": other.name, "target": other.condition, "kind": "condition", "see": True}
 
     def get_context_data(self, **kwargs):
+        letter = self.chosen_letter()
+        names = SearchTerm.objects.filter(Q(therapy__isnull=False) | Q(condition__isnull=False))
+        if names[AZ_ONE_PAGE_LIMIT : AZ_ONE_PAGE_LIMIT + 1].exists():
+            return super().get_context_data(**self.one_letter(letter or "A"), **kwargs)
         groups = {}
         for entry in sorted(self.entries(), key=lambda e: sort_key(e["name"])):
             groups.setdefault(initial(entry["name"]), []).append(entry)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.utils import timezone
 
-from catalog.models import Condition, Therapy
+from catalog.models import Condition, SearchTerm, Therapy
 
 from .helpers import listed_slugs, page_text
 
@@ -282,3 +282,51 @@ def test_published_at_is_untouched_by_browsing(client):
     before = timezone.now()
     client.get("/a-z/")
     assert not Therapy.objects.filter(published_at__gt=before).exists()
+
+
+# --- A-Z at scale: one letter per page ---------------------------------------------------------
+
+
+@pytest.fixture
+def long_index(make_catalog, monkeypatch):
+    make_catalog(30)  # 30 therapies "synth therapy 000NN" with brand names "Brandsynth-000NN"
+    monkeypatch.setattr("catalog.views.AZ_ONE_PAGE_LIMIT", 20)
+    monkeypatch.setattr("catalog.views.AZ_PAGE_SIZE", 12)
+
+
+def az_names(html):
+    entries = html.split('class="az-entries"')[1].split("</ul>")[0]
+    return [re.sub(r"<[^>]+>", "", li).strip() for li in re.findall(r"<li>(.*?)</li>", entries)]
+
+
+def test_long_a_z_shows_one_letter_per_page(client, long_index, django_assert_max_num_queries):
+    with django_assert_max_num_queries(6):
+        html = client.get("/a-z/").content.decode()
+    assert '<a href="?letter=A" aria-current="page">A</a>' in html
+    assert "one letter at a time" in html
+    assert az_names(html)[:2] == ["Actemra, see Tocilizumab therapy", "Adalimumab therapy"]
+    html = client.get("/a-z/?letter=b").content.decode()
+    names = az_names(html)
+    assert names[0] == "Brandsynth-00000, see synth therapy 00000 therapy"
+    assert len(names) == 12
+    assert "Page 1 of 3" in html
+    assert 'href="?letter=b&amp;page=2"' in html  # the letter stays in the pagination links
+    last = az_names(client.get("/a-z/?letter=B&page=3").content.decode())
+    assert last[-1] == "Breast cancer condition"
+
+
+def test_long_a_z_other_names_and_drafts(client, long_index):
+    Therapy.objects.filter(slug="synth-00000").update(name="5-synthetic")
+    SearchTerm.objects.index([Therapy.objects.get(slug="synth-00000")])
+    assert az_names(client.get("/a-z/?letter=%23").content.decode()) == ["5-synthetic therapy"]
+    Therapy.objects.filter(slug="rituximab").update(status="draft")
+    names = az_names(client.get("/a-z/?letter=R").content.decode())
+    assert "Rheumatoid arthritis condition" in names
+    assert not [n for n in names if "Rituximab" in n or "Rituxan" in n]
+
+
+@pytest.mark.parametrize(
+    ("query", "status"), [("letter=%25", 400), ("letter=AB", 400), ("page=x", 400), ("page=9", 404)]
+)
+def test_long_a_z_bad_input(client, long_index, query, status):
+    assert client.get(f"/a-z/?{query}").status_code == status
