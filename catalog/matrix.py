@@ -1,9 +1,13 @@
 """The condition-by-therapy matrix (`/matrix/`): which therapies are used for which conditions,
-agent-level or through their class. Four queries for the table, whatever its size."""
+agent-level or through their class. Four queries for the table while it fits on a screen or
+two; a large catalog's matrix comes a page of therapies at a time (see `build`)."""
 
 from dataclasses import dataclass, field
 
 from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
 from django.views.generic import TemplateView
 
 from .filters import MULTI_HELP, CommaSeparatedSelectMultiple
@@ -20,6 +24,13 @@ class MatrixForm(forms.Form):
         widget=CommaSeparatedSelectMultiple,
         label="Class",
         help_text=MULTI_HELP,
+    )
+    columns = forms.IntegerField(
+        min_value=1,
+        required=False,
+        widget=forms.HiddenInput,
+        label="Page of therapies",
+        error_messages={"invalid": "The page of therapies must be a whole number from 1."},
     )
     category = forms.MultipleChoiceField(
         choices=ConditionCategory.choices,
@@ -83,46 +94,30 @@ class Category:
     rows: list = field(default_factory=list)
 
 
-def build(classes=None, categories=None):
-    """The matrix for the given classes and condition categories (all when empty)."""
-    class_qs = TherapyClass.objects.published().only("slug", "name")
-    if classes:
-        class_qs = class_qs.filter(pk__in=[c.pk for c in classes])
-    class_list = list(class_qs)
-    class_ids = [c.pk for c in class_list]
+MAX_COLUMNS = 60  # therapies in one table; beyond, the therapies come a page at a time
+MAX_ROWS = 300  # conditions in one table; beyond, only those the page's therapies are used for
 
-    therapies = {}
-    for therapy in (
-        Therapy.objects.published()
-        .filter(therapy_class__in=class_ids)
-        .only("slug", "name", "therapy_class_id")
-    ):
-        therapies.setdefault(therapy.therapy_class_id, []).append(therapy)
 
-    groups = []
-    columns = []
+def group_columns(class_list, therapies, own_columns=True):
+    """Class groups of columns, in the classes' order. `own_columns`: a class with no published
+    agent gets a column of its own."""
+    groups, columns = [], []
     for therapy_class in class_list:
-        group = ClassGroup(therapy_class)
         agents = therapies.get(therapy_class.pk)
+        if not agents and not own_columns:
+            continue
+        group = ClassGroup(therapy_class)
         group.columns = (
             [Column(therapy_class, t) for t in agents] if agents else [Column(therapy_class)]
         )
         groups.append(group)
         columns.extend(group.columns)
+    return groups, columns
 
-    condition_qs = Condition.objects.published().only("slug", "name", "category", "parent_id")
-    if categories:
-        condition_qs = condition_qs.filter(category__in=categories)
-    conditions = list(condition_qs)
 
+def table(groups, columns, conditions, indications):
+    """The rows, by category, sub-conditions under their parent, one cell per column."""
     agent_uses, class_uses = {}, {}
-    indications = (
-        Indication.objects.published()
-        .filter(condition__in=[c.pk for c in conditions])
-        .only("therapy_id", "therapy_class_id", "condition_id", "qualifier", "note")
-        .order_by()
-    )
-    by_id = {c.pk: c for c in conditions}
     for indication in indications:
         if indication.therapy_id:
             agent_uses[indication.therapy_id, indication.condition_id] = indication
@@ -144,6 +139,7 @@ def build(classes=None, categories=None):
             result.append(uses)
         return result
 
+    by_id = {c.pk: c for c in conditions}
     children = {}
     for condition in conditions:
         if condition.parent_id in by_id:
@@ -164,6 +160,62 @@ def build(classes=None, categories=None):
     }
 
 
+def build(classes=None, categories=None, column_page=1):
+    """The matrix for the given classes and condition categories (all when empty). Four
+    queries while it fits in one table (MAX_COLUMNS therapies, MAX_ROWS conditions); beyond,
+    one page of therapies (`column_page`) and the conditions they are used for, in five."""
+    class_qs = TherapyClass.objects.published().only("slug", "name")
+    if classes:
+        class_qs = class_qs.filter(pk__in=[c.pk for c in classes])
+    class_list = list(class_qs)
+    class_ids = [c.pk for c in class_list]
+    therapy_qs = (
+        Therapy.objects.published()
+        .filter(therapy_class__in=class_ids)
+        .only("slug", "name", "therapy_class_id")
+        .order_by("therapy_class__name", "name", "pk")
+    )
+    paginator = Paginator(therapy_qs, MAX_COLUMNS)
+    condition_qs = Condition.objects.published().only("slug", "name", "category", "parent_id")
+    if categories:
+        condition_qs = condition_qs.filter(category__in=categories)
+    conditions = list(condition_qs[: MAX_ROWS + 1])
+    published = Indication.objects.published().order_by()
+    fields = ("therapy_id", "therapy_class_id", "condition_id", "qualifier", "note")
+    if paginator.count <= MAX_COLUMNS and len(conditions) <= MAX_ROWS and column_page == 1:
+        therapies = {}
+        for therapy in therapy_qs:
+            therapies.setdefault(therapy.therapy_class_id, []).append(therapy)
+        groups, columns = group_columns(class_list, therapies)
+        indications = published.filter(condition__in=[c.pk for c in conditions]).only(*fields)
+        return {**table(groups, columns, conditions, indications), "paging": None}
+
+    # Too large for one table: a page of therapies, and the conditions they are used for.
+    if column_page > paginator.num_pages:
+        raise Http404("There is no such page of therapies.")
+    page = paginator.page(column_page)
+    therapies = {}
+    for therapy in page.object_list:
+        therapies.setdefault(therapy.therapy_class_id, []).append(therapy)
+    groups, columns = group_columns(class_list, therapies, own_columns=False)
+    shown_classes = [group.therapy_class.pk for group in groups]
+    uses = published.filter(
+        Q(therapy__in=[t.pk for agents in therapies.values() for t in agents])
+        | Q(therapy_class__in=shown_classes)
+    )
+    if categories:
+        uses = uses.filter(condition__category__in=categories)
+    uses = list(uses.only(*fields))
+    used = {u.condition_id for u in uses}
+    rows = list(
+        Condition.objects.published()
+        .filter(Q(pk__in=used) | Q(children__in=used))
+        .distinct()
+        .only("slug", "name", "category", "parent_id")
+    )
+    return {**table(groups, columns, rows, uses), "paging": page}
+
+
 class MatrixView(TemplateView):
     """`/matrix/`: the table, filtered by class and condition category; bad values are 400s
     with the form errors shown (and no table)."""
@@ -172,10 +224,10 @@ class MatrixView(TemplateView):
 
     def get(self, request, *args, **kwargs):
         form = MatrixForm(request.GET)
-        table = (
-            build(form.cleaned_data["therapy_class"], form.cleaned_data["category"])
-            if (form.is_valid())
-            else None
-        )
-        context = self.get_context_data(matrix_filter={"form": form}, matrix=table, **kwargs)
-        return self.render_to_response(context, status=200 if table is not None else 400)
+        matrix = None
+        if form.is_valid():
+            data = form.cleaned_data
+            page = data.get("columns") or 1
+            matrix = build(data["therapy_class"], data["category"], column_page=page)
+        context = self.get_context_data(matrix_filter={"form": form}, matrix=matrix, **kwargs)
+        return self.render_to_response(context, status=200 if matrix is not None else 400)

@@ -2,7 +2,8 @@ import re
 
 import pytest
 
-from catalog.models import Condition, Therapy
+from catalog.matrix import MAX_COLUMNS
+from catalog.models import Condition, Indication, Therapy
 
 from .helpers import page_text
 
@@ -199,7 +200,67 @@ def test_query_count_does_not_grow_with_the_table(
     with django_assert_max_num_queries(8):
         response = client.get("/matrix/")
     assert response.status_code == 200
-    assert len(rows(response)) == Condition.objects.published().count()
+    if 3 * size <= MAX_COLUMNS:
+        assert len(rows(response)) == Condition.objects.published().count()
+    else:  # a page of therapies: the conditions they are used for
+        assert "showing therapies 1 to 60 of" in response.content.decode()
     assert cell(response, "synth0-child", "synth0-00002") == [
         ("agent", "", "/therapies/synth0-00002/")
     ]
+
+
+@pytest.fixture
+def large_matrix(make_catalog, monkeypatch):
+    """Three classes of three agents each (a parent and a child condition per class), and a
+    matrix limited to four columns."""
+    for i in range(3):
+        make_catalog(3, prefix=f"big{i}")
+    monkeypatch.setattr("catalog.matrix.MAX_COLUMNS", 4)
+
+
+def row_names(response):
+    return {row.condition.name for row in rows(response)}
+
+
+def column_names(response):
+    html = response.content.decode()
+    head = html.split("<thead>")[1].split("</thead>")[0].split("</tr>")[1]
+    return re.findall(r'<th scope="col">(?:<a href="[^"]+">)?([^<]+)', head)
+
+
+def test_large_matrix_pages_its_therapies(client, large_matrix, django_assert_max_num_queries):
+    published = Therapy.objects.published().order_by("therapy_class__name", "name", "pk")
+    names = list(published.values_list("name", flat=True))
+    with django_assert_max_num_queries(8):
+        first = client.get("/matrix/")
+    html = first.content.decode()
+    assert column_names(first) == names[:4]
+    assert f"showing therapies 1 to 4 of {len(names)}" in html
+    assert 'href="?columns=2"' in html
+    # Only the conditions these therapies (or their classes) are used for are rows.
+    used = set(
+        Indication.objects.published()
+        .filter(therapy__name__in=names[:4])
+        .values_list("condition__name", flat=True)
+    )
+    assert used <= row_names(first)
+    last_page = -(-len(names) // 4)
+    last = client.get(f"/matrix/?columns={last_page}")
+    assert column_names(last) == names[(last_page - 1) * 4 :]
+    assert {"big2 parent", "big2 child"} <= row_names(last)
+    assert "big0 parent" not in row_names(last)
+    assert 'rel="prev"' in last.content.decode()
+
+
+def test_large_matrix_keeps_filters_in_its_page_links(client, large_matrix):
+    response = client.get("/matrix/?therapy_class=big1-class,big2-class&columns=2")
+    assert column_names(response) == ["big2 therapy 00001", "big2 therapy 00002"]
+    html = response.content.decode()
+    assert 'href="?therapy_class=big1-class%2Cbig2-class&amp;columns=1"' in html
+
+
+@pytest.mark.parametrize(
+    ("query", "status"), [("columns=0", 400), ("columns=x", 400), ("columns=99", 404)]
+)
+def test_large_matrix_bad_pages(client, large_matrix, query, status):
+    assert client.get(f"/matrix/?{query}").status_code == status
