@@ -48,6 +48,13 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP)
 	bash scripts/with-postgres.sh $(BIN)/pytest
 
+# The benchmark (bench/run.py; how to read it: docs/performance.md): PostgreSQL and SQLite at
+# 1,000, 10,000 and 100,000 therapies, served by gunicorn, loaded by wrk; results printed and
+# written to bench/results/. Fewer sizes or shorter runs: make bench BENCH_ARGS="--sizes 1000".
+.PHONY: bench
+bench: $(STAMP) system-deps
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

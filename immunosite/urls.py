@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,6 +11,11 @@ urlpatterns = [
     path("api/v1/", include("catalog.api.urls")),
     path("", include("catalog.urls")),
 ]
+
+# The benchmark's baseline (bench/run.py, docs/performance.md): a plain response through the
+# whole middleware stack. Only when BENCH_TRIVIAL_VIEW=1, so production has no such URL.
+if os.environ.get("BENCH_TRIVIAL_VIEW") == "1":
+    urlpatterns.append(path("_bench/trivial/", views.bench_trivial, name="bench-trivial"))
 
 handler400 = "immunosite.views.bad_request"
 handler404 = "immunosite.views.page_not_found"

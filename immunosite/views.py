@@ -47,6 +47,13 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+def bench_trivial(request):
+    """The benchmark's baseline (bench/run.py): no database, no template, just the middleware.
+    text/plain, so a page cache for HTML pages leaves it alone. Routed only when
+    BENCH_TRIVIAL_VIEW=1 (immunosite/urls.py)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 def bad_request(request, exception):
     """The 400 page in the site's design, saying what was wrong."""
     message = str(exception) if isinstance(exception, BadRequest) else ""

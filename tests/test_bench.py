@@ -1,0 +1,81 @@
+"""The benchmark's smoke run (`bench/run.py --smoke`), end to end and for real: a throwaway
+PostgreSQL cluster and a SQLite file of 300 synthetic therapies each, gunicorn with production
+settings, wrk for 1 s per page. The benchmark itself is not part of CI; this proves it still
+works and that every page it measures answers 200 in a plausible number of queries.
+
+Needs wrk and PostgreSQL (`make system-deps`): skipped without them, unless CI is set.
+The results go to a temporary folder, never into bench/results/.
+"""
+
+import json
+import subprocess
+import time
+
+from .servers import BASE_DIR, PYTHON, base_env, postgres_bin, require
+
+PAGES = {
+    "home",
+    "therapies",
+    "filtered",
+    "therapy",
+    "condition",
+    "search",
+    "api",
+    "api_filtered",
+    "deep",
+    "cache_hit",
+}
+# A page is built in a fixed number of queries; 20 would be one per row of a list page.
+MAX_QUERIES = 20
+
+
+def test_smoke_run(tmp_path):
+    require("wrk")
+    postgres_bin()
+    output = tmp_path / "results"
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(PYTHON), "bench/run.py", "--smoke", "--output", str(output)],
+        cwd=BASE_DIR,
+        env=base_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    print(f"smoke run: {elapsed:.0f} s")
+
+    for database in ("postgresql", "sqlite"):
+        (json_file,) = output.glob(f"*-{database}.json")
+        (md_file,) = output.glob(f"*-{database}.md")
+        report = json.loads(json_file.read_text())
+        markdown = md_file.read_text()
+        assert report["errors"] == []
+        assert report["machine"]["nproc"] >= 1 and report["machine"]["git_commit"]
+        (run,) = report["results"]
+        assert run["size"] == 300 and run["picks"]["therapies"] >= 300
+
+        trivial = run["trivial"]
+        assert trivial["rps"] > 0 and trivial["non_2xx"] == 0 and trivial["queries"] == 0
+        assert run["cached_trivial"]["rps"] > 0
+
+        rows = {row["key"]: row for row in run["rows"]}
+        assert set(rows) == PAGES
+        for key, row in rows.items():
+            where = f"{database} {key} {row['path']}"
+            assert row["path"] in markdown, where
+            assert row["requests"] > 0 and row["rps"] > 0 and row["ratio"] > 0, where
+            assert row["non_2xx"] == 0, where
+            assert row["probe_status"] == 200 and row["warmup_statuses"] == ["200"], where
+            assert all(row["latency_ms"][p] > 0 for p in ("p50", "p95", "p99")), where
+            if key != "cache_hit":
+                assert 1 <= row["queries"] <= MAX_QUERIES, f"{where}: {row['queries']} queries"
+        if (BASE_DIR / "catalog" / "pagecache.py").exists():
+            assert rows["cache_hit"]["hit_confirmed"], rows["cache_hit"]
+
+        targets = {target["key"] for target in run["targets"]}
+        assert targets == {"filtered", "therapy", "api", "cache_hit", "deep", "search", "rss"}
+        memory = run["worker_memory"]
+        assert len(memory["uncached"]) == 2 and len(memory["cached"]) == 2
+        assert all(0 < worker["rss_mb"] < 1000 for ms in memory.values() for worker in ms)
