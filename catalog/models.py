@@ -349,10 +349,11 @@ class Therapy(ReviewedContent):
                 models.Func(models.F("name"), function="UPPER"), name="catalog_therapy_uname_idx"
             ),
             models.Index(fields=["last_reviewed", "id"], name="catalog_therapy_reviewed_idx"),
+            # A list page's keys and its count, from the index alone (no partial index: SQLite
+            # cannot use one with a parameter for `status`).
             models.Index(
-                fields=["name", "id", "therapy_class"],
-                condition=Q(status="published"),
-                name="catalog_therapy_pub_name_idx",
+                fields=["name", "id", "therapy_class", "status"],
+                name="catalog_therapy_name_list_idx",
             ),
         ]
 

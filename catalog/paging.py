@@ -1,7 +1,8 @@
 """Lists, a page at a time, for the pages and the API alike.
 
 - `whole_number`: page numbers, read the same way everywhere.
-- `Paginator`: pages without OFFSET scans that grow with the page number.
+- `Paginator`: pages without OFFSET scans that grow with the page number, nor index walks
+  looking for a few matches.
 - `Embed` and `embed()`: a row's to-many relations (names, sources, indications) read inside the
   row's own query, so a list costs the same few queries whatever its length (also a CSV export
   of every row).
@@ -12,8 +13,8 @@ import datetime
 from django.conf import settings
 from django.core import paginator
 from django.db import NotSupportedError
-from django.db.models import F, Func, JSONField, OrderBy, OuterRef, QuerySet, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import F, Func, JSONField, OrderBy, OuterRef, QuerySet, Subquery, Window
+from django.db.models.functions import JSONObject, RowNumber
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
@@ -52,13 +53,18 @@ def total_ordering(queryset):
 class Paginator(paginator.Paginator):
     """Django's paginator (exact counts, the same pages), minus the cost of deep pages.
 
-    A page of an ordered queryset is read in two steps in one query: the keys of its rows,
-    skipping the rows before it in a narrow scan of (sort key, primary key), then those rows
-    only (`pk IN (SELECT pk … LIMIT n OFFSET m)`), so the skipped rows are never loaded nor
-    their related records embedded. A page in the second half is read from the end, in the
-    reverse order (the ordering ends with a unique key, so the reverse is exact): the offset
-    is never more than half the count, and the last pages cost what the first ones do.
+    Pages near either end of a long list are read directly, the last ones backwards (the
+    ordering ends with a unique key, so the reverse is exact): `LIMIT n OFFSET m` with m at most
+    one page, so the last page costs what the first does. Elsewhere a page takes two queries:
+    the primary keys of its rows, then those rows (`pk IN (…)`), so rows skipped on the way are
+    neither loaded nor have their related records embedded. The keys come from numbering the
+    matches in order (ROW_NUMBER()) when there are at most `numbered` of them: the cost grows
+    with the matches, not the page number, and a LIMIT cannot turn into a walk of the whole
+    sort index in search of a few matches. In longer lists they come from a narrow scan of
+    (sort key, primary key) from the nearer end, so the offset is at most half the count.
     """
+
+    numbered = 10_000
 
     def page(self, number):
         number = self.validate_number(number)
@@ -82,13 +88,22 @@ class Paginator(paginator.Paginator):
             or query.combinator
         ):
             return list(rows[bottom:top])
-        rows = rows.order_by(*total_ordering(rows))
+        ordering = total_ordering(rows)
+        rows = rows.order_by(*ordering)
+        keys = rows.values_list("pk", flat=True)
         count = self.count
-        if bottom > count - top:  # nearer the end: count from there, backwards
-            keys = rows.reverse().values("pk")[count - top : count - bottom]
-        else:
-            keys = rows.values("pk")[bottom:top]
-        return list(rows.filter(pk__in=keys))
+        if count <= self.numbered:
+            position = Window(RowNumber(), order_by=ordering)
+            keys = keys.annotate(position=position).filter(position__gt=bottom, position__lte=top)
+            return list(rows.filter(pk__in=list(keys)))
+        backwards = bottom > count - top  # nearer the end: count from there
+        offset = count - top if backwards else bottom
+        if offset <= self.per_page:  # near an end: the rows themselves
+            if not backwards:
+                return list(rows[bottom:top])
+            return list(rows.reverse()[offset : count - bottom])[::-1]
+        keys = keys.reverse() if backwards else keys
+        return list(rows.filter(pk__in=list(keys[offset : offset + top - bottom])))
 
 
 # --- Related records inside the row's query -------------------------------------------------

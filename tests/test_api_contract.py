@@ -19,12 +19,14 @@ from openapi_spec_validator import validate
 from catalog import filters
 from catalog.models import (
     Condition,
+    ConditionName,
     GlossaryTerm,
     Indication,
     ModifierRole,
     Source,
     Therapy,
     TherapyClass,
+    TherapyName,
 )
 
 from .helpers import api_slugs, listed_slugs, page_text
@@ -133,10 +135,13 @@ def snapshot():
 
 @pytest.fixture
 def past_catalog():
-    """Every record last changed on 1 January 2020, so edits made now move the clock."""
+    """Every record last changed on 1 January 2020, so edits made now move the clock (its
+    history too: catalog_last_modified() reads the history tables' newest entry)."""
     then = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
     for model in CONTENT_MODELS:
         model.objects.update(updated_at=then)
+    for model in [*CONTENT_MODELS, TherapyName, ConditionName]:
+        model.history.model.objects.update(history_date=then)
     return then
 
 

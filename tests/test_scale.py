@@ -13,6 +13,7 @@ from django.db.models import F
 
 from catalog import filters, views
 from catalog.models import Condition, Indication, Therapy, TherapyClass
+from catalog.paging import Paginator
 
 from .helpers import listed_slugs
 
@@ -107,13 +108,41 @@ def test_api_lists_and_exports_take_the_same_few_queries_at_any_size(
     assert count_queries(client, url, django_assert_max_num_queries) == small
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/therapies/",
+        "/therapies/?page=2",
+        "/therapies/?page=3",
+        "/therapies/?page=last",
+        "/therapies/?condition=synth-parent&page=3",
+        f"{API}therapies/?page=4&page_size=10",
+        f"{API}therapies/?page=last&page_size=10",
+        f"{API}indications/?page=4&page_size=10",
+    ],
+)
+def test_long_lists_take_the_same_few_queries_at_any_size(
+    client, make_catalog, django_assert_max_num_queries, monkeypatch, url
+):
+    """Lists longer than Paginator.numbered are read without numbering their matches: the
+    first and last pages directly, the others by their keys."""
+    monkeypatch.setattr(Paginator, "numbered", 0)
+    make_catalog(110)
+    small = count_queries(client, url, django_assert_max_num_queries)
+    make_catalog(400, prefix="more")
+    assert count_queries(client, url, django_assert_max_num_queries) == small
+
+
 # --- deep pages -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def ties(make_catalog):
+@pytest.fixture(params=["numbered", "scanned"])
+def ties(request, make_catalog, monkeypatch):
     """75 more therapies in two classes, all reviewed the same day but for a few never
-    reviewed: many ties in every sort key but the name."""
+    reviewed: many ties in every sort key but the name. Pages are read both ways: by numbering
+    the matching rows, and by a LIMIT/OFFSET scan from the nearer end."""
+    if request.param == "scanned":  # as lists longer than Paginator.numbered are read
+        monkeypatch.setattr(Paginator, "numbered", 0)
     make_catalog(45)
     make_catalog(30, prefix="more")
     Therapy.objects.filter(slug__in=["synth-00003", "more-00010", "more-00011"]).update(

@@ -4,8 +4,9 @@
   probe instead of a scan (it runs on every API request and every cached page's lookup).
 - UPPER(name) of therapies and conditions: the filters' name lookups (`name__iexact`).
 - Therapies by (last_reviewed, id): the `last_reviewed` sort, both ways.
-- Published therapies by (name, id, therapy_class): the keys of a page in the default order,
-  read from the index alone however many rows come before it (paging.Paginator).
+- Therapies by (name, id, therapy_class, status): the count of the published ones and the keys
+  of a page in the default order, read from the index alone however many rows come before it
+  (paging.Paginator).
 """
 
 from django.db import migrations, models
@@ -60,9 +61,8 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="therapy",
             index=models.Index(
-                condition=models.Q(("status", "published")),
-                fields=["name", "id", "therapy_class"],
-                name="catalog_therapy_pub_name_idx",
+                fields=["name", "id", "therapy_class", "status"],
+                name="catalog_therapy_name_list_idx",
             ),
         ),
         migrations.AddIndex(
