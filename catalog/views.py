@@ -63,8 +63,9 @@ class FilteredListView(FilterView):
 
     A list's queryset loads what its rows show and nothing more, each row's to-many relations
     embedded in the row's own query (paging.embed), so a page costs the same few queries
-    whatever its length: the filters' record lookup (if any), the count and the rows. Deep
-    pages cost what the first ones do (paging.Paginator)."""
+    whatever its length: the filters' record lookup (if any), the count, the page's keys and
+    its rows (near either end of a long list, the rows alone). Deep pages cost what the first
+    ones do (paging.Paginator)."""
 
     paginate_by = 20
     paginator_class = Paginator
