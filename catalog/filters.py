@@ -125,6 +125,7 @@ class RecordsField(forms.Field):
 
     def lookup(self, values, tag):
         """The records any of `values` names, as (pk, slug, name, tag) rows."""
+        values = list(dict.fromkeys(values))
         names = Q()
         for value in values:
             names |= Q(**{f"{self.name_field}__iexact": value})
@@ -135,27 +136,32 @@ class RecordsField(forms.Field):
             .values_list("pk", self.to_field_name, self.name_field, "filter_name")
         )
 
-    def resolve(self, values, rows):
-        """The records for `values` (a slug before a name), or a ValidationError naming the
-        first value that matches none."""
+    def resolve(self, given, rows):
+        """The records for the values `given` (each one or several, comma-separated; a slug
+        before a name, and a whole value before its parts, for names with a comma such as
+        "Melanoma, stage II"), or a ValidationError naming the first value matching none."""
         model = self.queryset.model
         by_slug = {slug: (pk, slug, name) for pk, slug, name in rows}
         by_name = {}
         for pk, slug, name in rows:
             by_name.setdefault(name.casefold(), []).append((pk, slug, name))
         found = {}
-        for value in values:
-            matches = [by_slug[value]] if value in by_slug else by_name.get(value.casefold())
-            if not matches:
-                raise ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": value},
+        for value in given:
+            whole = by_name.get(value.strip().casefold()) if "," in value else None
+            for part in [value] if whole else self.to_python(value):
+                matches = whole or (
+                    [by_slug[part]] if part in by_slug else by_name.get(part.casefold())
                 )
-            for pk, slug, name in matches:
-                # Only what filtering and echoing need: the other fields are deferred.
-                fields = [model._meta.pk.attname, self.to_field_name, self.name_field]
-                found[pk] = model.from_db(self.queryset.db, fields, [pk, slug, name])
+                if not matches:
+                    raise ValidationError(
+                        self.error_messages["invalid_choice"],
+                        code="invalid_choice",
+                        params={"value": part},
+                    )
+                for pk, slug, name in matches:
+                    # Only what filtering and echoing need: the other fields are deferred.
+                    fields = [model._meta.pk.attname, self.to_field_name, self.name_field]
+                    found[pk] = model.from_db(self.queryset.db, fields, [pk, slug, name])
         return list(found.values())
 
 
@@ -165,21 +171,27 @@ class RecordsForm(forms.Form):
 
     def _post_clean(self):
         super()._post_clean()
-        pending = [
-            (name, field, self.cleaned_data[name])
-            for name, field in self.fields.items()
-            if isinstance(field, RecordsField) and self.cleaned_data.get(name)
-        ]
+        pending = []
+        for name, field in self.fields.items():
+            if isinstance(field, RecordsField) and self.cleaned_data.get(name):
+                key = self.add_prefix(name)
+                given = self.data.getlist(key) if hasattr(self.data, "getlist") else []
+                given = [value for value in given or self.cleaned_data[name] if value.strip()]
+                pending.append((name, field, given))
         if not pending:
             return
-        lookups = [field.lookup(values, name) for name, field, values in pending]
+        lookups = [
+            # Every part, and every whole value with a comma (it may be one name).
+            field.lookup([*field.to_python(",".join(given)), *(v.strip() for v in given)], name)
+            for name, field, given in pending
+        ]
         query = lookups[0].union(*lookups[1:], all=True) if len(lookups) > 1 else lookups[0]
         rows = {}
         for pk, slug, record_name, name in query:
             rows.setdefault(name, []).append((pk, slug, record_name))
-        for name, field, values in pending:
+        for name, field, given in pending:
             try:
-                self.cleaned_data[name] = field.resolve(values, rows.get(name, []))
+                self.cleaned_data[name] = field.resolve(given, rows.get(name, []))
             except ValidationError as error:
                 self.add_error(name, error)
 

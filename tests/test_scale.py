@@ -336,6 +336,37 @@ def test_a_slug_wins_over_another_records_name(client, article):
     ]
 
 
+def test_a_name_with_a_comma_is_one_value(client, article):
+    """Sub-conditions are often named "Melanoma, stage II": a whole value that is a name is
+    that name; to add another value, repeat the parameter."""
+    melanoma = Condition.objects.get(slug="melanoma")
+    stage = Condition.objects.create(
+        slug="melanoma-stage-ii",
+        name="Melanoma, stage II",
+        summary="s",
+        category=melanoma.category,
+        parent=melanoma,
+    )
+    stage.publish()
+    stage.save()
+    Indication.objects.create(
+        therapy=Therapy.objects.get(slug="rituximab"), condition=stage, status="published"
+    )
+    for query in ["melanoma-stage-ii", "Melanoma,+stage+II", "melanoma,+STAGE+II"]:
+        assert listed_slugs(client.get(f"/therapies/?condition={query}")) == ["rituximab"]
+        api = client.get(f"{API}therapies/?condition={query}").json()
+        assert [item["slug"] for item in api["results"]] == ["rituximab"]
+    both = "/therapies/?condition=Melanoma,+stage+II&condition=breast-cancer"
+    assert listed_slugs(client.get(both)) == ["rituximab", "trastuzumab"]
+    # Two values: Melanoma (with its sub-condition) and psoriasis.
+    assert "rituximab" in listed_slugs(client.get("/therapies/?condition=Melanoma,psoriasis"))
+    mixed = client.get("/therapies/?condition=Melanoma,+stage+II,psoriasis")
+    assert mixed.status_code == 400
+    assert "stage II is not one of the available choices" in mixed.content.decode()
+    page = client.get("/therapies/?condition=Melanoma,+stage+II").content.decode()
+    assert 'value="Melanoma, stage II"' in page  # shown as typed, submitted again alike
+
+
 @pytest.mark.parametrize(
     ("query", "name", "value"),
     [
