@@ -3,13 +3,11 @@
 import datetime
 import unicodedata
 
-from django.contrib.admin.models import DELETION, LogEntry
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from simple_history.models import HistoricalRecords
 
 
@@ -540,26 +538,40 @@ class GlossaryTerm(SluggedModel):
         return reverse("catalog:glossary") + f"#{self.slug}"
 
 
+class CatalogVersion(models.Model):
+    """One row: when the catalog last changed, and a counter of changes. The database keeps it
+    (triggers on every content table, migration 0008): any insert, update or delete, from the
+    admin, the API, a management command, a bulk load or raw SQL, moves it in the same
+    transaction, and commits move it in commit order (the row is locked while it changes). The
+    page cache, ETags and Last-Modified read it with one primary-key lookup."""
+
+    changed_at = models.DateTimeField()
+    counter = models.BigIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"catalog version {self.counter} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+
+VERSIONED_MODELS = (
+    Source,
+    TherapyClass,
+    Therapy,
+    TherapyName,
+    Condition,
+    ConditionName,
+    Indication,
+    ModifierRole,
+    GlossaryTerm,
+)
+
+
 def catalog_last_modified():
-    """When the catalog last changed: the newest `updated_at` of any record (bulk loads write
-    no history), the newest history entry of any content model (saves, deletions and name
-    edits from anywhere: admin, API, shell), or the newest deletion in the admin log. One
-    query, each part an index lookup."""
-    models_ = (Source, TherapyClass, Therapy, Condition, Indication, ModifierRole, GlossaryTerm)
-    tables = [m._meta.db_table for m in models_]
-    parts = [f"SELECT MAX(updated_at) AS changed FROM {table}" for table in tables]
-    for model in (*models_, TherapyName, ConditionName):
-        history = model.history.model._meta.db_table
-        parts.append(f"SELECT MAX(history_date) AS changed FROM {history}")
-    parts.append(
-        f"SELECT MAX(action_time) AS changed FROM {LogEntry._meta.db_table} "
-        f"WHERE action_flag = {DELETION}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(changed) FROM ({' UNION ALL '.join(parts)}) AS changes")
-        (value,) = cursor.fetchone()
-    if isinstance(value, str):  # SQLite returns text
-        value = parse_datetime(value)
+    """When the catalog last changed (see CatalogVersion): one primary-key lookup. None until
+    the first change (an empty database)."""
+    value = CatalogVersion.objects.filter(pk=1).values_list("changed_at", flat=True).first()
     if value is not None and timezone.is_naive(value):
         value = timezone.make_aware(value, datetime.UTC)
     return value

@@ -2,9 +2,10 @@
 
 For a GET or HEAD of a public catalog page (`PAGES`) from a visitor without a session cookie,
 `PageCacheMiddleware` asks the database once when the catalog last changed
-(`catalog_last_modified()`: the newest `updated_at` of any record, or the newest deletion in the
-admin log). That version, the release (a hash of the code and templates, so a deploy starts
-afresh) and the absolute URL make the cache key and the ETag. Then:
+(`catalog_last_modified()`: the CatalogVersion row that database triggers move on every write
+to a content table, one primary-key lookup). That version, the release (a hash of the code and
+templates, so a deploy starts afresh) and the absolute URL make the cache key and the ETag.
+Then:
 
 1. `If-None-Match` with that ETag: 304, nothing rendered. (An ETag is only ever sent with a 200
    for exactly that URL and version, so a match proves the page is unchanged.)
@@ -14,10 +15,9 @@ afresh) and the absolute URL make the cache key and the ETag. Then:
    CSRF token or CSP nonce in the body, no queued message, no `Vary` beyond `Cookie`) is stored
    in the "pages" cache (local memory per process, or Redis when REDIS_URL is set).
 
-Every save (admin, API, admin actions; the admin saves a record with its inline names) and
-every deletion logged in the admin changes the version, so the next request misses and renders:
-invalidation without signals or hooks in save(). (Deletions through the API are not logged in
-the admin log yet, so they are not seen until the next save: see test_pagecache.py.)
+Every write to the catalog's tables (admin, API, admin actions, management commands, bulk
+loads, raw SQL: the triggers see them all, in the writing transaction) changes the version, so
+the next request misses and renders: invalidation without signals or hooks in save().
 
 Editors and staff (any request with a session cookie) are never served from nor stored in the
 cache, and their responses are marked `private`.

@@ -6,14 +6,18 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from catalog.models import (
+    VERSIONED_MODELS,
+    CatalogVersion,
     Condition,
     ConditionCategory,
     GlossaryTerm,
     Indication,
+    SearchTerm,
     Source,
     Therapy,
     TherapyClass,
     TherapyName,
+    catalog_last_modified,
 )
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +140,37 @@ def test_natural_keys_round_trip_without_database_ids(tmp_path):
     path.write_text(dumped)
     call_command("loaddata", str(path), verbosity=0)
     assert counts == {m: m.objects.count() for m in counts}
+
+
+# --- the catalog's version (kept by database triggers) ------------------------------------------
+
+
+def version():
+    return CatalogVersion.objects.values_list("counter", "changed_at").get(pk=1)
+
+
+@pytest.mark.parametrize("model", VERSIONED_MODELS, ids=lambda m: m.__name__)
+def test_any_write_to_a_content_table_moves_the_version(model):
+    record = model.objects.order_by("pk").first()
+    before = version()
+    model.objects.filter(pk=record.pk).update(id=record.pk)  # bypasses save() and signals
+    after = version()
+    assert after[0] > before[0] and after[1] >= before[1]
+    links = [f for f in model._meta.many_to_many if f.name == "sources"]
+    for field in links:
+        before = version()
+        field.remote_field.through.objects.filter(**{field.m2m_field_name(): record}).delete()
+        assert version()[0] > before[0]
+
+
+def test_deletes_and_bulk_inserts_move_the_version_and_derived_rows_do_not(make_catalog):
+    before = version()
+    make_catalog(3)  # bulk_create
+    assert version()[0] > before[0]
+    before = version()
+    TherapyName.objects.filter(name="Rituxan").delete()
+    assert version()[0] > before[0]
+    before = version()
+    SearchTerm.objects.filter(name="Humira").delete()  # derived: not content
+    assert version() == before
+    assert catalog_last_modified() == before[1]
