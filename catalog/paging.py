@@ -9,14 +9,18 @@
 """
 
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.core import paginator
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import NotSupportedError
 from django.db.models import F, Func, JSONField, OrderBy, OuterRef, QuerySet, Subquery, Window
 from django.db.models.functions import JSONObject, RowNumber
 from django.db.models.query import ModelIterable
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 
 def whole_number(raw):
@@ -50,6 +54,29 @@ def total_ordering(queryset):
     return [*ordering, "pk"]
 
 
+COUNT_TIMEOUT = 600
+
+
+def cached_count(queryset, version):
+    """`queryset.count()`, cached under the catalog's version (`catalog_last_modified()`) and
+    the query's SQL: exact, since every write to the catalog moves the version (database
+    triggers), and counted once per version and filter instead of on every request. Not cached
+    without a version (an empty database) or for lists that are not querysets."""
+    if version is None or not isinstance(queryset, QuerySet):
+        return queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # known to be empty (`.none()`): no query either way
+        return queryset.count()
+    digest = hashlib.sha256(f"{version.isoformat()}|{sql}|{params!r}".encode()).hexdigest()
+    key = f"list-count:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = queryset.count()
+        cache.set(key, value, COUNT_TIMEOUT)
+    return value
+
+
 class Paginator(paginator.Paginator):
     """Django's paginator (exact counts, the same pages), minus the cost of deep pages.
 
@@ -65,6 +92,14 @@ class Paginator(paginator.Paginator):
     """
 
     numbered = 10_000
+
+    def __init__(self, *args, version=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.version = version  # the catalog's version: counts are cached under it
+
+    @cached_property
+    def count(self):
+        return cached_count(self.object_list, self.version)
 
     def page(self, number):
         number = self.validate_number(number)

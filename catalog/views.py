@@ -15,6 +15,7 @@ from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from . import filters, seo, structured_data
+from .api.pagination import last_modified
 from .models import (
     Condition,
     ConditionCategory,
@@ -71,6 +72,12 @@ class FilteredListView(FilterView):
     paginator_class = Paginator
     strict = True
     api_url_name = None  # the API list endpoint with the same filters (`therapy-list`)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        """Counts are cached under the catalog's version (asked once per request)."""
+        return super().get_paginator(
+            queryset, per_page, version=last_modified(self.request), **kwargs
+        )
 
     def paginate_queryset(self, queryset, page_size):
         page = self.request.GET.get(self.page_kwarg, "1")

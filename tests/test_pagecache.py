@@ -124,7 +124,7 @@ def test_the_sitemap_miss_is_not_rendered_from_a_template_but_is_cached(
 
 
 def test_a_miss_costs_one_query_more_than_no_page_cache():
-    """The query budget: the middleware adds the version lookup and nothing else."""
+    """The query budget: the middleware adds at most the version lookup."""
     without = [m for m in settings.MIDDLEWARE if m != "catalog.pagecache.PageCacheMiddleware"]
     assert len(without) == len(settings.MIDDLEWARE) - 1
     counts = {}
@@ -133,10 +133,13 @@ def test_a_miss_costs_one_query_more_than_no_page_cache():
             client = Client()  # a client loads the middleware on its first request
             client.get("/therapies/")  # per-process caches (content types, …) warmed
             caches["pages"].clear()
+            caches["default"].clear()  # the list's cached count too
             with CaptureQueriesContext(connection) as queries:
                 assert client.get("/therapies/").status_code == 200
             counts[name] = len(queries.captured_queries)
-    assert counts["with"] == counts["without"] + 1
+    # Without the middleware the list asks for the version itself (its count is cached under
+    # it); with it, it reuses the middleware's.
+    assert counts["with"] <= counts["without"] + 1
 
 
 def test_different_query_strings_are_different_entries(client, django_assert_num_queries):

@@ -9,6 +9,7 @@ import io
 import re
 
 import pytest
+from django.core.cache import caches
 from django.db.models import F
 
 from catalog import filters, views
@@ -402,3 +403,19 @@ def test_order_of_sort_keys_matches_the_filterset(ties):
         .values_list("slug", flat=True)
     )
     assert list(expected_order("-class").values_list("slug", flat=True)) == by_class
+
+
+def test_list_counts_are_cached_under_the_catalog_version_and_never_stale(
+    client, make_catalog, django_assert_max_num_queries
+):
+    make_catalog(30)
+    url = "/api/v1/therapies/?condition=synth-parent&page_size=10"
+    page = "/therapies/?condition=synth-parent"
+    assert client.get(url).json()["count"] == 30
+    assert "30 therapies found." in client.get(page).content.decode()
+    caches["pages"].clear()
+    with django_assert_max_num_queries(4):  # the count comes from the cache
+        assert client.get(url).json()["count"] == 30
+    Therapy.objects.filter(slug="synth-00000").update(status="draft")  # any write moves it
+    assert client.get(url).json()["count"] == 29
+    assert "29 therapies found." in client.get(page).content.decode()

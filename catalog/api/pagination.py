@@ -1,5 +1,6 @@
 """Page numbers for browsing, cursors for bulk reads; both in one envelope with `meta`."""
 
+import functools
 from base64 import b64decode
 from urllib import parse
 
@@ -9,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 
 from ..filters import applied_filters
 from ..models import catalog_last_modified
-from ..paging import Paginator, whole_number
+from ..paging import Paginator, cached_count, whole_number
 
 LICENSE = "CC BY 4.0 for the site's own text; cited sources keep their own terms."
 DISCLAIMER = (
@@ -110,8 +111,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
             self.cursor = CursorPagination()
             self.cursor.ordering = view.cursor_ordering
             self.cursor.page_size = self.get_page_size(request)
-            self.count = queryset.count()
+            self.count = cached_count(queryset, last_modified(request))
             return self.cursor.paginate_queryset(queryset, request, view)
+        self.django_paginator_class = functools.partial(Paginator, version=last_modified(request))
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):
