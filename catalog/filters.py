@@ -330,7 +330,7 @@ class TherapyFilter(CatalogFilterSet):
 
     @skip_empty
     def filter_condition(self, queryset, name, value):
-        return queryset.filter(pk__in=Therapy.objects.for_conditions(value).values("pk"))
+        return queryset.for_conditions(value)
 
     @skip_empty
     def filter_condition_category(self, queryset, name, value):

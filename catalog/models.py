@@ -5,7 +5,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -320,10 +320,12 @@ class TherapyQuerySet(models.QuerySet):
     def for_conditions(self, conditions):
         """Agents with a published agent-level indication for any of the conditions (or their
         sub-conditions)."""
-        indications = Indication.objects.published().filter(
-            condition__in=Condition.objects.matching(conditions)
+        uses = Indication.objects.published().filter(
+            therapy=OuterRef("pk"), condition__in=Condition.objects.matching(conditions)
         )
-        return self.filter(pk__in=indications.values("therapy"))
+        # EXISTS per therapy (the therapy-condition index), not the set of every use of a
+        # condition that may have tens of thousands.
+        return self.filter(Exists(uses))
 
 
 class Therapy(ReviewedContent):
