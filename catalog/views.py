@@ -99,21 +99,30 @@ class FilteredListView(FilterView):
         return super().render_to_response(context, **response_kwargs)
 
 
+HOME_LIMIT = 24  # classes, and top-level conditions per category, listed on the home page
+
+
 class HomeView(TemplateView):
+    """The overview: classes and conditions by category, the first HOME_LIMIT of each with a
+    link to the full list when there are more (a large catalog has thousands)."""
+
     template_name = "catalog/home.html"
 
     def get_context_data(self, **kwargs):
-        conditions = embed(
+        top = embed(
             Condition.objects.published().filter(parent=None),
             Embed("children", ["slug", "name"], queryset=Condition.objects.published()),
         )
+        classes, more_classes = first_rows(TherapyClass.objects.published(), HOME_LIMIT)
+        categories = []
+        for value, label in ConditionCategory.choices:
+            conditions, more = first_rows(top.filter(category=value), HOME_LIMIT)
+            categories.append((label, conditions, value if more else None))
         return super().get_context_data(
-            classes=TherapyClass.objects.published(),
+            classes=classes,
+            more_classes=more_classes,
             roles=ModifierRole.objects.all(),
-            categories=[
-                (label, [c for c in conditions if c.category == value])
-                for value, label in ConditionCategory.choices
-            ],
+            categories=categories,
             **kwargs,
         )
 

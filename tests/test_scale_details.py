@@ -45,3 +45,21 @@ def test_class_with_many_therapies_lists_the_first_with_the_total(
         assert 'href="/therapies/?therapy_class=synth-class"' in section
     else:
         assert "See all" not in section
+
+
+def test_home_lists_the_first_classes_and_conditions_and_links_to_all(
+    client, make_catalog, monkeypatch, django_assert_max_num_queries
+):
+    for i in range(4):
+        make_catalog(1, prefix=f"home{i}")  # a class and a parent condition (cancer) each
+    monkeypatch.setattr("catalog.views.HOME_LIMIT", 5)
+    with django_assert_max_num_queries(6):
+        html = client.get("/").content.decode()
+    classes = html.split('id="classes-heading"')[1].split("</section>")[0]
+    assert classes.count('<li><a href="/classes/') == 5
+    assert 'href="/classes/">All classes of therapy</a>' in classes
+    conditions = html.split('id="conditions-heading"')[1].split("</section>")[0]
+    cancer = conditions.split("<h3>Cancer</h3>")[1].split("<h3>")[0]
+    assert 'href="/conditions/?category=cancer">All conditions in “Cancer”</a>' in cancer
+    autoimmune = conditions.split("<h3>Autoimmune and inflammatory disease</h3>")[1]
+    assert "All conditions in" not in autoimmune  # the article's five top-level ones fit
