@@ -66,6 +66,11 @@ MIDDLEWARE = [
     "immunosite.middleware.validate_host",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous visitors' public pages: 304s and the "pages" cache, keyed by the catalog's
+    # version (catalog/pagecache.py). Outside the session, CSRF, auth, CSP and frame-options
+    # middleware: a page is stored with the headers they gave it (CSP, X-Frame-Options …) and
+    # a hit skips them. PAGE_CACHE=0 leaves it out (the benchmark measures pages uncached).
+    *(["catalog.pagecache.PageCacheMiddleware"] if env_bool("PAGE_CACHE", True) else []),
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -78,10 +83,6 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Anonymous visitors' public pages: 304s and the "pages" cache, keyed by the catalog's
-    # version (catalog/pagecache.py). Inside the header-setting middleware, so cached pages get
-    # the same headers. PAGE_CACHE=0 leaves it out (the benchmark measures pages uncached).
-    *(["catalog.pagecache.PageCacheMiddleware"] if env_bool("PAGE_CACHE", True) else []),
     # Last, as django-axes asks: it turns lockouts into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
