@@ -203,7 +203,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
             when = date_format(timezone.localtime(historic.history_date), "DATETIME_FORMAT")
             obj._change_reason = f"Reverted to the version of {when}"
         super().save_model(request, obj, form, change)
-        self.index_for_search(obj)  # a revert saves the record only: no save_related
+        if historic is not None:
+            self.index_for_search(obj)  # a revert saves the record only: no save_related
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

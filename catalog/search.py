@@ -400,7 +400,10 @@ class SearchView(TemplateView):
 def suggest(request):
     """`/search/suggest/?q=ritux[&type=therapy]`: the type-ahead's suggestions as JSON, best
     first: label, why it matched, type, slug and URL."""
-    text = query_text(request)
+    try:
+        text = query_text(request)
+    except BadRequest as error:  # the type-ahead reads JSON, errors included
+        return JsonResponse({"detail": str(error)}, status=400)
     kinds = [k for k in request.GET.get("type", "").split(",") if k.strip()]
     unknown = [k for k in kinds if k not in GROUP_KEYS]
     if unknown:

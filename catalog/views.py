@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import BadRequest
-from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
@@ -19,14 +18,12 @@ from .api.pagination import last_modified
 from .models import (
     Condition,
     ConditionCategory,
-    ConditionName,
     GlossaryTerm,
     Indication,
     ModifierRole,
     SearchTerm,
     Therapy,
     TherapyClass,
-    TherapyName,
     condition_visible,
     indication_visible,
     therapy_visible,
@@ -317,12 +314,13 @@ AZ_LETTERS = [*string.ascii_uppercase, "#"]
 
 
 class AtoZView(TemplateView):
-    """Published therapies and conditions A to Z, with their other names as "see" entries.
+    """Published therapies and conditions A to Z, with their other names as "see" entries, all
+    read from the search index (`SearchTerm`: every name of every record).
 
-    Up to AZ_ONE_PAGE_LIMIT names, the whole index on one page (four queries). Beyond, one
+    Up to AZ_ONE_PAGE_LIMIT names, the whole index on one page (two queries). Beyond, one
     letter per page (`?letter=B`, `#` for names that start with a digit or another script),
-    AZ_PAGE_SIZE names to a page, read from the search index's normalised names in order (an
-    index range per letter; three queries)."""
+    AZ_PAGE_SIZE names to a page in the order of their normalised names (an index range per
+    letter)."""
 
     template_name = "catalog/a_z.html"
 
@@ -332,32 +330,37 @@ class AtoZView(TemplateView):
             raise BadRequest("Choose a letter from A to Z, or # for other names.")
         return letter
 
-    def one_letter(self, letter):
+    @staticmethod
+    def names():
         visible = therapy_visible("therapy__") | condition_visible("condition__")
-        names = SearchTerm.objects.filter(visible).select_related("therapy", "condition")
+        return SearchTerm.objects.filter(visible).select_related("therapy", "condition")
+
+    @staticmethod
+    def entry(term):
+        return {
+            "name": term.name,
+            "target": term.therapy or term.condition,
+            "kind": "therapy" if term.therapy_id else "condition",
+            "see": bool(term.relation),
+        }
+
+    def one_letter(self, letter):
+        names = self.names()
         if letter == "#":
             names = names.exclude(key__regex=r"^[a-z]")
         else:
             low = letter.lower()
             names = names.filter(key__gte=low, key__lt=chr(ord(low) + 1))
-        paginator = DjangoPaginator(names.order_by("key", "pk"), AZ_PAGE_SIZE)
         number = whole_number(self.request.GET.get("page", "1"))
         if not number:
             raise BadRequest("The page must be a whole number from 1.")
+        paginator = Paginator(
+            names.order_by("key", "pk"), AZ_PAGE_SIZE, version=last_modified(self.request)
+        )
         if number > 1 and number > paginator.num_pages:
             raise Http404("There is no such page.")
         page = paginator.page(number)
-        entries = []
-        for term in page.object_list:
-            target = term.therapy or term.condition
-            entries.append(
-                {
-                    "name": term.name,
-                    "target": target,
-                    "kind": "therapy" if term.therapy_id else "condition",
-                    "see": bool(term.relation),
-                }
-            )
+        entries = [self.entry(term) for term in page.object_list]
         anchor = letter if letter != "#" else "other"
         return {
             "by_letter": True,
@@ -369,35 +372,14 @@ class AtoZView(TemplateView):
             "is_paginated": page.has_other_pages(),
         }
 
-    def entries(self):
-        therapies = Therapy.objects.published().only("slug", "name")
-        conditions = Condition.objects.published().only("slug", "name")
-        therapy_names = (
-            TherapyName.objects.filter(therapy__in=Therapy.objects.published())
-            .select_related("therapy")
-            .only("name", "therapy__slug", "therapy__name")
-        )
-        condition_names = (
-            ConditionName.objects.filter(condition__in=Condition.objects.published())
-            .select_related("condition")
-            .only("name", "condition__slug", "condition__name")
-        )
-        for therapy in therapies:
-            yield {"name": therapy.name, "target": therapy, "kind": "therapy"}
-        for condition in conditions:
-            yield {"name": condition.name, "target": condition, "kind": "condition"}
-        for other in therapy_names:
-            yield {"name": other.name, "target": other.therapy, "kind": "therapy", "see": True}
-        for other in condition_names:
-            yield {"name": other.name, "target": other.condition, "kind": "condition", "see": True}
-
     def get_context_data(self, **kwargs):
         letter = self.chosen_letter()
         names = SearchTerm.objects.filter(Q(therapy__isnull=False) | Q(condition__isnull=False))
         if names[AZ_ONE_PAGE_LIMIT : AZ_ONE_PAGE_LIMIT + 1].exists():
             return super().get_context_data(**self.one_letter(letter or "A"), **kwargs)
         groups = {}
-        for entry in sorted(self.entries(), key=lambda e: sort_key(e["name"])):
+        entries = (self.entry(term) for term in self.names())
+        for entry in sorted(entries, key=lambda e: sort_key(e["name"])):
             groups.setdefault(initial(entry["name"]), []).append(entry)
         letters = list(string.ascii_uppercase) + (["#"] if "#" in groups else [])
         return super().get_context_data(

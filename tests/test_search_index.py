@@ -228,7 +228,9 @@ def test_suggestions_bad_input_is_a_400_with_a_message(client):
     response = client.get("/search/suggest/", {"q": "x", "type": "drug"})
     assert response.status_code == 400
     assert "Unknown type 'drug'" in response.json()["detail"]
-    assert client.get("/search/suggest/", {"q": "x" * 101}).status_code == 400
+    too_long = client.get("/search/suggest/", {"q": "x" * 101})
+    assert too_long.status_code == 400
+    assert "100 characters" in too_long.json()["detail"]
 
 
 def test_suggestions_for_nothing_are_empty(client):
