@@ -3,7 +3,9 @@ by a password change or a deactivation; a refused token is a 401 with `WWW-Authe
 that it reads public data like no token at all. Editors issue tokens in the admin, the key shown
 once."""
 
+import contextlib
 import datetime
+import json
 import re
 
 import pytest
@@ -13,6 +15,8 @@ from django.utils import timezone
 
 from accounts.models import APIToken
 from catalog.models import Therapy
+
+from .servers import PostgresCluster, base_env, manage, postgres_bin
 
 pytestmark = pytest.mark.django_db
 
@@ -244,3 +248,60 @@ def test_deleting_a_token_in_the_admin_revokes_it(editor_client, editor, key):
     response = editor_client.post(f"/admin/accounts/apitoken/{token.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert_refused(create_therapy(editor_client.__class__(), key), r"^Invalid token\.$")
+
+
+# --- the move from rest_framework.authtoken -------------------------------------------------
+
+OLD_TOKENS_THEN_MIGRATE = """
+import json
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
+
+# A database as rest_framework.authtoken left it: its table with a key in clear text, its
+# migrations recorded, its content type and permissions (one held by a group).
+call_command("migrate", "accounts", "0002", verbosity=0)
+with connection.cursor() as cursor:
+    cursor.execute(
+        "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, "
+        "created timestamp NOT NULL, user_id integer NOT NULL)"
+    )
+    cursor.execute("INSERT INTO authtoken_token VALUES ('0123456789abcdef', CURRENT_TIMESTAMP, 1)")
+for name in ("0001_initial", "0002_auto_20160226_1747", "0003_tokenproxy"):
+    MigrationRecorder(connection).record_applied("authtoken", name)
+token_type = ContentType.objects.create(app_label="authtoken", model="token")
+permission = Permission.objects.create(
+    content_type=token_type, codename="add_token", name="Can add Token"
+)
+Group.objects.get(name="Editors").permissions.add(permission)
+
+call_command("migrate", verbosity=0)
+print(json.dumps({
+    "tables": sorted(connection.introspection.table_names()),
+    "recorded": MigrationRecorder(connection).migration_qs.filter(app="authtoken").count(),
+    "content_types": ContentType.objects.filter(app_label="authtoken").count(),
+    "permissions": Permission.objects.filter(content_type__app_label="authtoken").count(),
+    "editors": sorted(Group.objects.get(name="Editors").permissions.filter(
+        content_type__app_label__in=["authtoken", "accounts"]
+    ).values_list("codename", flat=True)),
+}))
+"""
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_migrating_drops_the_old_clear_text_tokens_cleanly(engine, tmp_path):
+    with contextlib.ExitStack() as stack:
+        if engine == "postgresql":
+            url = stack.enter_context(PostgresCluster(postgres_bin())).url
+        else:
+            url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+        env = base_env(DJANGO_SETTINGS_MODULE="tests.settings", DATABASE_URL=url)
+        result = manage("shell", "-c", OLD_TOKENS_THEN_MIGRATE, env=env)
+    state = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "authtoken_token" not in state["tables"]
+    assert "knox_authtoken" not in state["tables"]  # knox's own model is swapped out
+    assert "accounts_apitoken" in state["tables"]
+    assert (state["recorded"], state["content_types"], state["permissions"]) == (0, 0, 0)
+    assert state["editors"] == ["add_apitoken", "delete_apitoken", "view_apitoken"]
