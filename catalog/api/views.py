@@ -1,4 +1,5 @@
-"""Read-only API viewsets: the same querysets and FilterSets as the public pages."""
+"""API viewsets: the same querysets and FilterSets as the public pages; editors write through
+EditableViewSet (If-Match, ETags: catalog/versions.py)."""
 
 import difflib
 
