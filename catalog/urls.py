@@ -1,6 +1,8 @@
 from django.contrib.sitemaps.views import index as sitemap_index
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path
+from django.urls import URLPattern, path
+
+from immunosite.views import read_only
 
 from . import seo, views
 from .matrix import MatrixView
@@ -8,7 +10,7 @@ from .search import SearchView, suggest
 
 app_name = "catalog"
 
-urlpatterns = [
+pages = [
     path("", views.HomeView.as_view(), name="home"),
     path("therapies/", views.TherapyListView.as_view(), name="therapy-list"),
     path("therapies/<slug:slug>/", views.TherapyDetailView.as_view(), name="therapy-detail"),
@@ -37,3 +39,6 @@ urlpatterns = [
     path("sitemap-<section>.xml", sitemap, {"sitemaps": seo.SITEMAPS}, name="sitemap-section"),
     path("robots.txt", seo.robots_txt, name="robots"),
 ]
+
+# Every public page is read-only: other methods are a 405 before CSRF checking.
+urlpatterns = [URLPattern(p.pattern, read_only(p.callback), p.default_args, p.name) for p in pages]

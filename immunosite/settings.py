@@ -54,12 +54,16 @@ INSTALLED_APPS = [
     "csp",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "simple_history",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "catalog",
+    "accounts",
 ]
+# django-rest-knox's own token model is swapped for accounts.APIToken, so knox needs no table:
+# its migrations (which would create an unused one) are left out.
+MIGRATION_MODULES = {"knox": None}
 
 MIDDLEWARE = [
     # First: a request for a host not in ALLOWED_HOSTS is a 400 everywhere, static files too.
@@ -74,8 +78,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # ETag (from the body) and 304s for If-None-Match / If-Modified-Since on every GET.
-    "django.middleware.http.ConditionalGetMiddleware",
+    # ETag (from the body, where the view set none) and 304s on every GET and HEAD.
+    "immunosite.middleware.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -151,6 +155,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# After logging in without a usable `next` (none, or one refused as off-site): the admin index.
+LOGIN_REDIRECT_URL = "admin:index"
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -222,8 +229,9 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so a request without valid credentials is a 401 with `WWW-Authenticate: Token`.
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "catalog.api.pagination.PageNumberPagination",
@@ -231,6 +239,14 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "catalog.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "catalog.api.problems.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["catalog.api.throttling.AnonRateThrottle"],
+}
+# API tokens (django-rest-knox, accounts/): `Authorization: Token <key>`; keys stored as SHA-512
+# digests; each expires after DJANGO_API_TOKEN_DAYS and ends when its owner's password changes.
+KNOX_TOKEN_MODEL = "accounts.APIToken"
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=env_int("DJANGO_API_TOKEN_DAYS", 30)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 # CORS (django-cors-headers): the read-only API may be read from any origin; nothing else.
 CORS_URLS_REGEX = r"^/api/.*$"
@@ -261,11 +277,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # immunosite/logfilters.py: a client error (4xx) is one line without a traceback; the same
+    # server error is logged once per DJANGO_LOG_REPEAT_SECONDS, with a count of the rest.
+    "filters": {
+        "client_errors_on_one_line": {"()": "immunosite.logfilters.ClientErrorsOnOneLine"},
+        "repeats_once_per_window": {
+            "()": "immunosite.logfilters.RepeatsOncePerWindow",
+            "seconds": env_int("DJANGO_LOG_REPEAT_SECONDS", 60),
+        },
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "plain",
+            "filters": ["client_errors_on_one_line", "repeats_once_per_window"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},

@@ -1,5 +1,6 @@
-"""Project-level views: health check and error pages."""
+"""Project-level views: health check, error pages, and the read-only rule for public pages."""
 
+import functools
 import logging
 import sys
 
@@ -10,6 +11,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.views import defaults
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from catalog.api.problems import problem_response
@@ -17,6 +19,7 @@ from catalog.api.problems import problem_response
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
+READ_METHODS = ("GET", "HEAD")
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
@@ -77,3 +80,24 @@ def server_error(request):
     if status == 503:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def method_not_allowed(request):
+    """405 in the site's design, with `Allow`."""
+    response = render(request, "405.html", {"method": request.method}, status=405)
+    response["Allow"] = ", ".join(READ_METHODS)
+    return response
+
+
+def read_only(view):
+    """A public page answers GET and HEAD; any other method is a 405 (`Allow: GET, HEAD`), decided
+    before CSRF checking, which has nothing to protect on a page that takes no input (a POST
+    without a token was a 403 about CSRF)."""
+
+    @functools.wraps(view)
+    def page(request, *args, **kwargs):
+        if request.method not in READ_METHODS:
+            return method_not_allowed(request)
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(page)

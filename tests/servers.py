@@ -12,6 +12,7 @@ import glob
 import http.client
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -28,6 +29,10 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = Path(sys.executable)
 HOST = "127.0.0.1"
+# gunicorn's default access log format starts with the client address and two dashes.
+ACCESS_LOG_LINE = re.compile(r"^\d+\.\d+\.\d+\.\d+ - \S+ \[")
+# A record of the app's logging (LOGGING's "plain" format) starts with its date.
+LOG_RECORD_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ ")
 
 
 # --- Binaries --------------------------------------------------------------------------------
@@ -183,12 +188,13 @@ class Reply:
         return self.headers.get(name)
 
 
-def fetch(port, path, headers=None, timeout=15):
-    """GET http://127.0.0.1:PORT/PATH with http.client (no redirects, no decompression)."""
+def fetch(port, path, headers=None, timeout=15, method="GET"):
+    """GET (or `method`) http://127.0.0.1:PORT/PATH with http.client (no redirects, no
+    decompression). A `Host` in `headers` replaces the real one."""
     started = time.monotonic()
     connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        connection.request("GET", path, headers=headers or {})
+        connection.request(method, path, headers=headers or {})
         response = connection.getresponse()
         body = response.read()
     finally:
@@ -429,6 +435,15 @@ class Gunicorn:
     def output(self):
         """What gunicorn printed on stdout: the access log and the app's logging."""
         return tail(self.stdout, 1_000_000)
+
+    def app_log(self, since=0):
+        """The app's own log lines (stdout without the access log) from character `since` of
+        output() on: records and, under them, any traceback lines."""
+        return [
+            line
+            for line in self.output()[since:].splitlines()
+            if line.strip() and not ACCESS_LOG_LINE.match(line)
+        ]
 
     def errors(self):
         """gunicorn's own log (stderr)."""

@@ -341,7 +341,12 @@ def test_editors_group_permissions(db):
         for action in ("add", "change", "view"):
             assert ("catalog", f"{action}_{name}") in codenames
         assert ("catalog", f"delete_{name}") not in codenames
-    assert {app_label for app_label, _ in codenames} == {"catalog"}
+    # Besides the catalog: issuing, seeing and revoking their own API tokens.
+    assert {c for app_label, c in codenames if app_label != "catalog"} == {
+        "add_apitoken",
+        "view_apitoken",
+        "delete_apitoken",
+    }
 
 
 def test_editor_has_no_delete_and_no_auth_permissions(editor):

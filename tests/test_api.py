@@ -207,10 +207,11 @@ def test_api_lists_use_a_constant_number_of_queries(
 def test_anonymous_users_cannot_write(client):
     count = Therapy.objects.count()
     response = client.post("/api/v1/therapies/", {"name": "X"}, content_type="application/json")
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert "credentials were not provided" in response.json()["detail"]
     response = client.delete("/api/v1/therapies/rituximab/")
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert Therapy.objects.count() == count
 
 

@@ -856,10 +856,11 @@ def test_the_root_lists_every_endpoint_and_the_schema_docs_and_version(client):
         "schema": f"http://testserver{API}schema/",
         "docs": f"http://testserver{API}docs/",
         "version": f"http://testserver{API}version/",
+        "me": f"http://testserver{API}me/",
     }
     assert body == expected
-    for url in body.values():
-        assert client.get(url).status_code == 200, url
+    for name, url in body.items():
+        assert client.get(url).status_code == (401 if name == "me" else 200), url
 
 
 def test_the_version_endpoint(client):
@@ -879,7 +880,7 @@ def test_the_version_endpoint(client):
 # --- 11. errors are problems --------------------------------------------------------------
 
 
-def test_anonymous_writes_are_403_problems(client):
+def test_anonymous_writes_are_401_problems_naming_the_token_scheme(client):
     count = Therapy.objects.count()
     for method, url in [
         ("POST", f"{API}therapies/"),
@@ -888,7 +889,8 @@ def test_anonymous_writes_are_403_problems(client):
         ("DELETE", f"{API}therapies/rituximab/"),
     ]:
         response = client.generic(method, url, '{"name": "X"}', content_type="application/json")
-        assert_problem(response, 403)
+        assert_problem(response, 401)
+        assert response["WWW-Authenticate"] == "Token"
     assert Therapy.objects.count() == count
 
 

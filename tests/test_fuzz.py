@@ -214,10 +214,11 @@ def wsgi_requests_keep_the_test_connection():
 
 def test_write_operations_document_their_refusals():
     """Anonymous clients can only read (fuzzed below); editors' writes (tests/test_api_writes.py)
-    document the 403 an anonymous client gets, and 412/428 for stale or missing If-Match."""
+    document the 401 an anonymous client gets, the 403 of a user without the permission, and
+    412/428 for stale or missing If-Match."""
     operations = [result.ok() for result in schema.get_all_operations()]
     reads = [op for op in operations if op.method.upper() == "GET"]
-    assert len(reads) == 14  # 7 lists, 6 details, version
+    assert len(reads) == 15  # 7 lists, 6 details, version, me
     for operation in operations:
         if operation.method.upper() == "GET":
             continue
@@ -225,7 +226,7 @@ def test_write_operations_document_their_refusals():
             ("/api/v1/therapies/", "/api/v1/therapy-classes/", "/api/v1/conditions/")
         )
         codes = set(operation.definition.raw["responses"])
-        assert "403" in codes
+        assert {"401", "403"} <= codes
         if operation.method.upper() in ("PUT", "PATCH", "DELETE"):
             assert {"412", "428"} <= codes
 

@@ -64,6 +64,19 @@ def test_foreign_host_400_page_is_in_site_design(client):
     assert "Skip to content" in html
 
 
+@pytest.mark.parametrize("url", ["/therapies/", "/api/v1/therapies/", "/static/css/site.css"])
+def test_foreign_host_400_carries_the_security_headers(client, url):
+    response = client.get(url, HTTP_HOST="evil.example", secure=True)
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode()
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+
+
 def run_settings(**env):
     """Evaluate the settings module in a fresh process with `env`; return what it prints."""
     code = (
@@ -267,3 +280,18 @@ def test_api_server_error_is_json_without_traceback(monkeypatch):
         "status": 500,
         "detail": "Something went wrong on our side. The error has been logged.",
     }
+
+
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/admin/", "javascript:alert(1)", ""]
+)
+def test_login_with_a_refused_next_lands_on_the_admin_index(client, editor, next_url):
+    response = client.post(
+        f"/admin/login/?next={next_url}",
+        {"username": "editor", "password": "correct-Horse-1", "next": next_url},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "<title>Content | immunosite admin</title>" in page.content.decode()

@@ -51,7 +51,37 @@ CSV_SCHEMA = {
 JSONL_DESCRIPTION = "JSON Lines: one record per line (every record, not a page)."
 
 
-class AutoSchema(openapi.AutoSchema):
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag of your last GET of this record, or of the write that last changed "
+    "it (writes answer with the record's new ETag); `*` for any version. Without it: 428; "
+    "when the record changed since: 412.",
+)
+UNAUTHENTICATED = (
+    "No valid credentials: log in, or send `Authorization: Token <key>` with a token that is "
+    "not expired or revoked (see `WWW-Authenticate`)."
+)
+
+
+class TokenAuthResponses:
+    """Writes document the 401 a client without valid credentials gets (no token, or one that
+    is invalid, expired or revoked), with `WWW-Authenticate: Token`."""
+
+    def get_response_serializers(self):
+        responses = super().get_response_serializers()
+        if not isinstance(responses, dict):
+            responses = {200: responses}
+        if self.method != "GET":
+            responses.setdefault(
+                (401, PROBLEM), OpenApiResponse(ProblemSerializer, description=UNAUTHENTICATED)
+            )
+        return responses
+
+
+class AutoSchema(TokenAuthResponses, openapi.AutoSchema):
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
@@ -112,4 +142,6 @@ class AutoSchema(openapi.AutoSchema):
                     description="Comma-separated: return only these fields (also in exports).",
                 )
             )
+        if self.method in ("PUT", "PATCH", "DELETE") and hasattr(self.view, "check_precondition"):
+            parameters.append(IF_MATCH)
         return parameters

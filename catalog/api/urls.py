@@ -22,7 +22,7 @@ from rest_framework.compat import pygments_css
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import me, views
 
 
 def csp_hash(text):
@@ -70,6 +70,7 @@ router.register("glossary", views.GlossaryTermViewSet)
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("version/", views.VersionView.as_view(), name="api-version"),
+    path("me/", me.CurrentUserView.as_view(), name="api-me"),
     path(
         "docs/",
         swagger_ui_csp(SpectacularSwaggerSplitView.as_view(url_name="schema")),

@@ -1,22 +1,24 @@
-"""Read-only API viewsets: the same querysets and FilterSets as the public pages."""
+"""API viewsets: the same querysets and FilterSets as the public pages; editors write through
+EditableViewSet (If-Match, ETags: catalog/versions.py)."""
 
 import difflib
-import hashlib
 
 from django.db import transaction
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import http_date, quote_etag
+from django.utils.http import http_date
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, routers, viewsets
 from rest_framework import serializers as drf_serializers
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, MethodNotAllowed, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from .. import filters
+from accounts.authentication import ExplainRefusedTokens
+
+from .. import filters, versions
 from ..models import (
     Condition,
     GlossaryTerm,
@@ -56,11 +58,19 @@ def suggest(name, known):
     return f"Unknown parameter. Known parameters: {', '.join(sorted(known))}."
 
 
-class CachingHeadersMixin:
-    """Last-Modified and Cache-Control on successful reads (ConditionalGetMiddleware adds the
-    ETag and answers 304s); an unknown `format=` is a 400."""
+class CachingHeadersMixin(ExplainRefusedTokens):
+    """Last-Modified and Cache-Control on successful reads, GET and HEAD alike (the ETag is the
+    record's on details, see catalog/versions.py; elsewhere ConditionalGetMiddleware hashes the
+    body, and it answers the 304s); an unknown `format=` is a 400; a refused token is a 401
+    where a read needs a login."""
 
     content_negotiation_class = ContentNegotiation
+
+    def initial(self, request, *args, **kwargs):
+        # A method this URL does not have is a 405 (with `Allow`) before credentials are asked.
+        if not hasattr(self, request.method.lower()):
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -72,7 +82,7 @@ class CachingHeadersMixin:
                 patch_cache_control(response, private=True, no_cache=True)
             else:
                 patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
-            patch_vary_headers(response, ["Accept", "Cookie"])
+            patch_vary_headers(response, ["Accept", "Cookie", "Authorization"])
         return response
 
 
@@ -176,6 +186,16 @@ class CatalogAPIMixin(CachingHeadersMixin):
                     target.fields.pop(name)
         return serializer
 
+    def record_etag(self, record):
+        """The ETag of `record` as this request asks for it (see catalog/versions.py)."""
+        request = self.request
+        return versions.record_etag(
+            record,
+            request.accepted_media_type,
+            request.query_params.get("fields", ""),
+            request.user.pk,
+        )
+
     def list(self, request, *args, **kwargs):
         renderer = request.accepted_renderer
         if isinstance(renderer, EXPORT_RENDERERS):
@@ -185,21 +205,24 @@ class CatalogAPIMixin(CachingHeadersMixin):
         return super().list(request, *args, **kwargs)
 
 
-class CatalogViewSet(CatalogAPIMixin, viewsets.ReadOnlyModelViewSet):
+class RetrieveWithETagMixin(mixins.RetrieveModelMixin):
+    """A record's GET and HEAD carry its ETag (catalog/versions.py), not a hash of the body."""
+
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()
+        etag = self.record_etag(record)
+        return Response(self.get_serializer(record).data, headers={"ETag": etag})
+
+
+class CatalogViewSet(RetrieveWithETagMixin, CatalogAPIMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
 
-def representation_etag(view, instance):
-    """The ETag a plain JSON GET of `instance` carries (ConditionalGetMiddleware hashes the
-    body): what a client sends back in If-Match."""
-    body = JSONRenderer().render(view.get_serializer(instance).data)
-    return quote_etag(hashlib.md5(body, usedforsecurity=False).hexdigest())
-
-
-class EditableViewSet(CatalogAPIMixin, viewsets.ModelViewSet):
+class EditableViewSet(RetrieveWithETagMixin, CatalogAPIMixin, viewsets.ModelViewSet):
     """Editors write through the API by their Django model permissions. Changing or deleting
-    needs `If-Match` with the record's current ETag: 428 without it, 412 when someone else
-    changed the record since (no lost updates)."""
+    needs `If-Match` with the record's current ETag: 428 without it, 412 when the record itself
+    changed since (no lost updates; see catalog/versions.py). A write answers with the ETag the
+    next GET would give."""
 
     permission_classes = [permissions.DjangoModelPermissionsOrAnonReadOnly]
 
@@ -207,8 +230,7 @@ class EditableViewSet(CatalogAPIMixin, viewsets.ModelViewSet):
         given = self.request.headers.get("If-Match")
         if not given:
             raise PreconditionRequired()
-        current = representation_etag(self, instance)
-        if given.strip() != "*" and current not in [tag.strip() for tag in given.split(",")]:
+        if not versions.if_match_allows(given, instance):
             raise PreconditionFailed()
 
     def locked(self, instance):
@@ -216,14 +238,27 @@ class EditableViewSet(CatalogAPIMixin, viewsets.ModelViewSet):
         If-Match check and the save)."""
         return self.get_queryset().select_for_update(of=("self",)).get(pk=instance.pk)
 
+    def create(self, request, *args, **kwargs):
+        return self.with_etag(super().create(request, *args, **kwargs))
+
+    def update(self, request, *args, **kwargs):
+        return self.with_etag(super().update(request, *args, **kwargs))
+
+    def with_etag(self, response):
+        """The written record's new ETag (read after the write committed)."""
+        response["ETag"] = self.record_etag(self.written)
+        return response
+
     def perform_create(self, serializer):
         with transaction.atomic():
-            SearchTerm.objects.index([serializer.save()])
+            self.written = serializer.save()
+            SearchTerm.objects.index([self.written])
 
     def perform_update(self, serializer):
         with transaction.atomic():
             self.check_precondition(self.locked(serializer.instance))
-            SearchTerm.objects.index([serializer.save()])
+            self.written = serializer.save()
+            SearchTerm.objects.index([self.written])
 
     def perform_destroy(self, instance):
         with transaction.atomic():
@@ -240,8 +275,8 @@ class PreconditionRequired(APIException):
 class PreconditionFailed(APIException):
     status_code = 412
     default_detail = (
-        "The record changed since you read it (its ETag differs). GET it again, reapply your "
-        "change, and send the new ETag in If-Match."
+        "The record changed since you read it (If-Match does not name its current ETag). GET "
+        "it again, reapply your change, and send the new ETag in If-Match."
     )
     default_code = "precondition_failed"
 
@@ -368,6 +403,7 @@ class APIRootView(CachingHeadersMixin, routers.APIRootView):
             ("schema", "schema"),
             ("docs", "api-docs"),
             ("version", "api-version"),
+            ("me", "api-me"),
         ]:
             response.data[name] = reverse(url_name, request=request)
         return response

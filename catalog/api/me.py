@@ -1,0 +1,53 @@
+"""`/api/v1/me/`: who the API takes a client for, and the token it sent (prefix, expiry), so a
+client can see when to ask for a new one. The one API read that needs a login."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import permissions
+from rest_framework import serializers as drf_serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import APIToken
+
+from .schema import PROBLEM, PROBLEM_RESPONSES, UNAUTHENTICATED, ProblemSerializer
+from .views import CachingHeadersMixin, suggest
+
+
+class CurrentUserView(CachingHeadersMixin, APIView):
+    """Who the API takes you for: your username and, when you sent a token, its prefix, when it
+    was issued and when it expires. Needs a login (401 without one, or with a refused token)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "CurrentUser",
+                {
+                    "username": drf_serializers.CharField(),
+                    "token": inline_serializer(
+                        "CurrentToken",
+                        {
+                            "prefix": drf_serializers.CharField(),
+                            "created": drf_serializers.DateTimeField(),
+                            "expires": drf_serializers.DateTimeField(),
+                        },
+                        allow_null=True,
+                    ),
+                },
+            ),
+            (401, PROBLEM): OpenApiResponse(ProblemSerializer, description=UNAUTHENTICATED),
+            **PROBLEM_RESPONSES,
+        },
+    )
+    def get(self, request):
+        unknown = {n: [suggest(n, {"format"})] for n in request.query_params if n != "format"}
+        if unknown:
+            raise ValidationError(unknown)
+        token = request.auth if isinstance(request.auth, APIToken) else None
+        described = None
+        if token is not None:
+            described = {"prefix": token.token_key, "created": token.created}
+            described["expires"] = token.expiry
+        return Response({"username": request.user.get_username(), "token": described})
