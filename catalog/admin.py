@@ -19,8 +19,11 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import to_historic
 
+from . import rights
 from .history import changes_since, related_history, version_diff
 from .models import (
+    PUBLISH,
+    REVIEW,
     Condition,
     ConditionName,
     GlossaryTerm,
@@ -248,27 +251,32 @@ def overdue_pks(queryset):
 
 
 class PublishableAdmin(HistoryAdmin):
+    """Fields the user may not change (catalog/rights.py: the status without the publish
+    permission, the review fields without the review permission) are read-only in the form and
+    keep their saved values on every save, a revert to an old version included."""
+
     actions = ["publish", "unpublish"]
     readonly_fields = ["published_at"]
 
     def has_publish_permission(self, request):
-        return request.user.has_perm(f"{self.opts.app_label}.publish_{self.opts.model_name}")
+        return rights.may(request.user, self.model, PUBLISH)
 
     def get_readonly_fields(self, request, obj=None):
-        """Only those who may publish can change the status, in the form as by the actions."""
         fields = list(super().get_readonly_fields(request, obj))
-        return fields if self.has_publish_permission(request) else [*fields, "status"]
+        locked = rights.locked_fields(request.user, self.model)
+        return fields + [name for name in locked if name not in fields]
 
     def save_model(self, request, obj, form, change):
-        if obj.is_published:
-            obj.publish()  # dates the first publication; keeps an earlier date
+        rights.keep_locked_fields(request.user, obj)
+        obj.set_status(obj.status)  # dates the first publication; keeps an earlier date
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         for inline_form in formset.forms:
             instance = inline_form.instance
-            if isinstance(instance, Indication) and instance.is_published:
-                instance.publish()
+            if isinstance(instance, Indication) and inline_form.has_changed():
+                rights.keep_locked_fields(request.user, instance)
+                instance.set_status(instance.status)
         super().save_formset(request, form, formset, change)
 
     def view_on_site(self, obj):
@@ -315,7 +323,7 @@ class ReviewedAdmin(PublishableAdmin):
     actions = ["publish", "unpublish", "mark_reviewed"]
 
     def has_review_permission(self, request):
-        return request.user.has_perm(f"{self.opts.app_label}.review_{self.opts.model_name}")
+        return rights.may(request.user, self.model, REVIEW)
 
     @admin.action(description="Mark as reviewed", permissions=["review"])
     def mark_reviewed(self, request, queryset):
@@ -373,8 +381,8 @@ class IndicationInline(admin.TabularInline):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        may_publish = request.user.has_perm("catalog.publish_indication")
-        return fields if may_publish else [*fields, "status"]
+        locked = rights.locked_fields(request.user, Indication)
+        return fields + [name for name in locked if name not in fields]
 
 
 class TherapyIndicationInline(IndicationInline):
