@@ -118,6 +118,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
         "DJANGO_DB_CONNECT_TIMEOUT", 3
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # One writer at a time: every transaction takes the write lock when it begins (IMMEDIATE),
+    # so two saves that read and then write queue for it instead of deadlocking ("database is
+    # locked"), each waiting up to `timeout` seconds (below gunicorn's 30 s worker timeout). A
+    # save that still times out is a retryable refusal, not an outage (catalog/locking.py).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE", timeout=float(os.environ.get("DJANGO_SQLITE_TIMEOUT", 20))
+    )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # "pages": anonymous visitors' rendered pages (catalog/pagecache.py). Keys carry the catalog's
