@@ -11,7 +11,7 @@ same permissions; the API refuses a write that would change one with a 403 namin
 from .models import PUBLISH, REVIEW
 
 REASONS = {
-    PUBLISH: "You may edit this record but not publish or unpublish it",
+    PUBLISH: "you may edit this record but not publish or unpublish it",
     REVIEW: "only reviewers record a medical review",
 }
 
