@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test test-sqlite test-postgres system-deps install lint format clean
+.PHONY: run serve serve-local test test-sqlite test-postgres system-deps install lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ serve: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed
 	$(BIN)/gunicorn immunosite.wsgi -c gunicorn.conf.py
+
+# The same over plain HTTP on this machine only (README: Running in production): DJANGO_LOCAL_HTTP=1.
+serve-local:
+	@echo "serve-local: DJANGO_LOCAL_HTTP=1: plain HTTP on this machine only (loopback hosts), no HTTPS"
+	@echo "serve-local: redirect, cookies without Secure; check --deploy skips security.W008, W012 and"
+	@echo "serve-local: W016 for that, and nothing else. Never in production: use make serve there."
+	DJANGO_LOCAL_HTTP=1 $(MAKE) --no-print-directory serve
 
 test: system-deps test-sqlite test-postgres
 

@@ -52,11 +52,21 @@ class Source(SluggedModel):
         return f"{self.publisher}, “{self.title}”"
 
 
+# Publishing and marking reviewed are permissions of their own (see the roles migration);
+# catalog/rights.py decides with them who may change which fields.
+PUBLISH = "publish"
+REVIEW = "review"
+
+
+def permission_codename(action, model_name):
+    """The codename of an action's permission on a model: "publish_therapy"."""
+    return f"{action}_{model_name}"
+
+
 def editorial_permissions(model, plural, review=True):
-    """Publishing and marking reviewed are permissions of their own (see the roles migration)."""
-    perms = [(f"publish_{model}", f"Can publish and unpublish {plural}")]
+    perms = [(permission_codename(PUBLISH, model), f"Can publish and unpublish {plural}")]
     if review:
-        perms.append((f"review_{model}", f"Can mark {plural} reviewed"))
+        perms.append((permission_codename(REVIEW, model), f"Can mark {plural} reviewed"))
     return perms
 
 
@@ -74,19 +84,33 @@ class Publishable(models.Model):
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # Fields only some editors may change, with the permission each needs (catalog/rights.py).
+    GUARDED_FIELDS = {"status": PUBLISH}
+
     class Meta:
         abstract = True
+
+    @classmethod
+    def permission(cls, action):
+        """The full name of an action's permission on this model: "catalog.publish_therapy"."""
+        return f"{cls._meta.app_label}.{permission_codename(action, cls._meta.model_name)}"
 
     @property
     def is_published(self):
         return self.status == PUBLISHED
 
+    def set_status(self, status, when=None):
+        """The one place publication state changes (admin form and actions, API): the first
+        publication is dated; publishing again, or unpublishing, keeps that date."""
+        self.status = status
+        if status == PUBLISHED and self.published_at is None:
+            self.published_at = when or timezone.now()
+
     def publish(self, when=None):
-        self.status = PUBLISHED
-        self.published_at = self.published_at or when or timezone.now()
+        self.set_status(PUBLISHED, when)
 
     def unpublish(self):
-        self.status = Status.DRAFT
+        self.set_status(Status.DRAFT)
 
 
 class ReviewedContent(Publishable, SluggedModel):
@@ -105,6 +129,14 @@ class ReviewedContent(Publishable, SluggedModel):
     review_interval_days = models.PositiveIntegerField(
         default=365, help_text="Review again this many days after the last review."
     )
+
+    # A medical review is recorded only by those holding the review permission.
+    GUARDED_FIELDS = {
+        **Publishable.GUARDED_FIELDS,
+        "last_reviewed": REVIEW,
+        "reviewed_by": REVIEW,
+        "review_interval_days": REVIEW,
+    }
 
     class Meta:
         abstract = True

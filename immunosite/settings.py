@@ -122,6 +122,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
         "DJANGO_DB_CONNECT_TIMEOUT", 3
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # One writer at a time: every transaction takes the write lock when it begins (IMMEDIATE),
+    # so two saves that read and then write queue for it instead of deadlocking ("database is
+    # locked"), each waiting up to `timeout` seconds (below gunicorn's 30 s worker timeout). A
+    # save that still times out is a retryable refusal, not an outage (catalog/locking.py).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE", timeout=float(os.environ.get("DJANGO_SQLITE_TIMEOUT", 20))
+    )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # "pages": anonymous visitors' rendered pages (catalog/pagecache.py). Keys carry the catalog's
@@ -185,9 +193,23 @@ STORAGES = {
     },
 }
 
-# Security. Production defaults; each can be relaxed by its variable (e.g. to serve plain HTTP
-# on a laptop). HSTS is only sent on HTTPS requests.
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# Security. Production defaults; each can be relaxed by its variable. HSTS is only sent on
+# HTTPS requests.
+#
+# DJANGO_LOCAL_HTTP=1 (`make serve-local`): the production settings served over plain HTTP on
+# your own machine. It turns off the redirect to HTTPS and the Secure flag on cookies, and
+# silences exactly the deployment checks those raise (security.W008, W012, W016); it refuses
+# any host but the loopback names, so it cannot serve a real site.
+LOCAL_HTTP = env_bool("DJANGO_LOCAL_HTTP")
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+if LOCAL_HTTP:
+    if set(ALLOWED_HOSTS) - LOCAL_HOSTS:
+        raise ImproperlyConfigured(
+            "DJANGO_LOCAL_HTTP serves plain HTTP on this machine only: DJANGO_ALLOWED_HOSTS may "
+            f"list only {', '.join(sorted(LOCAL_HOSTS))}. Leave it out in production."
+        )
+    SILENCED_SYSTEM_CHECKS = ["security.W008", "security.W012", "security.W016"]
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG and not LOCAL_HTTP)
 if env_bool("DJANGO_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
@@ -196,7 +218,9 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool(
+    "DJANGO_SECURE_COOKIES", not DEBUG and not LOCAL_HTTP
+)
 SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from catalog import locking
 from catalog.api.problems import problem_response
 
 logger = logging.getLogger(__name__)
@@ -64,9 +65,14 @@ def bad_request(request, exception):
 
 
 def server_error(request):
-    """500 page; a database outage is a 503 with Retry-After instead. Never a traceback."""
+    """500 page; a database outage is a 503 with Retry-After instead, a save that timed out
+    waiting for another one a 409 with Retry-After (catalog/locking.py). Never a traceback."""
     error = sys.exc_info()[1]
-    if isinstance(error, DATABASE_DOWN):
+    retry_after = RETRY_AFTER_SECONDS
+    if locking.database_busy(error):
+        status, template, detail = 409, "409.html", locking.DETAIL
+        retry_after = locking.RETRY_AFTER_SECONDS
+    elif isinstance(error, DATABASE_DOWN):
         status, template = 503, "503.html"
         detail = "The service is temporarily unavailable. Please try again shortly."
     else:
@@ -77,8 +83,8 @@ def server_error(request):
     else:
         # No request context: context processors could touch the database that just failed.
         response = HttpResponse(loader.render_to_string(template), status=status)
-    if status == 503:
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if status in (409, 503):
+        response["Retry-After"] = str(retry_after)
     return response
 
 

@@ -1,6 +1,7 @@
-"""Real servers for tests/test_production.py: a throwaway PostgreSQL cluster, a redis-server and
-gunicorn serving the app, each on 127.0.0.1 and a free port, with bounded waits and cleanup that
-always runs (process groups killed, temporary folders removed).
+"""Real servers for tests/test_production.py and the other tests over real HTTP: a throwaway
+PostgreSQL cluster, a redis-server and gunicorn serving the app, each on 127.0.0.1 and a free
+port, with bounded waits and cleanup that always runs (process groups killed, temporary folders
+removed); and `Browser`, one user's cookies and forms over HTTP (admin login, form posts, JSON).
 
 Subprocesses get an environment built from scratch (`base_env`), never the pytest session's:
 the suite may itself run with DATABASE_URL pointing at a PostgreSQL server, and tests/settings.py
@@ -22,7 +23,10 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -448,3 +452,127 @@ class Gunicorn:
     def errors(self):
         """gunicorn's own log (stderr)."""
         return tail(self.stderr, 1_000_000)
+
+
+# --- A browser's part over real HTTP: cookies, forms, JSON --------------------------------------
+
+
+class FormFields(HTMLParser):
+    """What submitting the form with id `form_id` sends, unchanged: (name, value) pairs of its
+    inputs (checked boxes only, no buttons), selected options and textareas."""
+
+    def __init__(self, form_id):
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.fields = []
+        self.select = None  # (name, [selected values], first value)
+        self.textarea = None  # (name, [text])
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        if not self.inside or attrs.get("disabled") is not None:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text").lower()
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.fields.append((name, attrs.get("value", "on" if kind == "checkbox" else "")))
+        elif tag == "select" and name:
+            self.select = (name, [], None, "multiple" in attrs)
+        elif tag == "option" and self.select:
+            name, chosen, first, multiple = self.select
+            value = attrs.get("value", "")
+            if "selected" in attrs:
+                chosen.append(value)
+            self.select = (name, chosen, value if first is None else first, multiple)
+        elif tag == "textarea" and name:
+            self.textarea = (name, [])
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.textarea[1].append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self.select:
+            name, chosen, first, multiple = self.select
+            if not chosen and not multiple and first is not None:
+                chosen = [first]  # a browser sends a single select's first option
+            self.fields += [(name, value) for value in chosen]
+            self.select = None
+        elif tag == "textarea" and self.textarea:
+            name, text = self.textarea
+            value = "".join(text)
+            self.fields.append((name, value[1:] if value.startswith("\n") else value))
+            self.textarea = None
+
+
+def form_fields(page, form_id):
+    """The fields the form `form_id` on an HTML page would submit, as a dict of lists."""
+    parser = FormFields(form_id)
+    parser.feed(page)
+    fields = {}
+    for name, value in parser.fields:
+        fields.setdefault(name, []).append(value)
+    assert fields, f"no form with id {form_id!r} on the page"
+    return fields
+
+
+class Browser:
+    """One user's cookies (session, CSRF) against a server on 127.0.0.1, over real HTTP."""
+
+    def __init__(self, port, headers=None):
+        self.port = port
+        self.cookies = {}
+        self.headers = dict(headers or {})
+
+    def request(self, method, path, body=None, headers=None, timeout=60):
+        all_headers = {**self.headers, **(headers or {})}
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        started = time.monotonic()
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
+        try:
+            connection.request(method, path, body=body, headers=all_headers)
+            response = connection.getresponse()
+            content = response.read()
+        finally:
+            connection.close()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return Reply(response.status, response.headers, content, time.monotonic() - started)
+
+    def get(self, path, headers=None):
+        return self.request("GET", path, headers=headers)
+
+    def post_form(self, path, fields):
+        """POST `fields` ({name: value or [values]}) as a form, with the CSRF cookie's token."""
+        pairs = [
+            (name, value)
+            for name, values in fields.items()
+            for value in (values if isinstance(values, list) else [values])
+        ]
+        body = urlencode(pairs)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        return self.request("POST", path, body.encode(), headers)
+
+    def send_json(self, method, path, data, headers=None):
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        return self.request(method, path, json.dumps(data).encode(), headers)
+
+    def log_in(self, username, password):
+        """Through the admin's login form; fails the test if the login does not succeed."""
+        page = self.get("/admin/login/?next=/admin/")
+        fields = form_fields(page.text, "login-form")
+        fields.update(username=username, password=password)
+        reply = self.post_form("/admin/login/?next=/admin/", fields)
+        assert reply.status == 302 and "sessionid" in self.cookies, reply.text[-2000:]
+        return self

@@ -1,4 +1,5 @@
-"""CSV and JSON Lines: every matching row (not one page), streamed, with the list's filters."""
+"""CSV and JSON Lines: every matching row (not one page), streamed, with the list's filters.
+CSV cells never start a spreadsheet formula; JSON Lines carry the values exactly."""
 
 import csv
 import io
@@ -23,7 +24,19 @@ def flat(value):
     return "" if value is None else str(value)
 
 
+# A cell starting with one of these is a formula to a spreadsheet (`=HYPERLINK(…)`), or can
+# become one. OWASP's rule for CSV injection: prefix a single quote, so it is shown as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value):
+    """A CSV cell, never a live formula: `flat(value)`, quoted with a leading ' if needed."""
+    text = flat(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_lines(header, rows):
+    """Every CSV the site writes: the header, then one line per row, each cell neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -34,9 +47,9 @@ def csv_lines(header, rows):
         buffer.truncate()
         return text
 
-    yield line(header)
+    yield line([cell(name) for name in header])
     for row in rows:
-        yield line([flat(row.get(name)) for name in header])
+        yield line([cell(row.get(name)) for name in header])
 
 
 def jsonl_lines(rows):

@@ -9,7 +9,10 @@ from http import HTTPStatus
 from django.http import JsonResponse
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from .. import locking
 
 PROBLEM_TYPE = "about:blank"
 
@@ -49,6 +52,15 @@ def flatten_errors(errors, prefix=""):
 
 def api_exception_handler(exc, context):
     response = exception_handler(exc, context)
+    if response is None and locking.database_busy(exc):
+        # Another write held the database past the lock timeout: nothing was written, and the
+        # same request can be sent again. 409: a conflict with a write in progress, which the
+        # client resolves by retrying; not a 5xx, which would report an outage.
+        response = Response(
+            {"detail": locking.DETAIL},
+            status=409,
+            headers={"Retry-After": str(locking.RETRY_AFTER_SECONDS)},
+        )
     if response is None:
         return None  # not an API error: Django's 500 handler answers (as a problem too)
     if isinstance(exc, exceptions.ValidationError):
