@@ -104,3 +104,10 @@ def json_ld_nodes(response):
     assert response.status_code == 200
     (block,) = JSON_LD.findall(response.content.decode())
     return {node["@type"]: node for node in json.loads(block)["@graph"]}
+
+
+def api_token(user):
+    """A new API token's key for `user` (as the admin issues them)."""
+    from accounts.models import APIToken
+
+    return APIToken.objects.create(user=user)[1]

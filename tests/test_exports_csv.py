@@ -11,9 +11,10 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
 
 from catalog.models import Therapy
+
+from .helpers import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ FORMULAS = {
 @pytest.fixture
 def hostile(client):
     """The hostile therapies, created and published through the API with a token."""
-    token = Token.objects.create(user=User.objects.create_superuser("admin", password="x"))
+    token = api_token(User.objects.create_superuser("admin", password="x"))
     for record in HOSTILE:
         data = {
             **record,
@@ -54,7 +55,7 @@ def hostile(client):
             "/api/v1/therapies/",
             data,
             content_type="application/json",
-            headers={"Authorization": f"Token {token.key}"},
+            headers={"Authorization": f"Token {token}"},
         )
         assert response.status_code == 201, response.content
     Therapy.objects.filter(slug="hostile-two").update(**FORMULAS["hostile-two"])

@@ -27,12 +27,12 @@ TRIALS = 5
 PASSWORD = "concurrent-editing-test-password"
 CREATE_EDITORS = f"""
 from django.contrib.auth.models import Group, User
-from rest_framework.authtoken.models import Token
+from accounts.models import APIToken
 editors = Group.objects.get(name="Editors")
 for name in ("alice", "bob"):
     user = User.objects.create_user(name, password={PASSWORD!r}, is_staff=True)
     user.groups.add(editors)
-    print("TOKEN", name, Token.objects.create(user=user).key)
+    print("TOKEN", name, APIToken.objects.create(user=user)[1])
 """
 STALE = "Someone else saved this therapy after you opened it"
 BUSY = "Another save was in progress, so your changes were not saved."
