@@ -263,9 +263,9 @@ def writes(noun, model, record, new):
         ),
         "update": extend_schema(
             summary=f"Replace a {noun}",
-            description=f"Editors with `catalog.change_{model}`: every writable field (leave "
-            f"one out and it is a 400; `partial_update` sends only some).{related}"
-            f"{precondition}{publishing} Answers 200 with the {noun}.",
+            description=f"Editors with `catalog.change_{model}`: the whole {noun}, its required "
+            f"fields at least (a field left out keeps its value; one required missing is a "
+            f"400).{related}{precondition}{publishing} Answers 200 with the {noun}.",
             examples=[
                 OpenApiExample(f"A whole {noun}", value=new, request_only=True),
                 changed,
@@ -306,11 +306,7 @@ def as_created(new, record):
     return created
 
 
-def resource(**actions):
-    return extend_schema_view(**actions)
-
-
-THERAPIES = resource(
+THERAPIES = extend_schema_view(
     **reads(
         "therapies",
         "therapy",
@@ -323,7 +319,7 @@ THERAPIES = resource(
     ),
     **writes("therapy", "therapy", THERAPY, NEW_THERAPY),
 )
-THERAPY_CLASSES = resource(
+THERAPY_CLASSES = extend_schema_view(
     **reads(
         "therapy classes",
         "therapy class",
@@ -334,7 +330,7 @@ THERAPY_CLASSES = resource(
     ),
     **writes("therapy class", "therapyclass", THERAPY_CLASS, NEW_THERAPY_CLASS),
 )
-CONDITIONS = resource(
+CONDITIONS = extend_schema_view(
     **reads(
         "conditions",
         "condition",
@@ -347,7 +343,7 @@ CONDITIONS = resource(
     ),
     **writes("condition", "condition", CONDITION, NEW_CONDITION),
 )
-INDICATIONS = resource(
+INDICATIONS = extend_schema_view(
     list=reads(
         "indications",
         "indication",
@@ -362,7 +358,7 @@ INDICATIONS = resource(
         drafts=True,
     )["list"],
 )
-SOURCES = resource(
+SOURCES = extend_schema_view(
     **reads(
         "sources",
         "source",
@@ -371,7 +367,7 @@ SOURCES = resource(
         SOURCE_RECORDS,
     )
 )
-MODIFIER_ROLES = resource(
+MODIFIER_ROLES = extend_schema_view(
     **reads(
         "modifier roles",
         "modifier role",
@@ -380,7 +376,7 @@ MODIFIER_ROLES = resource(
         [MODIFIER_ROLE],
     )
 )
-GLOSSARY = resource(
+GLOSSARY = extend_schema_view(
     **reads(
         "glossary terms",
         "glossary term",
