@@ -213,16 +213,20 @@ class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
     def __init__(self, *args, noun, **kwargs):
         kwargs.setdefault("to_field_name", "slug")
         kwargs.setdefault("distinct", False)  # a to-one relation: no duplicate rows
-        kwargs["help_text"] = (
-            f"Type a {noun} name or its slug. {kwargs.get('help_text', '')}{MULTI_HELP}"
-        )
+        more = kwargs.get("help_text", "")
+        kwargs["help_text"] = f"Type a {noun} name or its slug. {more}{MULTI_HELP}"
         super().__init__(*args, **kwargs)
-        # OpenAPI: an array of slugs or names (strings), described by the help text; each
-        # value one or several, comma-separated.
+        # OpenAPI: an array of slugs or names (strings); each value one or several,
+        # comma-separated. Described for programmers (the help text is the form's).
+        description = (
+            f"The {noun}'s slug or its name (any case). Several: comma-separated or repeated "
+            f"keys; any of them matches. {more}A value matching no published {noun} is a 400 "
+            "naming it."
+        )
         set_override(
             self,
             "field",
-            {"type": "string", "pattern": RECORDS_PATTERN, "description": kwargs["help_text"]},
+            {"type": "string", "pattern": RECORDS_PATTERN, "description": description},
         )
 
     def get_filter_predicate(self, v):
@@ -245,7 +249,9 @@ class TextSearchFilter(django_filters.CharFilter):
         kwargs.setdefault("label", "Search")
         kwargs.setdefault("max_length", 100)
         super().__init__(*args, **kwargs)
-        # OpenAPI: what the form field accepts (NUL characters are refused).
+        # OpenAPI: what the form field accepts (NUL characters are refused), described for
+        # programmers (the help text, "Name or abbreviation.", is the form's).
+        searched = kwargs.get("help_text", "").rstrip(".")
         set_override(
             self,
             "field",
@@ -253,7 +259,8 @@ class TextSearchFilter(django_filters.CharFilter):
                 "type": "string",
                 "maxLength": kwargs["max_length"],
                 "pattern": r"^[^\u0000]*$",
-                "description": kwargs.get("help_text", ""),
+                "description": f"Text to look for, in any case and anywhere, in the "
+                f"{searched[:1].lower()}{searched[1:]}. Empty matches everything.",
             },
         )
 

@@ -285,12 +285,42 @@ API_ANON_RATE = os.environ.get("DJANGO_API_ANON_RATE", "120/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "immunosite API",
     "DESCRIPTION": (
-        "Read-only access to immunosite's catalog of immunotherapy classes, therapies, "
-        "conditions and indications. Not medical advice."
+        "immunosite's catalog of immunotherapy: therapy classes, therapies, the conditions "
+        "they are used for (indications), and the sources behind them. Not medical advice.\n\n"
+        "**Reading** is open to anyone, without credentials, and shows published records. "
+        "Lists answer an envelope (`count`, `next`, `previous`, `results`, `meta`) by page "
+        "(`page`, `page_size` up to 100) or by cursor (`cursor` empty to start, then follow "
+        "`next`), take filters, `ordering` and `fields`, and export every match with "
+        "`format=csv` or `format=jsonl`. Every read carries `ETag` and `Last-Modified` and "
+        "answers `If-None-Match` / `If-Modified-Since` with 304. Anonymous clients are "
+        "rate-limited (429 with `Retry-After`).\n\n"
+        "**Writing** therapies, therapy classes and conditions is for editors, by their model "
+        "permissions: send `Authorization: Token <key>` (or use a logged-in session with its "
+        "CSRF token). New records are drafts; publishing needs the publish permission. "
+        "Changing or deleting needs `If-Match` with the `ETag` of your last GET of the record "
+        "(428 without it, 412 when it changed since). Create answers 201 with the record, "
+        "change 200, delete 204 without a body.\n\n"
+        "**Errors** are `application/problem+json` (RFC 9457): `type`, `title`, `status`, "
+        "`detail`, and `invalid_params` naming each bad parameter or field. Each operation "
+        "lists the statuses it can answer."
     ),
+    "TAGS": [
+        {"name": "therapies", "description": "Individual agents."},
+        {"name": "therapy-classes", "description": "Classes of therapy."},
+        {"name": "conditions", "description": "What therapies are used for."},
+        {"name": "indications", "description": "Which therapy or class is used for what."},
+        {"name": "sources", "description": "The citations behind every record."},
+        {"name": "modifier-roles", "description": "What biological response modifiers do."},
+        {"name": "glossary", "description": "Terms the site uses, defined."},
+        {"name": "version", "description": "The API version and when the data last changed."},
+    ],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Request bodies documented as JSON only: a generated client offered the same body as JSON,
+    # form data and multipart sends all three at once. (The browsable API's HTML forms still
+    # post form data.)
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     # Swagger UI served from our own static files (drf-spectacular-sidecar), no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -3,8 +3,11 @@ import os
 import shutil
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import cache, caches
 from django.core.management import call_command
+from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from catalog.models import (
@@ -18,6 +21,9 @@ from catalog.models import (
     TherapyName,
 )
 from catalog.search import rebuild_index
+
+from . import helpers
+from .helpers import django_response_schema_errors
 
 # Playwright's sync API runs an event loop; Django's ORM is used beside it in live_server tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -53,12 +59,72 @@ def _fresh_cache():
     caches["pages"].clear()
 
 
+@pytest.fixture(autouse=True)
+def _api_responses_match_the_schema(monkeypatch):
+    """Every response Django's test client gets from /api/v1/ (the `client` and `admin_client`
+    fixtures, DRF's APIClient and any Client(): they all send through Client.request) is
+    checked against the OpenAPI schema with openapi-core, errors (problem+json) included: a
+    mismatch fails the test that made the request. What is not checked, and why:
+    helpers.django_response_schema_errors."""
+    send = Client.request
+
+    def request(self, **kwargs):
+        response = send(self, **kwargs)
+        errors = django_response_schema_errors(response)
+        assert not errors, "The response does not match the schema:\n" + "\n".join(errors)
+        return response
+
+    monkeypatch.setattr(Client, "request", request)
+
+
+@pytest.fixture
+def api_token(db):
+    """`api_token(user)`: the `Authorization` header value that authenticates `user` to the
+    API. The one place that knows how API credentials are made."""
+
+    def make(user):
+        return f"Token {helpers.api_token(user)}"
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database starts with the article's content (fixtures/catalog.json)."""
     with django_db_blocker.unblock():
         call_command("loaddata", "catalog", verbosity=0)
         rebuild_index()
+
+
+def restore_database(snapshot):
+    """The database as `snapshot` (serialize_db_to_string) had it: emptied without Django's
+    post-migrate content (content types, permissions), which the snapshot holds, then loaded."""
+    call_command(
+        "flush", interactive=False, inhibit_post_migrate=True, reset_sequences=False, verbosity=0
+    )
+    connection.creation.deserialize_db_from_string(snapshot)
+
+
+@pytest.fixture(scope="module")
+def _database_snapshot(django_db_setup, django_db_blocker):
+    """The database as the tests before this module left it (content, groups, permissions),
+    put back after the module: its transactional tests flush it."""
+    with django_db_blocker.unblock():
+        snapshot = connection.creation.serialize_db_to_string()
+    yield snapshot
+    with django_db_blocker.unblock():
+        restore_database(snapshot)
+
+
+@pytest.fixture
+def live_catalog(transactional_db, _database_snapshot, live_server):
+    """The live server (another thread: the test's writes must be committed, so the test is
+    transactional), over the database as the other tests see it, the site's content and the
+    editors' groups included (restored if a transactional test before this one flushed it).
+    Use with `pytest.mark.django_db(transaction=True)`."""
+    if not Group.objects.exists():
+        restore_database(_database_snapshot)
+    return live_server
 
 
 @pytest.fixture

@@ -1,11 +1,21 @@
-"""Helpers shared by the test modules: reading pages and admin forms, users, API writes."""
+"""Helpers shared by the tests: reading pages, result lists and admin forms, users and API
+writes, and checking API responses against the OpenAPI schema (openapi-core)."""
 
+import dataclasses
+import functools
 import html
 import json
 import re
 
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import DisallowedHost
 from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from openapi_core import Config, OpenAPI
+from openapi_core.datatypes import RequestParameters
+from openapi_core.templating.paths.exceptions import PathError
+from werkzeug.datastructures import Headers
 
 RESULTS = re.compile(r'<ul class="results">(.*?)</ul>\s*(?:<nav|</section>)', re.S)
 RESULT_LINK = re.compile(r'<h3><a href="/(?:therapies|classes|conditions)/([\w-]+)/">')
@@ -111,3 +121,83 @@ def api_token(user):
     from accounts.models import APIToken
 
     return APIToken.objects.create(user=user)[1]
+
+
+# --- the OpenAPI contract: responses checked against /api/v1/schema/ with openapi-core ------
+
+API_PREFIX = "/api/v1/"
+# Under /api/v1/ but not operations of the schema: the schema itself, its Swagger UI page (HTML
+# for people) and the root (an index of links for the browsable API; the schema is the
+# machine-readable index).
+NOT_OPERATIONS = ("/api/v1/schema/", "/api/v1/docs/")
+
+
+@dataclasses.dataclass
+class OpenAPIRequest:
+    """What openapi-core needs of the request to find the operation a response answers."""
+
+    method: str
+    path: str
+    host_url: str = "http://testserver"
+    content_type: str = ""
+    body: bytes | None = None
+    parameters: RequestParameters = dataclasses.field(default_factory=RequestParameters)
+
+
+@dataclasses.dataclass
+class OpenAPIResponse:
+    status_code: int
+    content_type: str
+    data: bytes
+    headers: Headers
+
+
+@functools.cache
+def openapi():
+    """The API's schema as served at /api/v1/schema/, ready for openapi-core, which reads
+    `application/problem+json` bodies (every error) as the JSON they are."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    spec = json.loads(OpenApiJsonRenderer().render(schema, renderer_context={}))
+    config = Config(extra_media_type_deserializers={"application/problem+json": json.loads})
+    return OpenAPI.from_dict(spec, config=config)
+
+
+def schema_errors(method, path, status, headers, body):
+    """What is wrong with a response to `method path` by the schema, as readable lines (none:
+    it matches). `headers` is a mapping of the response's headers."""
+    request = OpenAPIRequest(method=method.lower(), path=path)
+    response = OpenAPIResponse(
+        status_code=status,
+        content_type=headers.get("Content-Type", ""),
+        data=body,
+        headers=Headers(list(headers.items())),
+    )
+    errors = list(openapi().iter_response_errors(request, response))
+    lines = []
+    for error in errors:
+        if isinstance(error, PathError) and status in (404, 405):
+            # No such operation (an unknown URL or method): the server said so.
+            continue
+        causes = [error, error.__cause__, *getattr(error.__cause__, "schema_errors", [])]
+        lines.append(" / ".join(str(cause)[:500] for cause in causes if cause))
+    return [f"{method.upper()} {path} → {status}: {line}" for line in lines]
+
+
+def django_response_schema_errors(response):
+    """schema_errors() for a response of Django's test client; None when the schema has
+    nothing to say about it: not under /api/v1/, one of NOT_OPERATIONS or the root, HEAD or
+    OPTIONS (the schema documents GET, whose bodies HEAD leaves out, and no preflights), or a
+    streamed export (CSV and JSON Lines, described but not parsed: openapi-core reads neither;
+    tests/test_api_contract.py reads them), or a request for a host not in ALLOWED_HOSTS
+    (refused before any URL is routed, as the site's 400 page: not addressed to this API)."""
+    request = response.wsgi_request
+    path, method = request.path, request.method
+    if not path.startswith(API_PREFIX) or path == API_PREFIX or path.startswith(NOT_OPERATIONS):
+        return None
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return None
+    if method in ("HEAD", "OPTIONS") or response.streaming:
+        return None
+    return schema_errors(method, path, response.status_code, response.headers, response.content)

@@ -13,8 +13,11 @@ BATCH = 500
 
 
 def flat(value):
-    """A cell: related records by slug (or name), lists joined with "; "."""
+    """A cell: related records by slug (or name), an indication as its condition's slug with
+    its qualifier's text (`psoriasis (Used for)`), lists joined with "; "."""
     if isinstance(value, dict):
+        if "condition" in value and "qualifier_label" in value:
+            return f"{flat(value['condition'])} ({value['qualifier_label']})"
         for key in ("slug", "condition", "name"):
             if key in value:
                 return flat(value[key])

@@ -1,5 +1,8 @@
-"""OpenAPI: every operation documents its error responses as `application/problem+json`,
-and every catalog read its `fields` parameter."""
+"""OpenAPI: every operation documents exactly the status codes it can answer (its success code,
+304 for reads, and its errors as `application/problem+json`), the headers a client relies on
+(ETag, Last-Modified, If-Match, Retry-After), and every catalog read its `fields` parameter."""
+
+import re
 
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import build_array_type, force_instance
@@ -11,89 +14,175 @@ PROBLEM = "application/problem+json"
 
 
 class InvalidParamSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    reason = serializers.CharField()
+    name = serializers.CharField(help_text="The parameter or body field, e.g. `therapy_class`.")
+    reason = serializers.CharField(help_text="What is wrong with it, and what would do.")
 
 
 class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details."""
+    """RFC 9457 problem details: every error of this API."""
 
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    invalid_params = InvalidParamSerializer(many=True, required=False)
+    type = serializers.CharField(help_text="Always `about:blank`: `status` says it all.")
+    title = serializers.CharField(help_text="The status's phrase, e.g. `Bad Request`.")
+    status = serializers.IntegerField(help_text="The HTTP status code again.")
+    detail = serializers.CharField(help_text="What went wrong, for a person to read.")
+    invalid_params = InvalidParamSerializer(
+        many=True, required=False, help_text="Validation errors (400) only: one per value."
+    )
 
 
 ERRORS = {
-    400: "Invalid parameter or value (see `invalid_params`).",
-    404: "No such record, or a page past the end.",
-    406: "None of the accepted media types can be produced.",
-    429: "Too many requests; see `Retry-After`.",
-}
-WRITE_ERRORS = {
-    403: "Not logged in, or without the model permission this write needs.",
-    412: "`If-Match` does not match the record's current ETag: it changed since you read it.",
+    400: "A parameter or a body field is invalid: `invalid_params` names each one and why "
+    "(unknown parameters, with a suggestion for near misses, included).",
+    401: "The credentials sent are not valid (an unknown or expired token). Send none to read "
+    "as the public.",
+    403: "Not allowed: not logged in, without the model permission this write needs (publishing "
+    "needs the publish permission), or a session write without its CSRF token.",
+    404: "No such record (drafts exist only for editors).",
+    406: "None of the media types in `Accept` can be produced.",
+    412: "`If-Match` does not match the record's current ETag: it changed since you read it. "
+    "GET it again, reapply your change, and send the new ETag.",
+    415: "The body's media type is not one the API reads: send `application/json`.",
     428: "Changing or deleting needs `If-Match` with the record's ETag.",
+    429: "Too many requests from this address; retry after `Retry-After` seconds.",
+    500: "Something went wrong on the server (it is logged); the body tells nothing more.",
+    503: "The database is unavailable for a moment; retry after `Retry-After` seconds.",
 }
-PROBLEM_RESPONSES = {
-    (status, PROBLEM): OpenApiResponse(ProblemSerializer, description=description)
-    for status, description in ERRORS.items()
+PAGE_PAST_THE_END = "A page past the end (`page` greater than the number of pages)."
+SUCCESS = {
+    "list": "A page of records in the envelope; with `format=csv` or `format=jsonl`, every "
+    "matching record.",
+    "retrieve": "The record.",
+    "create": "Created: the new record, as a GET of it shows it.",
+    "update": "Changed: the record as it is now.",
+    "partial_update": "Changed: the record as it is now.",
+    "destroy": "Deleted. No body.",
+    304: "Not modified: the `If-None-Match` ETag or the `If-Modified-Since` date is current.",
 }
+
+
+def problem_statuses(method, action, *, authenticates, throttled_reads):
+    """The errors an operation can answer. Every operation: 400 (unknown parameters and bad
+    values), 406, 500 and 503 (database down), and 401 if it accepts credentials. Reads: 404
+    (records and pages past the end; not the version) and 429 when anonymous clients are
+    throttled (anonymous writes are refused before throttling, editors are not throttled).
+    Writes: 403; changes and deletions also 404, 412 and 428; bodies 415."""
+    statuses = {400, 406, 500, 503}
+    if authenticates:
+        statuses.add(401)
+    if method == "GET":
+        if action in ("list", "retrieve"):
+            statuses.add(404)
+        if throttled_reads:
+            statuses.add(429)
+        return statuses
+    statuses.add(403)
+    if method in ("PUT", "PATCH", "DELETE"):
+        statuses |= {404, 412, 428}
+    if method in ("POST", "PUT", "PATCH"):
+        statuses.add(415)
+    return statuses
+
+
+def operation_responses(method, action, ok, *, authenticates=True, throttled_reads=True):
+    """Every response of an operation: `ok` (a serializer, or an OpenApiResponse for a 200, or
+    already a dict by status) as its success (201 for a create, 204 without body for a delete,
+    else 200), 304 for reads, and the problems of problem_statuses()."""
+    if isinstance(ok, dict):
+        responses = dict(ok)
+    elif isinstance(ok, OpenApiResponse):
+        responses = {200: ok}
+    else:
+        body = None if method == "DELETE" else ok
+        success = 204 if method == "DELETE" else 201 if action == "create" else 200
+        responses = {success: OpenApiResponse(body, description=SUCCESS.get(action, ""))}
+    if method == "GET":
+        responses.setdefault(304, OpenApiResponse(description=SUCCESS[304]))
+    statuses = problem_statuses(
+        method, action, authenticates=authenticates, throttled_reads=throttled_reads
+    )
+    for status in sorted(statuses):
+        description = PAGE_PAST_THE_END if status == 404 and action == "list" else ERRORS[status]
+        responses.setdefault(
+            (status, PROBLEM), OpenApiResponse(ProblemSerializer, description=description)
+        )
+    return responses
 
 
 # The 200 body of an export is not the JSON body the serializer describes.
 CSV_SCHEMA = {
     "type": "string",
     "description": "CSV: a header row of the record's fields, then one row per record; "
-    "related records by slug, several values joined with `; `.",
+    "related records by slug, an indication as its condition's slug with its qualifier "
+    "(`rheumatoid-arthritis (When other agents have not worked)`), several values joined "
+    "with `; `.",
 }
 JSONL_DESCRIPTION = "JSON Lines: one record per line (every record, not a page)."
 
 
-IF_MATCH = OpenApiParameter(
+def comma_separated(names, *, stripped):
+    r"""The schema of a parameter naming one or several of `names` in one comma-separated value
+    (`fields=slug,name`, `ordering=-name,class`), with a pattern accepting exactly what the API
+    accepts: empty parts are skipped; `stripped`: spaces around a name too (`fields`; `\s` in
+    Python's regular expressions is what str.strip() strips), else none (`ordering`).
+    One string, not an array with `explode: false`: generated clients (openapi-python-client)
+    send such an array as repeated keys, of which the API reads the last."""
+    assert all(re.fullmatch(r"[-\w]+", name) for name in names), names
+    name = f"(?:{'|'.join(sorted(names, key=len, reverse=True))})"
+    if stripped:
+        pattern = rf"^(?:\s*,)*\s*{name}\s*(?:,\s*(?:{name}\s*)?)*$"
+    else:
+        pattern = rf"^,*{name}(?:,+{name})*,*$"
+    return {"type": "string", "pattern": pattern, "example": ",".join(names[:2])}
+
+
+def header(name, description, responses=None, required=False, kind=OpenApiTypes.STR):
+    return OpenApiParameter(
+        name,
+        kind,
+        OpenApiParameter.HEADER,
+        required=required,
+        description=description,
+        response=responses or False,
+    )
+
+
+IF_MATCH = header(
     "If-Match",
-    OpenApiTypes.STR,
-    location=OpenApiParameter.HEADER,
+    'The `ETag` of your last GET of this record (`"…"`), several comma-separated, or `*`. '
+    "Without it the answer is 428; with an ETag that is no longer current, 412.",
     required=True,
-    description="The ETag of your last GET of this record, or of the write that last changed "
-    "it (writes answer with the record's new ETag); `*` for any version. Without it: 428; "
-    "when the record changed since: 412.",
 )
-UNAUTHENTICATED = (
-    "No valid credentials: log in, or send `Authorization: Token <key>` with a token that is "
-    "not expired or revoked (see `WWW-Authenticate`)."
+VALIDATORS = [
+    header(
+        "ETag",
+        "The representation's tag: send it back as `If-None-Match` to get a 304 while it is "
+        "current (and, for a record you may edit, as `If-Match`). Not on streamed exports.",
+        [200, 304],
+    ),
+    header("Last-Modified", "When the catalog last changed.", [200, 304]),
+]
+RETRY_AFTER = header(
+    "Retry-After", "Seconds to wait before trying again.", [429, 503], kind=OpenApiTypes.INT
 )
 
 
-class TokenAuthResponses:
-    """Writes document the 401 a client without valid credentials gets (no token, or one that
-    is invalid, expired or revoked), with `WWW-Authenticate: Token`."""
-
-    def get_response_serializers(self):
-        responses = super().get_response_serializers()
-        if not isinstance(responses, dict):
-            responses = {200: responses}
-        if self.method != "GET":
-            responses.setdefault(
-                (401, PROBLEM), OpenApiResponse(ProblemSerializer, description=UNAUTHENTICATED)
-            )
-        return responses
-
-
-class AutoSchema(TokenAuthResponses, openapi.AutoSchema):
+class AutoSchema(openapi.AutoSchema):
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
         for parameter in operation.get("parameters", []):
             if parameter["schema"].get("type") == "array" and parameter.get("explode") is False:
-                # Comma-separated (`fields`, `ordering`): `?ordering=` names none, a 400.
-                parameter["schema"]["minItems"] = 1
+                # `ordering` (django-filter's comma-separated filters): one string, see
+                # comma_separated().
+                names = parameter["schema"]["items"]["enum"]
+                parameter["schema"] = comma_separated(names, stripped=False)
+                del parameter["explode"], parameter["style"]
         ok = operation["responses"].get("200", {}).get("content", {})
         selectable = self.method == "GET" and hasattr(self.view, "requested_fields")
         if selectable or "text/csv" in ok or "application/jsonl" in ok:
-            serializer = force_instance(self.get_response_serializers()[200])
+            serializer = self.get_response_serializers()[200]
+            serializer = force_instance(getattr(serializer, "response", serializer))
             record = self.resolve_serializer(getattr(serializer, "child", serializer), "response")
             if "text/csv" in ok:
                 ok["text/csv"] = {"schema": CSV_SCHEMA}
@@ -112,36 +201,37 @@ class AutoSchema(TokenAuthResponses, openapi.AutoSchema):
             auth.append({})  # anyone may read
         return auth
 
+    @property
+    def action(self):
+        return getattr(self.view, "action", None)
+
     def get_response_serializers(self):
+        # (A view whose extend_schema lists `responses` bypasses this: it passes
+        # operation_responses() itself, as VersionView does.)
         responses = super().get_response_serializers()
-        if not isinstance(responses, dict):
-            responses = {200: responses}
-        for key, response in PROBLEM_RESPONSES.items():
-            responses.setdefault(key, response)
-        if self.method != "GET":
-            for status, description in WRITE_ERRORS.items():
-                if status in (412, 428) and self.method == "POST":
-                    continue
-                responses.setdefault(
-                    (status, PROBLEM), OpenApiResponse(ProblemSerializer, description=description)
-                )
-        return responses
+        return operation_responses(
+            self.method,
+            self.action,
+            responses,
+            authenticates=bool(self.view.authentication_classes),
+            throttled_reads=bool(self.view.throttle_classes),
+        )
 
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
+        if self.method in ("PUT", "PATCH", "DELETE"):
+            parameters.append(IF_MATCH)
+        if self.method == "GET":
+            parameters += VALIDATORS
+        parameters.append(RETRY_AFTER)
         if self.method == "GET" and hasattr(self.view, "requested_fields"):
             available = list(self.view.get_serializer_class()().fields)
             parameters.append(
                 OpenApiParameter(
                     "fields",
-                    OpenApiTypes.STR,
-                    many=True,
-                    explode=False,
-                    style="form",
-                    enum=available,
-                    description="Comma-separated: return only these fields (also in exports).",
+                    comma_separated(available, stripped=True),
+                    description="Return only these fields (also in exports): one or several, "
+                    f"comma-separated, of {', '.join(f'`{name}`' for name in available)}.",
                 )
             )
-        if self.method in ("PUT", "PATCH", "DELETE") and hasattr(self.view, "check_precondition"):
-            parameters.append(IF_MATCH)
         return parameters

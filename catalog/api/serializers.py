@@ -86,7 +86,21 @@ class EditorialSerializer(serializers.ModelSerializer):
         return super().save(**kwargs)
 
 
+class OptionalURLField(serializers.URLField):
+    """A URL, or null where the record has none (the database keeps an empty string)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
 class SourceSerializer(serializers.ModelSerializer):
+    url = OptionalURLField(
+        read_only=True, help_text="The source's web address; null when it has none (print)."
+    )
+
     class Meta:
         model = Source
         fields = ["slug", "title", "publisher", "url", "last_updated", "note"]
@@ -110,8 +124,14 @@ class TherapyNameSerializer(serializers.ModelSerializer):
 
 
 class IndicationSerializer(serializers.ModelSerializer):
-    therapy = RefSerializer(read_only=True, allow_null=True)
-    therapy_class = RefSerializer(read_only=True, allow_null=True)
+    therapy = RefField(
+        read_only=True, allow_null=True, help_text="The therapy; null for a class-level indication."
+    )
+    therapy_class = RefField(
+        read_only=True,
+        allow_null=True,
+        help_text="The therapy class; null for an agent-level indication (see `therapy`).",
+    )
     condition = RefSerializer(read_only=True)
     level = serializers.CharField(read_only=True)
     qualifier_label = serializers.CharField(source="get_qualifier_display", read_only=True)
@@ -143,8 +163,18 @@ class TherapyClassRefSerializer(RefSerializer):
 class TherapySerializer(EditorialSerializer):
     html_url = HtmlUrlField()
     therapy_class = RefField(queryset=TherapyClass.objects.all(), extra=["action"])
-    brand_names = serializers.ListField(child=serializers.CharField(), read_only=True)
-    other_names = TherapyNameSerializer(many=True, read_only=True)
+    brand_names = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="A convenience: the `name` of each entry of `other_names` whose `kind` is "
+        "`brand`, in the same order. Kept for the clients that read it (and for the CSV, where "
+        "it is a column of its own); `other_names` has every name with its kind.",
+    )
+    other_names = TherapyNameSerializer(
+        many=True,
+        read_only=True,
+        help_text="Every other name of the therapy (brand names, abbreviations …) with its kind.",
+    )
     indications = TherapyIndicationSerializer(many=True, read_only=True)
     sources = serializers.SlugRelatedField(**WRITABLE_SOURCES)
 

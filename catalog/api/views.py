@@ -1,14 +1,13 @@
-"""API viewsets: the same querysets and FilterSets as the public pages; editors write through
-EditableViewSet (If-Match, ETags: catalog/versions.py)."""
+"""API viewsets: the same querysets and FilterSets as the public pages; editors also write
+therapies, therapy classes and conditions through EditableViewSet (If-Match and ETags:
+catalog/versions.py). What the schema says of each operation: docs.py."""
 
 import difflib
 
 from django.db import transaction
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
-from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, routers, viewsets
-from rest_framework import serializers as drf_serializers
 from rest_framework.exceptions import APIException, MethodNotAllowed, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -30,10 +29,9 @@ from ..models import (
     TherapyClass,
 )
 from ..paging import Embed, embed
-from . import serializers
+from . import docs, serializers
 from .exports import EXPORT_RENDERERS, stream_export
 from .pagination import last_modified
-from .schema import PROBLEM_RESPONSES
 
 API_VERSION = "1.0.0"
 CACHE_SECONDS = 60
@@ -281,6 +279,7 @@ class PreconditionFailed(APIException):
     default_code = "precondition_failed"
 
 
+@docs.THERAPIES
 class TherapyViewSet(EditableViewSet):
     """Individual agents, with their class, names and agent-level indications."""
 
@@ -302,6 +301,7 @@ class TherapyViewSet(EditableViewSet):
     cursor_ordering = ("name",)
 
 
+@docs.THERAPY_CLASSES
 class TherapyClassViewSet(EditableViewSet):
     """Classes of therapy and how each acts on the immune system."""
 
@@ -312,6 +312,7 @@ class TherapyClassViewSet(EditableViewSet):
     cursor_ordering = ("name",)
 
 
+@docs.CONDITIONS
 class ConditionViewSet(EditableViewSet):
     """Conditions, with their category and place in the hierarchy."""
 
@@ -327,6 +328,7 @@ class ConditionViewSet(EditableViewSet):
     cursor_ordering = ("name",)
 
 
+@docs.INDICATIONS
 class IndicationViewSet(CatalogAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """A therapy or a therapy class used for a condition, with the source's qualifier.
 
@@ -344,6 +346,7 @@ class IndicationViewSet(CatalogAPIMixin, mixins.ListModelMixin, viewsets.Generic
     cursor_ordering = ("pk",)
 
 
+@docs.SOURCES
 class SourceViewSet(CatalogViewSet):
     """The citations every record refers to by slug."""
 
@@ -352,6 +355,7 @@ class SourceViewSet(CatalogViewSet):
     cursor_ordering = ("title", "slug")
 
 
+@docs.MODIFIER_ROLES
 class ModifierRoleViewSet(CatalogViewSet):
     """The roles biological response modifiers can play in fighting cancer."""
 
@@ -361,6 +365,7 @@ class ModifierRoleViewSet(CatalogViewSet):
     cursor_ordering = ("position",)
 
 
+@docs.GLOSSARY
 class GlossaryTermViewSet(CatalogViewSet):
     """Terms the site uses, defined."""
 
@@ -374,19 +379,7 @@ class GlossaryTermViewSet(CatalogViewSet):
 class VersionView(CachingHeadersMixin, APIView):
     """The API version and when the data last changed."""
 
-    @extend_schema(
-        # extend_schema's responses replace AutoSchema's, so the problems are listed again.
-        responses={
-            200: inline_serializer(
-                "Version",
-                {
-                    "api_version": drf_serializers.CharField(),
-                    "data_last_updated": drf_serializers.DateTimeField(allow_null=True),
-                },
-            ),
-            **PROBLEM_RESPONSES,
-        },
-    )
+    @docs.VERSION
     def get(self, request):
         unknown = {n: [suggest(n, {"format"})] for n in request.query_params if n != "format"}
         if unknown:
