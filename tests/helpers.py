@@ -1,5 +1,12 @@
+"""Helpers shared by the test modules: what a page lists or shows, what a form would POST,
+and the production settings as a fresh process sees them."""
+
 import html
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 RESULTS = re.compile(r'<ul class="results">(.*?)</ul>\s*(?:<nav|</section>)', re.S)
 RESULT_LINK = re.compile(r'<h3><a href="/(?:therapies|classes|conditions)/([\w-]+)/">')
@@ -50,3 +57,24 @@ def form_data(response):
         for form in formset.forms:
             _add_form_data(data, form)
     return data
+
+
+def settings_in_subprocess(expression, **env):
+    """Load the production settings in a fresh process with only `env` (plus PATH and HOME)
+    and print `expression` (Python, with `settings` in scope). Returns (exit code, stdout,
+    stderr): how a deployment would see its environment variables taken, or refused."""
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'immunosite.settings';"
+        f"from django.conf import settings; print({expression})"
+    )
+    base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+        timeout=60,
+    )
+    return result.returncode, result.stdout.strip(), result.stderr
