@@ -71,8 +71,7 @@ class Breaker:
             self.open_until = time.monotonic() + self.interval
             self.down = True
         logger.warning(
-            "Redis unavailable (%s: %s): the cache is skipped for %g s, pages are served "
-            "uncached",
+            "Redis unavailable (%s: %s): the cache is skipped for %g s, pages are served uncached",
             operation,
             error,
             self.interval,
@@ -129,7 +128,8 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", options["socket_timeout"])
         options.setdefault("retry", Retry(NoBackoff(), 0))
         super().__init__(server, {**params, "OPTIONS": options})
-        self.breaker = breaker_for(server if isinstance(server, str) else ",".join(server), interval)
+        location = server if isinstance(server, str) else ",".join(server)
+        self.breaker = breaker_for(location, interval)
 
     def available(self):
         """False while the breaker is open (Redis failed within the last interval)."""

@@ -44,9 +44,9 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def static_root():
-    """`collectstatic` once per module, for the modules that serve the app with gunicorn
+    """`collectstatic` once per session, for the modules that serve the app with gunicorn
     (tests/servers.py): hashed, compressed files for WhiteNoise."""
     from .servers import collect_static
 

@@ -217,22 +217,27 @@ CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 class Visitor:
     """A browser-like client of one or more servers: it keeps the cookies they set (one jar, as
-    behind one load balancer), comes from the loopback address `source`, and sends an `Origin`
-    with its POSTs as browsers do (Django's CSRF check compares it with the host)."""
+    behind one load balancer; `port=` on a call picks the server), comes from the loopback
+    address `source`, and sends an `Origin` with its writes as browsers do (Django's CSRF
+    check compares it with the host)."""
 
-    def __init__(self, port, source=None, tls=False):
+    def __init__(self, port, source=None, tls=False, host=None):
         self.port = port
         self.source = source
         self.tls = tls
+        self.host = host  # the Host header (a load balancer's public name), else HOST:port
         self.cookies = {}
 
     def request(self, method, path, headers=None, body=None, port=None):
         port = port or self.port
         headers = dict(headers or {})
+        host = self.host or f"{HOST}:{port}"
+        if self.host:
+            headers.setdefault("Host", self.host)
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if method not in ("GET", "HEAD"):
-            headers.setdefault("Origin", f"{'https' if self.tls else 'http'}://{HOST}:{port}")
+            headers.setdefault("Origin", f"{'https' if self.tls else 'http'}://{host}")
         reply = fetch(
             port, path, headers, method=method, body=body, source=self.source, tls=self.tls
         )

@@ -11,7 +11,11 @@ import itertools
 import uuid
 
 import pytest
+from django.test import RequestFactory
 
+from immunosite.clients import client_ip
+
+from .helpers import settings_in_subprocess
 from .servers import Gunicorn, Nginx, Visitor
 
 ADMIN = ("admin", "correct-Horse-1")
@@ -159,3 +163,67 @@ def test_behind_a_proxy_https_is_what_the_proxy_says(nginx):
     assert secure.status == 200, secure.text[:300]
     assert secure.json()["html_url"] == f"https://127.0.0.1:{nginx.tls_port}/therapies/rituximab/"
     assert "max-age=31536000" in secure.header("Strict-Transport-Security")
+
+
+# --- The one function, and the setting that drives it ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, None, "10.0.0.9"),
+        (0, "198.51.100.1", "10.0.0.9"),  # no trusted proxy: the header means nothing
+        (1, None, "10.0.0.9"),  # a request that did not come through the proxy
+        (1, "203.0.113.5", "203.0.113.5"),
+        (1, "198.51.100.1, 203.0.113.5", "203.0.113.5"),  # the client's own entry is skipped
+        (2, "198.51.100.1, 203.0.113.5, 10.0.0.2", "203.0.113.5"),
+        (2, "203.0.113.5", "203.0.113.5"),  # fewer hops than proxies: the left-most
+        (1, "not-an-address", "10.0.0.9"),
+        (1, "2001:DB8::1", "2001:db8::1"),
+    ],
+)
+def test_client_ip_counts_trusted_proxies_from_the_right(settings, proxies, forwarded, expected):
+    settings.TRUSTED_PROXIES = proxies
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.9", **headers)
+    assert client_ip(request) == expected
+
+
+PRODUCTION = {"DJANGO_SECRET_KEY": "k" * 60, "DJANGO_ALLOWED_HOSTS": "example.org"}
+PROXY_SETTINGS = "settings.TRUSTED_PROXIES, getattr(settings, 'SECURE_PROXY_SSL_HEADER', None)"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "0 None"),
+        ({"DJANGO_TRUSTED_PROXIES": "2"}, "2 ('HTTP_X_FORWARDED_PROTO', 'https')"),
+        ({"DJANGO_BEHIND_TLS_PROXY": "1"}, "1 ('HTTP_X_FORWARDED_PROTO', 'https')"),
+        (
+            {"DJANGO_BEHIND_TLS_PROXY": "1", "DJANGO_TRUSTED_PROXIES": "2"},
+            "2 ('HTTP_X_FORWARDED_PROTO', 'https')",
+        ),
+    ],
+)
+def test_trusted_proxies_setting_also_decides_the_https_header(env, expected):
+    code, out, err = settings_in_subprocess(PROXY_SETTINGS, **PRODUCTION, **env)
+    assert code == 0, err
+    assert out == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DJANGO_TRUSTED_PROXIES": "one"}, "DJANGO_TRUSTED_PROXIES must be the number of"),
+        ({"DJANGO_TRUSTED_PROXIES": "-1"}, "DJANGO_TRUSTED_PROXIES must be the number of"),
+        (
+            {"DJANGO_TRUSTED_PROXIES": "0", "DJANGO_BEHIND_TLS_PROXY": "1"},
+            "DJANGO_BEHIND_TLS_PROXY=1 says a proxy is in front of the app",
+        ),
+        ({"DJANGO_BEHIND_TLS_PROXY": "maybe"}, "DJANGO_BEHIND_TLS_PROXY must be 1 or 0"),
+    ],
+)
+def test_a_trusted_proxies_setting_that_makes_no_sense_stops_the_site(env, message):
+    code, _, err = settings_in_subprocess(PROXY_SETTINGS, **PRODUCTION, **env)
+    assert code != 0
+    assert message in err
