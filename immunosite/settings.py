@@ -286,6 +286,7 @@ LOGIN_RATE = env_rate("DJANGO_LOGIN_RATE", "20/minute")  # admin login attempts,
 # django-ratelimit counts in the "default" cache; when it cannot, it reports that to
 # immunosite.ratelimit, which fails open for reads and closed for logins and writes.
 RATELIMIT_USE_CACHE = "default"
+RATELIMIT_CACHE_PREFIX = "ratelimit:"
 RATELIMIT_FAIL_OPEN = True
 
 SPECTACULAR_SETTINGS = {
