@@ -2,7 +2,7 @@
 
 A cache is an optimisation: when Redis is down, pages and API calls are served uncached instead
 of failing with a 500. Each call is bounded by short socket timeouts (`REDIS_TIMEOUT`, default
-0.05 s for connecting and for each reply, no retries), and a failure opens a circuit breaker: for
+0.1 s for connecting and for each reply, no retries), and a failure opens a circuit breaker: for
 `REDIS_RETRY_INTERVAL` seconds (default 5) every cache call answers like a miss at once, without
 touching the network, then one call tries Redis again. So a frozen Redis costs one timeout per
 interval and process, not one per cache call, and the outage is logged once per interval.
@@ -26,7 +26,7 @@ from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 0.05
+DEFAULT_TIMEOUT = 0.1
 DEFAULT_RETRY_INTERVAL = 5.0
 
 # What each operation answers while Redis is down: reads miss, writes do nothing.
@@ -118,7 +118,7 @@ def _tolerant(name, method):
 
 
 class ResilientRedisCache(RedisCache):
-    """OPTIONS may set `socket_timeout` / `socket_connect_timeout` (seconds, default 0.05) and
+    """OPTIONS may set `socket_timeout` / `socket_connect_timeout` (seconds, default 0.1) and
     `retry_interval` (seconds the breaker stays open, default 5); redis-py never retries."""
 
     def __init__(self, server, params):

@@ -144,7 +144,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # version, so an edit makes every entry unreachable at once; the timeout only frees the space.
 page_cache_timeout = 600
 if REDIS_URL:
-    redis_timeout = env_float("REDIS_TIMEOUT", "0.05")
+    redis_timeout = env_float("REDIS_TIMEOUT", "0.1")
     redis_cache = {
         # Django's Redis backend, made to degrade to "no cache" while Redis is down: each call
         # waits at most REDIS_TIMEOUT, and after a failure Redis is skipped for

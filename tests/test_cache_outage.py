@@ -124,7 +124,9 @@ def test_frozen_redis_costs_a_request_at_most_about_100_ms(app, token, healthy):
     for reply in replies:
         assert reply.status == 200, (reply.status, reply.text[:300])
     slowest = max(r.elapsed for r in replies)
-    assert slowest < baseline + 0.15, (slowest, baseline, [r.elapsed for r in replies])
+    # One request waits one timeout (REDIS_TIMEOUT, 0.1 s); the others skip Redis. (Before the
+    # breaker, each request waited one timeout per cache call: seconds.)
+    assert slowest < baseline + 0.2, (slowest, baseline, [r.elapsed for r in replies])
     assert time.monotonic() - started < 3
     assert_writes_and_logins_refused(app, token, "frozenumab")
     healthy.kill()

@@ -351,7 +351,7 @@ def test_redis_outage_serves_uncached(static_root):
         assert "Redis unavailable" in app.output()
 
         # Frozen rather than gone (a stopped process, as in a network partition): the socket
-        # timeouts (50 ms) bound each cache call, so an API call still answers within 3 s.
+        # timeouts (0.1 s) bound each cache call, so an API call still answers within 3 s.
         cache.start()
         cache.freeze()
         for path in REDIS_PATHS:
