@@ -76,9 +76,8 @@ def log(message):
 
 def app_env(database_url, static_root, page_cache):
     """The server's environment: production settings (DEBUG off) over plain HTTP on loopback,
-    as tests/servers.py runs them; the bench's own additions are the trivial view, an anonymous
-    API rate no benchmark reaches (a per-second rate keeps DRF's throttle history short) and the
-    page cache switch."""
+    as tests/servers.py runs them; the bench's own additions are the trivial view, rate limits
+    no benchmark reaches (API, exports, search, type-ahead) and the page cache switch."""
     return base_env(
         DJANGO_SETTINGS_MODULE="immunosite.settings",
         DJANGO_SECRET_KEY=SECRET_KEY,
@@ -87,6 +86,9 @@ def app_env(database_url, static_root, page_cache):
         DJANGO_STATIC_ROOT=str(static_root),
         DATABASE_URL=database_url,
         DJANGO_API_ANON_RATE="1000000/second",
+        DJANGO_EXPORT_RATE="1000000/second",
+        DJANGO_SEARCH_RATE="1000000/second",
+        DJANGO_SUGGEST_RATE="1000000/second",
         BENCH_TRIVIAL_VIEW="1",
         PAGE_CACHE="1" if page_cache else "0",
     )

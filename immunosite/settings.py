@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from immunosite.clients import parse_rate, trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -27,6 +29,21 @@ def env_list(name, default=""):
 
 def env_int(name, default):
     return int(os.environ.get(name, default))
+
+
+def env_float(name, default):
+    value = os.environ.get(name, default)
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {value!r}.") from None
+
+
+def env_rate(name, default):
+    """A rate such as "120/minute", checked when the settings load."""
+    value = os.environ.get(name, default)
+    parse_rate(value, name)
+    return value
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
@@ -80,6 +97,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # ETag (from the body, where the view set none) and 304s on every GET and HEAD.
     "immunosite.middleware.ConditionalGetMiddleware",
+    # Per-client limits on search, the type-ahead and admin logins (immunosite/ratelimit.py),
+    # before CSRF, so refused login attempts are counted too. Page-cache hits never get here.
+    "immunosite.ratelimit.RateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -136,11 +156,18 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # version, so an edit makes every entry unreachable at once; the timeout only frees the space.
 page_cache_timeout = 600
 if REDIS_URL:
+    redis_timeout = env_float("REDIS_TIMEOUT", "0.1")
     redis_cache = {
-        # Django's Redis backend, made to degrade to "no cache" while Redis is down.
+        # Django's Redis backend, made to degrade to "no cache" while Redis is down: each call
+        # waits at most REDIS_TIMEOUT, and after a failure Redis is skipped for
+        # REDIS_RETRY_INTERVAL seconds (immunosite/cache.py).
         "BACKEND": "immunosite.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        "OPTIONS": {
+            "socket_connect_timeout": redis_timeout,
+            "socket_timeout": redis_timeout,
+            "retry_interval": env_float("REDIS_RETRY_INTERVAL", "5"),
+        },
     }
     CACHES = {
         "default": redis_cache,
@@ -210,7 +237,12 @@ if LOCAL_HTTP:
         )
     SILENCED_SYSTEM_CHECKS = ["security.W008", "security.W012", "security.W016"]
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG and not LOCAL_HTTP)
-if env_bool("DJANGO_BEHIND_TLS_PROXY"):
+# How many reverse proxies in front of the app are believed (DJANGO_TRUSTED_PROXIES; the older
+# DJANGO_BEHIND_TLS_PROXY=1 means 1). It decides every client address (immunosite/clients.py:
+# throttles, page limits, login lockouts) and whether X-Forwarded-Proto is read, here and in
+# gunicorn.conf.py. 0: forwarded headers are ignored everywhere.
+TRUSTED_PROXIES = trusted_proxies()
+if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
@@ -247,6 +279,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MIN
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
+AXES_CLIENT_IP_CALLABLE = "immunosite.clients.client_ip"
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
@@ -262,7 +295,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "catalog.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "catalog.api.problems.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["catalog.api.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "catalog.api.throttling.AnonRateThrottle",
+        "catalog.api.throttling.ExportRateThrottle",
+        "catalog.api.throttling.WriteRateThrottle",
+    ],
 }
 # API tokens (django-rest-knox, accounts/): `Authorization: Token <key>`; keys stored as SHA-512
 # digests; each expires after DJANGO_API_TOKEN_DAYS and ends when its owner's password changes.
@@ -279,8 +316,18 @@ CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Content-Disposition"]
 
-# Requests per period for anonymous API clients ("N/second|minute|hour|day").
-API_ANON_RATE = os.environ.get("DJANGO_API_ANON_RATE", "120/minute")
+# Rate limits per client ("N/second|minute|hour|day"; immunosite/ratelimit.py, README).
+API_ANON_RATE = env_rate("DJANGO_API_ANON_RATE", "120/minute")  # anonymous API requests
+EXPORT_RATE = env_rate("DJANGO_EXPORT_RATE", "10/minute")  # anonymous CSV / JSON Lines exports
+API_WRITE_RATE = env_rate("DJANGO_API_WRITE_RATE", "120/minute")  # API writes per account
+SEARCH_RATE = env_rate("DJANGO_SEARCH_RATE", "60/minute")  # anonymous /search/ (uncached)
+SUGGEST_RATE = env_rate("DJANGO_SUGGEST_RATE", "300/minute")  # the type-ahead
+LOGIN_RATE = env_rate("DJANGO_LOGIN_RATE", "20/minute")  # admin login attempts, any username
+# django-ratelimit counts in the "default" cache; when it cannot, it reports that to
+# immunosite.ratelimit, which fails open for reads and closed for logins and writes.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_CACHE_PREFIX = "ratelimit:"
+RATELIMIT_FAIL_OPEN = True
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "immunosite API",

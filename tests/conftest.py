@@ -1,6 +1,8 @@
 import datetime
 import os
 import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -46,6 +48,20 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-dev-shm-usage",
         ],
     }
+
+
+@pytest.fixture(scope="session")
+def static_root():
+    """`collectstatic` once per session, for the modules that serve the app with gunicorn
+    (tests/servers.py): hashed, compressed files for WhiteNoise."""
+    from .servers import collect_static
+
+    root = Path(tempfile.mkdtemp(prefix="immunosite-test-static-"))
+    try:
+        collect_static(root)
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

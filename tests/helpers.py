@@ -1,11 +1,16 @@
 """Helpers shared by the tests: reading pages, result lists and admin forms, users and API
-writes, and checking API responses against the OpenAPI schema (openapi-core)."""
+writes, checking API responses against the OpenAPI schema (openapi-core), and the production
+settings as a fresh process sees them."""
 
 import dataclasses
 import functools
 import html
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import DisallowedHost
@@ -201,3 +206,24 @@ def django_response_schema_errors(response):
     if method in ("HEAD", "OPTIONS") or response.streaming:
         return None
     return schema_errors(method, path, response.status_code, response.headers, response.content)
+
+
+def settings_in_subprocess(expression, **env):
+    """Load the production settings in a fresh process with only `env` (plus PATH and HOME)
+    and print `expression` (Python, with `settings` in scope). Returns (exit code, stdout,
+    stderr): how a deployment would see its environment variables taken, or refused."""
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'immunosite.settings';"
+        f"from django.conf import settings; print({expression})"
+    )
+    base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+        timeout=60,
+    )
+    return result.returncode, result.stdout.strip(), result.stderr

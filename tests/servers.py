@@ -1,7 +1,10 @@
-"""Real servers for tests/test_production.py and the other tests over real HTTP: a throwaway
-PostgreSQL cluster, a redis-server and gunicorn serving the app, each on 127.0.0.1 and a free
-port, with bounded waits and cleanup that always runs (process groups killed, temporary folders
-removed); and `Browser`, one user's cookies and forms over HTTP (admin login, form posts, JSON).
+"""Real servers for the tests that need them (tests/test_production.py, test_client_identity.py,
+test_cache_outage.py, test_scale_out.py, test_sqlite_concurrency.py …): a throwaway PostgreSQL
+cluster, a redis-server, gunicorn serving the app and nginx as a reverse proxy in front of it,
+each on loopback and a free port, with bounded waits and cleanup that always runs (process
+groups killed, temporary folders removed); and `Visitor`, a client with cookies that logs in to
+the admin, posts forms and JSON through real HTTP, from a loopback address of its choice
+(127.0.0.2, 127.0.0.3 … are distinct clients).
 
 Subprocesses get an environment built from scratch (`base_env`), never the pytest session's:
 the suite may itself run with DATABASE_URL pointing at a PostgreSQL server, and tests/settings.py
@@ -18,10 +21,12 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
@@ -109,16 +114,17 @@ def base_env(**variables):
 
 
 def production_env(database_url, static_root, **variables):
-    """What the app needs in production, served over plain HTTP on loopback."""
-    return base_env(
-        DJANGO_SETTINGS_MODULE="immunosite.settings",
-        DJANGO_SECRET_KEY=secret_key(),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_STATIC_ROOT=str(static_root),
-        DATABASE_URL=database_url,
-        **variables,
-    )
+    """What the app needs in production, served over plain HTTP on loopback; `variables` may
+    override any of it."""
+    defaults = {
+        "DJANGO_SETTINGS_MODULE": "immunosite.settings",
+        "DJANGO_SECRET_KEY": secret_key(),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_STATIC_ROOT": str(static_root),
+        "DATABASE_URL": database_url,
+    }
+    return base_env(**{**defaults, **variables})
 
 
 def collect_static(static_root):
@@ -192,18 +198,81 @@ class Reply:
         return self.headers.get(name)
 
 
-def fetch(port, path, headers=None, timeout=15, method="GET"):
-    """GET (or `method`) http://127.0.0.1:PORT/PATH with http.client (no redirects, no
-    decompression). A `Host` in `headers` replaces the real one."""
+def fetch(port, path, headers=None, timeout=15, method="GET", body=None, source=None, tls=False):
+    """One request to 127.0.0.1:PORT with http.client (no redirects, no decompression), from
+    the loopback address `source` (127.0.0.1 by default), over TLS (any certificate) if `tls`."""
     started = time.monotonic()
-    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    options = {"timeout": timeout, "source_address": (source, 0) if source else None}
+    if tls:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        connection = http.client.HTTPSConnection(HOST, port, context=context, **options)
+    else:
+        connection = http.client.HTTPConnection(HOST, port, **options)
     try:
-        connection.request(method, path, headers=headers or {})
+        connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
-        body = response.read()
+        content = response.read()
     finally:
         connection.close()
-    return Reply(response.status, response.headers, body, time.monotonic() - started)
+    return Reply(response.status, response.headers, content, time.monotonic() - started)
+
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+class Visitor:
+    """A browser-like client of one or more servers: it keeps the cookies they set (one jar, as
+    behind one load balancer; `port=` on a call picks the server), comes from the loopback
+    address `source`, and sends an `Origin` with its writes as browsers do (Django's CSRF
+    check compares it with the host)."""
+
+    def __init__(self, port, source=None, tls=False, host=None):
+        self.port = port
+        self.source = source
+        self.tls = tls
+        self.host = host  # the Host header (a load balancer's public name), else HOST:port
+        self.cookies = {}
+
+    def request(self, method, path, headers=None, body=None, port=None):
+        port = port or self.port
+        headers = dict(headers or {})
+        host = self.host or f"{HOST}:{port}"
+        if self.host:
+            headers.setdefault("Host", self.host)
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if method not in ("GET", "HEAD"):
+            headers.setdefault("Origin", f"{'https' if self.tls else 'http'}://{host}")
+        reply = fetch(
+            port, path, headers, method=method, body=body, source=self.source, tls=self.tls
+        )
+        for line in reply.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(line).items():
+                if morsel.value and morsel["max-age"] != "0":
+                    self.cookies[name] = morsel.value
+                else:
+                    self.cookies.pop(name, None)
+        return reply
+
+    def get(self, path, headers=None, port=None):
+        return self.request("GET", path, headers, port=port)
+
+    def post_form(self, path, data, headers=None, port=None):
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+        return self.request("POST", path, headers, urllib.parse.urlencode(data), port=port)
+
+    def admin_login(self, username, password, port=None, headers=None):
+        """The admin's login form, as a person fills it in: GET it (CSRF cookie and token),
+        then POST the credentials with the token (`headers` on both). Returns the POST's
+        reply (302 on success)."""
+        form = self.get("/admin/login/", headers, port=port)
+        match = CSRF_INPUT.search(form.text)
+        assert form.status == 200 and match, (form.status, form.text[:500])
+        data = {"csrfmiddlewaretoken": match.group(1), "username": username}
+        data["password"] = password
+        return self.post_form("/admin/login/?next=/admin/", data, headers, port=port)
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------
@@ -376,7 +445,10 @@ class Gunicorn:
     database_url the app gets a SQLite file of its own. `variables` are more environment.
     stdout (access log, the app's logging) and stderr (gunicorn's own log) go to files."""
 
-    def __init__(self, static_root, database_url=None, workers=1, migrate=True, **variables):
+    def __init__(
+        self, static_root, database_url=None, workers=1, migrate=True, admin=None, **variables
+    ):
+        self.admin = admin  # (username, password) of a superuser made on entering
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="immunosite-test-gunicorn-"))
         self.stdout = self.root / "stdout.log"
@@ -396,6 +468,9 @@ class Gunicorn:
             if self.migrate:
                 manage("migrate", "--no-input", "-v0", env=self.env)
                 manage("seed", env=self.env)
+            if self.admin:
+                username, password = self.admin
+                self.manage("ensure_admin", ADMIN_USERNAME=username, ADMIN_PASSWORD=password)
             self.start()
         except BaseException:
             self.__exit__()
@@ -435,6 +510,15 @@ class Gunicorn:
 
     def get(self, path, **kwargs):
         return fetch(self.port, path, **kwargs)
+
+    def manage(self, *args, **variables):
+        """`manage.py ARGS` with this server's environment (plus `variables`)."""
+        return manage(*args, env={**self.env, **variables})
+
+    def api_token(self, username):
+        """A DRF token for `username` (rest_framework.authtoken's own command)."""
+        output = self.manage("drf_create_token", username).stdout
+        return re.search(r"Generated token (\w+)", output).group(1)
 
     def output(self):
         """What gunicorn printed on stdout: the access log and the app's logging."""
@@ -576,3 +660,104 @@ class Browser:
         reply = self.post_form("/admin/login/?next=/admin/", fields)
         assert reply.status == 302 and "sessionid" in self.cookies, reply.text[-2000:]
         return self
+
+# --- nginx in front of the app ---------------------------------------------------------------
+
+NGINX_CONF = """\
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 128; }}
+http {{
+    access_log {root}/access.log;
+    client_body_temp_path {root}/tmp/body;
+    proxy_temp_path {root}/tmp/proxy;
+    fastcgi_temp_path {root}/tmp/fastcgi;
+    uwsgi_temp_path {root}/tmp/uwsgi;
+    scgi_temp_path {root}/tmp/scgi;
+    upstream app {{ server {host}:{upstream}; }}
+    server {{
+        listen {host}:{port};
+        listen {host}:{tls_port} ssl;
+        ssl_certificate {root}/cert.pem;
+        ssl_certificate_key {root}/key.pem;
+        location / {{
+            proxy_pass http://app;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}
+    }}
+}}
+"""
+
+
+class Nginx:
+    """Debian's nginx in the foreground as the TLS-terminating reverse proxy the README
+    describes, in front of 127.0.0.1:`upstream`: plain HTTP on `port`, HTTPS on `tls_port` (a
+    self-signed certificate made by openssl). It appends the client's address to
+    X-Forwarded-For and sets X-Forwarded-Proto, as a production proxy must."""
+
+    def __init__(self, upstream):
+        self.program = require(shutil.which("nginx") or "/usr/sbin/nginx")
+        self.upstream = upstream
+        self.port = free_port()
+        self.tls_port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="immunosite-test-nginx-"))
+        self.process = None
+
+    def __enter__(self):
+        try:
+            self.start()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        stop_process_group(self.process)
+        self.process = None
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def start(self, timeout=15):
+        temp = self.root / "tmp"
+        temp.mkdir()
+        # Workers may run as an unprivileged user: they need to reach the temporary folders.
+        self.root.chmod(0o711)
+        temp.chmod(0o777)
+        subprocess.run(
+            [
+                require("openssl"), "req", "-x509", "-newkey", "ec",
+                "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+                "-subj", f"/CN={HOST}", "-keyout", self.root / "key.pem",
+                "-out", self.root / "cert.pem",
+            ],
+            check=True, capture_output=True, timeout=30, env=base_env(),
+        )  # fmt: skip
+        conf = self.root / "nginx.conf"
+        ports = {"port": self.port, "tls_port": self.tls_port, "upstream": self.upstream}
+        conf.write_text(NGINX_CONF.format(root=self.root, host=HOST, **ports))
+        with open(self.root / "stderr.log", "ab") as stderr:
+            self.process = subprocess.Popen(
+                [
+                    self.program, "-p", self.root, "-c", conf, "-e", self.root / "error.log",
+                    "-g", "daemon off;",
+                ],
+                cwd=self.root, env=base_env(), stdout=stderr, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+
+        def listening():
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"nginx exited {self.process.returncode}:\n{tail(self.root / 'stderr.log')}"
+                    f"\n{tail(self.root / 'error.log')}"
+                )
+            try:
+                for port in (self.port, self.tls_port):
+                    socket.create_connection((HOST, port), timeout=0.5).close()
+            except OSError:
+                return False
+            return True
+
+        wait_until(listening, timeout, f"nginx on ports {self.port} and {self.tls_port}")

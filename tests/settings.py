@@ -7,7 +7,13 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-production-use-012345")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+# Limits no ordinary test reaches; tests of the limits set low rates themselves.
 os.environ.setdefault("DJANGO_API_ANON_RATE", "100000/minute")
+os.environ.setdefault("DJANGO_EXPORT_RATE", "100000/minute")
+os.environ.setdefault("DJANGO_API_WRITE_RATE", "100000/minute")
+os.environ.setdefault("DJANGO_SEARCH_RATE", "100000/minute")
+os.environ.setdefault("DJANGO_SUGGEST_RATE", "100000/minute")
+os.environ.setdefault("DJANGO_LOGIN_RATE", "100000/minute")
 
 from immunosite.settings import *  # noqa: F403
 
