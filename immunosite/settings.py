@@ -360,6 +360,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "modifier-roles", "description": "What biological response modifiers do."},
         {"name": "glossary", "description": "Terms the site uses, defined."},
         {"name": "version", "description": "The API version and when the data last changed."},
+        {"name": "me", "description": "Who the API takes you for, and your token's expiry."},
     ],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

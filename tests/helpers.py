@@ -194,7 +194,8 @@ def django_response_schema_errors(response):
     OPTIONS (the schema documents GET, whose bodies HEAD leaves out, and no preflights), or a
     streamed export (CSV and JSON Lines, described but not parsed: openapi-core reads neither;
     tests/test_api_contract.py reads them), or a request for a host not in ALLOWED_HOSTS
-    (refused before any URL is routed, as the site's 400 page: not addressed to this API)."""
+    (refused before any URL is routed, as the site's 400 page: not addressed to this API), or
+    the browsable API's HTML pages."""
     request = response.wsgi_request
     path, method = request.path, request.method
     if not path.startswith(API_PREFIX) or path == API_PREFIX or path.startswith(NOT_OPERATIONS):
@@ -205,6 +206,10 @@ def django_response_schema_errors(response):
         return None
     if method in ("HEAD", "OPTIONS") or response.streaming:
         return None
+    if response.get("Content-Type", "").startswith(("text/csv", "application/jsonl")):
+        return None  # an export of one record: described, not parsed (as the streamed ones)
+    if response.get("Content-Type", "").startswith("text/html"):
+        return None  # the browsable API (`format=api`): pages for people, not in the schema
     return schema_errors(method, path, response.status_code, response.headers, response.content)
 
 

@@ -661,6 +661,7 @@ class Browser:
         assert reply.status == 302 and "sessionid" in self.cookies, reply.text[-2000:]
         return self
 
+
 # --- nginx in front of the app ---------------------------------------------------------------
 
 NGINX_CONF = """\

@@ -32,10 +32,12 @@ EXPECTED = {
     "list": READ,
     "retrieve": READ,
     "version": READ - {404},  # no record, no pages
-    "create": EVERYWHERE | {201, 403, 415},  # editors are not throttled; anonymous get a 403
-    "update": EVERYWHERE | {200, 403, 404, 412, 415, 428},
-    "partial_update": EVERYWHERE | {200, 403, 404, 412, 415, 428},
-    "destroy": EVERYWHERE | {204, 403, 404, 412, 428},
+    "me": READ - {404, 429},  # needs a login: not an anonymous read
+    # Writes: 409 when another write held the database (SQLite), 429 past the per-account limit.
+    "create": EVERYWHERE | {201, 403, 409, 415, 429},
+    "update": EVERYWHERE | {200, 403, 404, 409, 412, 415, 428, 429},
+    "partial_update": EVERYWHERE | {200, 403, 404, 409, 412, 415, 428, 429},
+    "destroy": EVERYWHERE | {204, 403, 404, 409, 412, 428, 429},
 }
 
 
@@ -58,6 +60,8 @@ def kind(path, operation):
     """list, retrieve, create, update, partial_update, destroy or version."""
     if path.endswith("/version/"):
         return "version"
+    if path.endswith("/me/"):
+        return "me"
     name = operation["operationId"]
     return "partial_update" if name.endswith("_partial_update") else name.rsplit("_", 1)[-1]
 

@@ -54,7 +54,8 @@ STALE = problem(
     "Stale ETag",
     412,
     "Precondition Failed",
-    "The record changed since you read it (its ETag differs). GET it again, reapply your "
+    "The record changed since you read it (If-Match does not name its current ETag). GET it "
+    "again, reapply your "
     "change, and send the new ETag in If-Match.",
 )
 NO_PUBLISHING = problem(

@@ -1,7 +1,12 @@
 """`/api/v1/me/`: who the API takes a client for, and the token it sent (prefix, expiry), so a
 client can see when to ask for a new one. The one API read that needs a login."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import permissions
 from rest_framework import serializers as drf_serializers
 from rest_framework.exceptions import ValidationError
@@ -10,7 +15,8 @@ from rest_framework.views import APIView
 
 from accounts.models import APIToken
 
-from .schema import PROBLEM, PROBLEM_RESPONSES, UNAUTHENTICATED, ProblemSerializer
+from . import docs
+from .schema import operation_responses
 from .views import CachingHeadersMixin, suggest
 
 
@@ -21,25 +27,46 @@ class CurrentUserView(CachingHeadersMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        responses={
-            200: inline_serializer(
-                "CurrentUser",
-                {
-                    "username": drf_serializers.CharField(),
-                    "token": inline_serializer(
-                        "CurrentToken",
-                        {
-                            "prefix": drf_serializers.CharField(),
-                            "created": drf_serializers.DateTimeField(),
-                            "expires": drf_serializers.DateTimeField(),
-                        },
-                        allow_null=True,
-                    ),
+        responses=operation_responses(
+            "GET",
+            None,
+            OpenApiResponse(
+                inline_serializer(
+                    "CurrentUser",
+                    {
+                        "username": drf_serializers.CharField(),
+                        "token": inline_serializer(
+                            "CurrentToken",
+                            {
+                                "prefix": drf_serializers.CharField(),
+                                "created": drf_serializers.DateTimeField(),
+                                "expires": drf_serializers.DateTimeField(),
+                            },
+                            allow_null=True,
+                        ),
+                    },
+                ),
+                description="Your username, and the token you sent (null for a session).",
+            ),
+            throttled_reads=False,
+        ),
+        summary="Who the API takes you for",
+        description="Your username and, when you sent a token, its prefix, when it was issued "
+        "and when it expires. Needs a login or a token: 401 without one.",
+        examples=[
+            OpenApiExample(
+                "With a token",
+                value={
+                    "username": "editor",
+                    "token": {
+                        "prefix": "3f9a1c0d2b7e4a6",
+                        "created": "2026-12-01T09:00:00Z",
+                        "expires": "2026-12-31T09:00:00Z",
+                    },
                 },
             ),
-            (401, PROBLEM): OpenApiResponse(ProblemSerializer, description=UNAUTHENTICATED),
-            **PROBLEM_RESPONSES,
-        },
+            docs.UNKNOWN_PARAMETER,
+        ],
     )
     def get(self, request):
         unknown = {n: [suggest(n, {"format"})] for n in request.query_params if n != "format"}

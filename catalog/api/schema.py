@@ -33,12 +33,16 @@ class ProblemSerializer(serializers.Serializer):
 ERRORS = {
     400: "A parameter or a body field is invalid: `invalid_params` names each one and why "
     "(unknown parameters, with a suggestion for near misses, included).",
-    401: "The credentials sent are not valid (an unknown or expired token). Send none to read "
-    "as the public.",
-    403: "Not allowed: not logged in, without the model permission this write needs (publishing "
-    "needs the publish permission), or a session write without its CSRF token.",
+    401: "No valid credentials: a write without a login or token, or a token that is unknown, "
+    "expired or revoked (`WWW-Authenticate: Token`). A read with a refused token is answered "
+    "as to the public.",
+    403: "Not allowed: without the model permission this write needs (changing the status needs "
+    "the publish permission, a review field the review permission), or a session write "
+    "without its CSRF token.",
     404: "No such record (drafts exist only for editors).",
     406: "None of the media types in `Accept` can be produced.",
+    409: "Another write held the database (SQLite): nothing was saved; send the same request "
+    "again after `Retry-After` seconds.",
     412: "`If-Match` does not match the record's current ETag: it changed since you read it. "
     "GET it again, reapply your change, and send the new ETag.",
     415: "The body's media type is not one the API reads: send `application/json`.",
@@ -64,8 +68,8 @@ def problem_statuses(method, action, *, authenticates, throttled_reads):
     """The errors an operation can answer. Every operation: 400 (unknown parameters and bad
     values), 406, 500 and 503 (database down), and 401 if it accepts credentials. Reads: 404
     (records and pages past the end; not the version) and 429 when anonymous clients are
-    throttled (anonymous writes are refused before throttling, editors are not throttled).
-    Writes: 403; changes and deletions also 404, 412 and 428; bodies 415."""
+    throttled. Writes: 403, 409 (another write held the database) and 429 (writes per account
+    are limited); changes and deletions also 404, 412 and 428; bodies 415."""
     statuses = {400, 406, 500, 503}
     if authenticates:
         statuses.add(401)
@@ -75,7 +79,7 @@ def problem_statuses(method, action, *, authenticates, throttled_reads):
         if throttled_reads:
             statuses.add(429)
         return statuses
-    statuses.add(403)
+    statuses |= {403, 409, 429}
     if method in ("PUT", "PATCH", "DELETE"):
         statuses |= {404, 412, 428}
     if method in ("POST", "PUT", "PATCH"):
