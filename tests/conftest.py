@@ -1,3 +1,7 @@
+"""Fixtures every test module can use: Chromium for Playwright, a clean cache per test, the
+article's content in every test database, a synthetic catalog of any size, and the database
+handling of real-browser tests."""
+
 import datetime
 import os
 import shutil
@@ -5,6 +9,7 @@ import shutil
 import pytest
 from django.core.cache import cache, caches
 from django.core.management import call_command
+from django.db import connection, connections
 from django.utils import timezone
 
 from catalog.models import (
@@ -18,6 +23,8 @@ from catalog.models import (
     TherapyName,
 )
 from catalog.search import rebuild_index
+
+from .helpers import PageProblems
 
 # Playwright's sync API runs an event loop; Django's ORM is used beside it in live_server tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -131,3 +138,52 @@ def make_catalog(db):
         return therapy_class
 
     return make
+
+
+# --- real-browser tests (Playwright + live_server) ----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _playwright_connections_closed(playwright, django_db_blocker):
+    """While Playwright's sync API runs, Django sees an event loop and gives the test code
+    connections of their own (asgiref's Local); close them before Playwright stops, or
+    PostgreSQL refuses to drop the test database ("being accessed by other users")."""
+    yield
+    with django_db_blocker.unblock():
+        connections.close_all()
+
+
+@pytest.fixture(scope="module")
+def _database_restored_after_module(django_db_setup, django_db_blocker):
+    """The database as it was before the module (content, the Editors group, content types…)
+    once the module's transactional tests have flushed it."""
+    with django_db_blocker.unblock():
+        snapshot = connection.creation.serialize_db_to_string()
+    yield
+    with django_db_blocker.unblock():
+        # Sequences keep counting (as in TransactionTestCase), past every restored id.
+        call_command(
+            "flush",
+            interactive=False,
+            inhibit_post_migrate=True,
+            reset_sequences=False,
+            verbosity=0,
+        )
+        connection.creation.deserialize_db_from_string(snapshot)
+
+
+@pytest.fixture
+def browser_db(_playwright_connections_closed, _database_restored_after_module, transactional_db):
+    """For live_server tests in a real browser (the live server reads the database from another
+    thread, so the tests are transactional): the site's content loaded before each test, the
+    database put back after the module. Browser modules use it for every test:
+    `pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("browser_db")]`."""
+    call_command("loaddata", "catalog", verbosity=0)
+    rebuild_index()
+
+
+@pytest.fixture
+def browse(page):
+    """The Playwright page, watched for CSP violations, JavaScript and console errors."""
+    return PageProblems(page)

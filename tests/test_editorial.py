@@ -15,8 +15,7 @@ from django.utils import timezone
 from catalog.history import populate_initial_history
 from catalog.models import Condition, Indication, Source, Therapy, TherapyClass, TherapyName
 
-from .helpers import _add_form_data, form_data, page_text
-from .test_admin import add_inline_row, admin_url, result_rows
+from .helpers import _add_form_data, add_inline_row, admin_url, form_data, page_text, result_rows
 
 MAX_QUERIES = 15
 
