@@ -326,6 +326,7 @@ def add_drafts(make_catalog, n):
     return therapy_class
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [4, 40])
 @pytest.mark.parametrize(
     "url",

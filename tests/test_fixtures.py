@@ -133,9 +133,17 @@ GLOSSARY = {
 CITED = [Therapy, TherapyClass, Condition, Indication, ModifierRole, GlossaryTerm]
 
 
+@pytest.fixture(scope="module")
+def _loaded_once_more(django_db_setup, django_db_blocker):
+    """fixtures/catalog.json loaded again over the session's copy (once for the module:
+    natural keys make loaddata update the rows in place)."""
+    with django_db_blocker.unblock():
+        call_command("loaddata", "catalog", verbosity=0)
+
+
 @pytest.fixture
-def loaded(db):
-    call_command("loaddata", "catalog", verbosity=0)
+def loaded(_loaded_once_more, db):
+    """The database as the fixture leaves it."""
 
 
 def row_counts():

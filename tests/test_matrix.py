@@ -191,6 +191,7 @@ def test_draft_class_is_a_bad_value(client):
     assert client.get("/matrix/?therapy_class=interferons").status_code == 400
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [1, 30])
 def test_query_count_does_not_grow_with_the_table(
     client, make_catalog, django_assert_max_num_queries, size

@@ -87,25 +87,31 @@ def page_view(page):
     }
 
 
+PAGE_SIZES = [(1, 0), (2, 0), (5, 0), (10, 3), (20, 0), (50, 0)]  # (per_page, orphans)
+
+
 @pytest.mark.parametrize("ordering", ORDERINGS)
 @pytest.mark.parametrize("numbered", [10_000, 5], ids=["numbered", "long list"])
-@pytest.mark.parametrize("per_page, orphans", [(1, 0), (2, 0), (5, 0), (10, 3), (20, 0), (50, 0)])
-def test_pages_are_djangos_pages(therapies, ordering, numbered, per_page, orphans):
-    """Every page, first to last, as Django's paginator gives it over the same ordering made
-    total by the primary key: with the matches numbered, and as a long list (read near either
-    end directly, forwards or backwards, and by keys in between)."""
-    ours = Paginator(therapies.order_by(*ORDERINGS[ordering]), per_page, orphans=orphans)
-    ours.numbered = numbered
-    theirs = django_paginator.Paginator(
-        therapies.order_by(*ORDERINGS[ordering], "pk"), per_page, orphans=orphans
-    )
-    assert ours.count == theirs.count == SIZE
-    assert ours.num_pages == theirs.num_pages
-    seen = []
-    for number in theirs.page_range:
-        assert page_view(ours.page(number)) == page_view(theirs.page(number)), number
-        seen += page_view(ours.page(number))["rows"]
-    assert sorted(seen) == sorted(therapies.values_list("slug", flat=True))
+def test_pages_are_djangos_pages(therapies, ordering, numbered):
+    """Every page, first to last, at several page sizes, as Django's paginator gives it over
+    the same ordering made total by the primary key: with the matches numbered, and as a long
+    list (read near either end directly, forwards or backwards, and by keys in between)."""
+    everything = sorted(therapies.values_list("slug", flat=True))
+    for per_page, orphans in PAGE_SIZES:
+        where = f"{per_page} a page, {orphans} orphans"
+        ours = Paginator(therapies.order_by(*ORDERINGS[ordering]), per_page, orphans=orphans)
+        ours.numbered = numbered
+        theirs = django_paginator.Paginator(
+            therapies.order_by(*ORDERINGS[ordering], "pk"), per_page, orphans=orphans
+        )
+        assert ours.count == theirs.count == SIZE, where
+        assert ours.num_pages == theirs.num_pages, where
+        seen = []
+        for number in theirs.page_range:
+            page = page_view(ours.page(number))
+            assert page == page_view(theirs.page(number)), f"{where}, page {number}"
+            seen += page["rows"]
+        assert sorted(seen) == everything, where
 
 
 def test_a_page_past_the_end_is_refused_like_djangos(therapies):
