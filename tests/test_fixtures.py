@@ -135,7 +135,7 @@ CITED = [Therapy, TherapyClass, Condition, Indication, ModifierRole, GlossaryTer
 
 @pytest.fixture(scope="module")
 def _loaded_once_more(django_db_setup, django_db_blocker):
-    """fixtures/catalog.json loaded again over the session's copy (once for the module:
+    """fixtures/catalog.json loaded again over the copy every test database starts with (once:
     natural keys make loaddata update the rows in place)."""
     with django_db_blocker.unblock():
         call_command("loaddata", "catalog", verbosity=0)
