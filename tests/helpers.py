@@ -84,6 +84,8 @@ def make_user(username, *groups, **extra):
     user = User.objects.create_user(username, password="x", is_staff=True, **extra)
     user.groups.set([Group.objects.get(name=name) for name in groups])
     return user
+
+
 # --- the admin --------------------------------------------------------------------------------
 
 
@@ -234,6 +236,8 @@ def settings_in_subprocess(expression, **env):
         timeout=60,
     )
     return result.returncode, result.stdout.strip(), result.stderr
+
+
 def result_rows(response):
     """The text of each row of the changelist's result table (not the filter sidebar)."""
     content = response.content.decode()
