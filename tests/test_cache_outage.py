@@ -13,6 +13,8 @@ import pytest
 
 from .servers import Gunicorn, RedisServer, Visitor, require, wait_until
 
+pytestmark = pytest.mark.servers
+
 ADMIN = ("admin", "correct-Horse-1")
 INTERVAL = 2
 READS = ["/", "/therapies/", "/therapies/rituximab/", "/search/?q=ritux", "/api/v1/therapies/"]

@@ -18,6 +18,8 @@ from immunosite.clients import client_ip
 from .helpers import settings_in_subprocess
 from .servers import Gunicorn, Nginx, Visitor
 
+pytestmark = pytest.mark.servers
+
 ADMIN = ("admin", "correct-Horse-1")
 LIMITS = {"DJANGO_API_ANON_RATE": "3/minute", "DJANGO_SEARCH_RATE": "3/minute"}
 SPOOFED = (f"198.51.100.{n}" for n in itertools.count(1))

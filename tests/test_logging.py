@@ -20,6 +20,8 @@ from .servers import (
     wait_until,
 )
 
+pytestmark = pytest.mark.servers
+
 # Client errors of every kind the site answers: bad page numbers and filters (pages and API),
 # unknown URLs, a foreign Host, a refused method, a bad token.
 BAD_REQUESTS = [

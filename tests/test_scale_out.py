@@ -24,6 +24,8 @@ from .servers import (
     secret_key,
 )
 
+pytestmark = pytest.mark.servers
+
 ADMIN = ("admin", "correct-Horse-1")
 PUBLIC_HOST = "localhost"
 PAGE = "/therapies/rituximab/"

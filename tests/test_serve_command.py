@@ -28,6 +28,8 @@ from .servers import (
     wait_until,
 )
 
+pytestmark = pytest.mark.servers
+
 SECTION = re.compile(r"^## Running in production\n(.*?)^## ", re.S | re.M)
 BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```", re.S | re.M)
 PLAIN_HTTP_CHECKS = ("security.W008", "security.W012", "security.W016")

@@ -28,6 +28,8 @@ PASSWORD = "concurrent-editing-test-password"
 CREATE_EDITORS = f"""
 from django.contrib.auth.models import Group, User
 from accounts.models import APIToken
+
+pytestmark = pytest.mark.servers
 editors = Group.objects.get(name="Editors")
 for name in ("alice", "bob"):
     user = User.objects.create_user(name, password={PASSWORD!r}, is_staff=True)

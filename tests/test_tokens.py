@@ -290,6 +290,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.servers
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_migrating_drops_the_old_clear_text_tokens_cleanly(engine, tmp_path):
     with contextlib.ExitStack() as stack:
