@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve serve-local test test-sqlite test-postgres system-deps install lint format clean
+.PHONY: run serve serve-local test test-fast test-sqlite test-postgres system-deps install lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ serve-local:
 
 test: system-deps test-sqlite test-postgres
 
+# The edit-test loop (a couple of minutes, SQLite): every test but those marked browser, servers,
+# fuzz, bench or slow (pyproject.toml). `make test` runs them all.
+FAST_MARKERS := not (browser or servers or fuzz or bench or slow)
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "$(FAST_MARKERS)"
+
+# The 25 slowest tests of each run, in the output (CI's log shows where the time goes).
+PYTEST_REPORT := --durations=25
+
 # Servers and the browser the tests drive: PostgreSQL, Redis, Chromium (Debian packages).
 system-deps:
 	bash scripts/system-deps.sh
@@ -50,10 +59,10 @@ test-sqlite: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --settings=tests.settings --file /dev/null
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_REPORT)
 
 test-postgres: $(STAMP)
-	bash scripts/with-postgres.sh $(BIN)/pytest
+	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_REPORT)
 
 # The benchmark (bench/run.py; how to read it: docs/performance.md): PostgreSQL and SQLite at
 # 1,000, 10,000 and 100,000 therapies, served by gunicorn, loaded by wrk; results printed and

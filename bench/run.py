@@ -52,7 +52,6 @@ PYTHON = Path(sys.executable)
 GUNICORN = PYTHON.parent / "gunicorn"
 REPORT_LUA = BENCH_DIR / "report.lua"
 PROBE = BENCH_DIR / "probe.py"
-SYNTH = BASE_DIR / "catalog" / "management" / "commands" / "synth.py"
 DATABASES = ("postgresql", "sqlite")
 DB_TITLES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
 PERCENTILES = ("p50", "p95", "p99")
@@ -497,19 +496,13 @@ class PostgresDatabases:
 
 
 def build(databases, size, static_root, args):
-    """A database of `size` therapies, from the migrated base: `manage.py synth` (which also
-    builds the search index and, on PostgreSQL, analyzes); before that command existed, the
-    site's own content (`seed`)."""
+    """A database of `size` therapies, from the migrated base: `python -m bench.synth` (which
+    also builds the search index and, on PostgreSQL, analyzes)."""
     started = time.monotonic()
     url = databases.create(size)
     env = app_env(url, static_root, page_cache=False)
-    if SYNTH.exists():
-        builder = f"synth --therapies {size} --seed {args.seed}"
-        manage(env, *builder.split(), "--no-progress")
-    else:
-        log(f"  {SYNTH.relative_to(BASE_DIR)} does not exist: only the seed content")
-        builder = "seed"
-        manage(env, "seed")
+    builder = f"bench.synth --therapies {size} --seed {args.seed}"
+    run([PYTHON, "-m", *builder.split(), "--no-progress"], env, 3600, builder)
     return url, builder, time.monotonic() - started
 
 
@@ -762,7 +755,7 @@ def parse_args(argv=None):
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per URL")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
-    parser.add_argument("--seed", type=int, default=1, help="synth's random seed")
+    parser.add_argument("--seed", type=int, default=1, help="bench.synth's random seed")
     parser.add_argument("--search-q", default=None, help="the search text (default: from data)")
     parser.add_argument("--warmup-rounds", type=int, default=2, help="requests per page/client")
     parser.add_argument("--output", default=str(BENCH_DIR / "results"), help="results folder")

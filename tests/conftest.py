@@ -1,6 +1,12 @@
+"""Fixtures every test module can use: Chromium for Playwright, a clean cache per test, the
+article's content in every test database, a synthetic catalog of any size, and the database
+handling of real-browser tests."""
+
 import datetime
 import os
+import shlex
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -8,7 +14,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache, caches
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
@@ -25,7 +31,7 @@ from catalog.models import (
 from catalog.search import rebuild_index
 
 from . import helpers
-from .helpers import django_response_schema_errors
+from .helpers import PageProblems, django_response_schema_errors
 
 # Playwright's sync API runs an event loop; Django's ORM is used beside it in live_server tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -213,3 +219,148 @@ def make_catalog(db):
         return therapy_class
 
     return make
+
+
+# --- real-browser tests (Playwright + live_server) ----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _playwright_connections_closed(playwright, django_db_blocker):
+    """While Playwright's sync API runs, Django sees an event loop and gives the test code
+    connections of their own (asgiref's Local); close them before Playwright stops, or
+    PostgreSQL refuses to drop the test database ("being accessed by other users")."""
+    yield
+    with django_db_blocker.unblock():
+        connections.close_all()
+
+
+@pytest.fixture(scope="module")
+def _database_restored_after_module(django_db_setup, django_db_blocker):
+    """The database as it was before the module (content, the Editors group, content types…)
+    once the module's transactional tests have flushed it."""
+    with django_db_blocker.unblock():
+        snapshot = connection.creation.serialize_db_to_string()
+    yield
+    with django_db_blocker.unblock():
+        # Sequences keep counting (as in TransactionTestCase), past every restored id.
+        call_command(
+            "flush",
+            interactive=False,
+            inhibit_post_migrate=True,
+            reset_sequences=False,
+            verbosity=0,
+        )
+        connection.creation.deserialize_db_from_string(snapshot)
+
+
+@pytest.fixture
+def browser_db(_playwright_connections_closed, _database_restored_after_module, transactional_db):
+    """For live_server tests in a real browser (the live server reads the database from another
+    thread, so the tests are transactional): the site's content loaded before each test, the
+    database put back after the module. Browser modules use it for every test:
+    `pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("browser_db")]`."""
+    call_command("loaddata", "catalog", verbosity=0)
+    rebuild_index()
+
+
+@pytest.fixture
+def browse(page):
+    """The Playwright page, watched for CSP violations, JavaScript and console errors."""
+    return PageProblems(page)
+
+
+# --- markers: a test that starts a server or drives a browser says so ---------------------------
+# `make test-fast` leaves out the tests marked browser, servers, fuzz, bench and slow, so an
+# unmarked test that starts gunicorn or PostgreSQL would slow the quick loop down unnoticed. The
+# run fails instead: at collection for a test using Playwright's fixtures without `browser`, and
+# at the end of a test (or its set-up) that started a server program without `servers`/`bench`.
+
+BROWSER_FIXTURES = {"page", "context", "browser", "new_context", "browse", "browser_db"}
+# A program started from this process -> the marker its test needs (`bench` covers them all).
+PROGRAM_MARKERS = {
+    **dict.fromkeys(
+        ["gunicorn", "pg_ctl", "postgres", "initdb", "redis-server", "nginx"], "servers"
+    ),
+    **dict.fromkeys(["chromium", "chromium-browser", "chrome"], "browser"),
+}
+_started_programs = []
+
+
+def _program_names(executable, argv):
+    if isinstance(argv, str | bytes | os.PathLike):
+        try:
+            parts = shlex.split(os.fsdecode(argv))  # a command line (shell=True) or one path
+        except ValueError:
+            parts = [os.fsdecode(argv)]
+    else:
+        parts = [os.fsdecode(part) for part in argv or ()]
+    if executable:
+        parts.append(os.fsdecode(executable))
+    return {os.path.basename(part) for part in parts}
+
+
+def _note_program_start(event, args):
+    """Audit hook: every subprocess.Popen of this process, whoever calls it (args: executable,
+    args, cwd, env)."""
+    if event == "subprocess.Popen":
+        _started_programs.extend(_program_names(args[0], args[1]) & PROGRAM_MARKERS.keys())
+
+
+sys.addaudithook(_note_program_start)
+
+
+def _browser_fixtures(item):
+    """The Playwright fixtures the test uses (not a parameter that happens to be called
+    `page`: its value comes from @pytest.mark.parametrize)."""
+    callspec = getattr(item, "callspec", None)
+    parameters = set(callspec.params) if callspec else set()
+    return BROWSER_FIXTURES & (set(getattr(item, "fixturenames", ())) - parameters)
+
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = [
+        item.nodeid
+        for item in items
+        if _browser_fixtures(item) and not item.get_closest_marker("browser")
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests drive a browser but are not marked `browser`:\n  " + "\n  ".join(unmarked)
+        )
+
+
+def _check_started_programs(item, phase):
+    started = sorted(set(_started_programs))
+    _started_programs.clear()
+    missing = {
+        program: PROGRAM_MARKERS[program]
+        for program in started
+        if not (
+            item.get_closest_marker(PROGRAM_MARKERS[program]) or item.get_closest_marker("bench")
+        )
+    }
+    if missing:
+        markers = sorted(set(missing.values()))
+        pytest.fail(
+            f"{item.nodeid} starts {', '.join(missing)} (in its {phase}) but is not marked "
+            f"{' and '.join(markers)}: add `pytestmark = pytest.mark.{markers[0]}` to the module "
+            f"or @pytest.mark.{markers[0]} to the test",
+            pytrace=False,
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    _started_programs.clear()
+    result = yield
+    _check_started_programs(item, "set-up")
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    _started_programs.clear()
+    result = yield
+    _check_started_programs(item, "call")
+    return result

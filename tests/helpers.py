@@ -1,6 +1,7 @@
-"""Helpers shared by the tests: reading pages, result lists and admin forms, users and API
-writes, checking API responses against the OpenAPI schema (openapi-core), and the production
-settings as a fresh process sees them."""
+"""Plain helpers the test modules share: reading list pages, page text and admin forms and
+changelists, users and API writes, checking API responses against the OpenAPI schema
+(openapi-core), the production settings as a fresh process sees them, and what a real
+browser must never meet on our pages (PageProblems)."""
 
 import dataclasses
 import functools
@@ -83,6 +84,9 @@ def make_user(username, *groups, **extra):
     user = User.objects.create_user(username, password="x", is_staff=True, **extra)
     user.groups.set([Group.objects.get(name=name) for name in groups])
     return user
+
+
+# --- the admin --------------------------------------------------------------------------------
 
 
 def admin_url(model, view, *args):
@@ -232,3 +236,97 @@ def settings_in_subprocess(expression, **env):
         timeout=60,
     )
     return result.returncode, result.stdout.strip(), result.stderr
+
+
+def result_rows(response):
+    """The text of each row of the changelist's result table (not the filter sidebar)."""
+    content = response.content.decode()
+    table = re.search(r'<table id="result_list">(.*?)</table>', content, flags=re.S)
+    assert table, "no result table on the changelist"
+    body = re.search(r"<tbody>(.*?)</tbody>", table.group(1), flags=re.S)
+    rows = re.findall(r"<tr\b.*?</tr>", body.group(1), flags=re.S)
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", row)).split()) for row in rows]
+
+
+def add_inline_row(data, prefix, **values):
+    """Append a new row to the inline formset `prefix` in `data` (indication rows start as
+    drafts, as the form's status select does)."""
+    if prefix == "indications":
+        values.setdefault("status", "draft")
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    for name, value in values.items():
+        data[f"{prefix}-{index}-{name}"] = value
+    data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
+
+
+# --- a real browser (Playwright pages) ----------------------------------------------------------
+
+# Reports `securitypolicyviolation` events from the page; Playwright injects it before the
+# page's own scripts, and the page's CSP does not apply to it.
+CSP_VIOLATION_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.reportCspViolation(
+    `${e.effectiveDirective} blocked ${e.blockedURI || "(inline)"}: ${e.sample}`
+  );
+});
+"""
+
+
+class PageProblems:
+    """What must never happen on our pages, collected while a tab browses: CSP violations
+    (console messages and DOM events), JavaScript errors, console errors (such as a static
+    file that failed to load) and HTML documents served without a CSP header."""
+
+    def __init__(self, page, *, javascript=True):
+        self.page = page
+        self.problems = []
+        self.expected_404s = set()
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"JavaScript error: {error}"))
+        page.on("response", self._response)
+        if javascript:
+            page.expose_function("reportCspViolation", self._csp_event)
+            page.add_init_script(CSP_VIOLATION_LISTENER)
+
+    def _csp_event(self, text):
+        self.problems.append(f"CSP violation: {text}")
+
+    def _console(self, message):
+        text = message.text
+        if re.search(r"Content Security Policy|Refused to|violates the following", text):
+            self.problems.append(f"CSP violation (console): {text}")
+        elif message.type == "error":
+            url = message.location.get("url", "")
+            # Chromium asks for /favicon.ico, which the site does not have; a 404 page is a 404.
+            expected = "status of 404" in text and (
+                url.endswith("/favicon.ico") or url in self.expected_404s
+            )
+            if not expected:
+                self.problems.append(f"console error: {text} ({url})")
+
+    def _response(self, response):
+        if response.request.resource_type == "document" and response.frame == self.page.main_frame:
+            csp = response.headers.get("content-security-policy", "")
+            if "script-src 'self'" not in csp:
+                self.problems.append(f"no CSP header on {response.url}: {csp!r}")
+
+    def goto(self, url, status=200):
+        if status == 404:
+            self.expected_404s.add(url)
+        response = self.page.goto(url)
+        assert response.status == status, url
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+        return response
+
+    def assert_none(self, where):
+        self.page.wait_for_load_state("load")
+        problems, self.problems = self.problems, []
+        assert not problems, f"{where}:\n" + "\n".join(problems)
+
+
+def h1(page):
+    return page.locator("h1").first
+
+
+def result_names(page):
+    return page.locator(".results h3 a").all_inner_texts()

@@ -516,9 +516,9 @@ class Gunicorn:
         return manage(*args, env={**self.env, **variables})
 
     def api_token(self, username):
-        """A DRF token for `username` (rest_framework.authtoken's own command)."""
-        output = self.manage("drf_create_token", username).stdout
-        return re.search(r"Generated token (\w+)", output).group(1)
+        """An API token's key for `username` (`manage.py issue_token`)."""
+        output = self.manage("issue_token", username).stdout
+        return re.search(r"Token (\S+) ", output).group(1)
 
     def output(self):
         """What gunicorn printed on stdout: the access log and the app's logging."""

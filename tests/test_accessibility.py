@@ -12,8 +12,8 @@ element is added to the page. The CSP itself is checked by tests/test_browser.py
 The browser tests write docs/screenshots/ (home, filtered list, therapy detail and matrix at
 360 px and 1280 px wide) and check that at 360 px the pages do not scroll sideways.
 
-Database handling is tests/test_browser.py's (transactional tests, content loaded before each,
-the database restored after the module).
+Database handling is the `browser_db` fixture's (tests/conftest.py: transactional tests,
+content loaded before each, the database restored after the module).
 """
 
 import os
@@ -22,13 +22,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    _close_connections_opened_under_playwright,
-    _restore_database,
-    content,
-)
-
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("browser_db"),
+]
 
 AXE_PATH = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"

@@ -11,7 +11,11 @@ import json
 import subprocess
 import time
 
+import pytest
+
 from .servers import BASE_DIR, PYTHON, base_env, postgres_bin, require
+
+pytestmark = pytest.mark.bench
 
 PAGES = {
     "home",

@@ -84,8 +84,8 @@ def test_a_z_lists_therapies_and_conditions_by_letter(client):
 
 
 def test_a_z_other_names_are_see_entries_under_their_own_letter(client):
-    html = client.get("/a-z/").content.decode()
-    text = page_text(client.get("/a-z/"))
+    response = client.get("/a-z/")
+    html, text = response.content.decode(), page_text(response)
     assert "Rituxan, see Rituximab therapy" in text
     assert "Humira, see Adalimumab therapy" in text
     assert "IL-2, see Interleukin-2 therapy" in text
@@ -138,9 +138,8 @@ def test_a_z_uses_a_constant_number_of_queries(
     make_catalog(size)
     with django_assert_max_num_queries(6):
         response = client.get("/a-z/")
-    html = response.content.decode()
-    assert f"synth therapy {size - 1:05d}</a>" in html
-    assert f"Brandsynth-{size - 1:05d}, see" in html
+    assert f"synth therapy {size - 1:05d}</a>" in response.content.decode()
+    assert f"Brandsynth-{size - 1:05d}, see synth therapy {size - 1:05d}" in page_text(response)
 
 
 def test_home_links_to_a_z(client):
@@ -303,15 +302,17 @@ def az_names(html):
 
 def test_long_a_z_shows_one_letter_per_page(client, long_index, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
-        html = client.get("/a-z/").content.decode()
+        response = client.get("/a-z/")
+    html = response.content.decode()
     assert '<a href="?letter=A" aria-current="page">A</a>' in html
-    assert "one letter at a time" in html
+    assert "one letter at a time" in page_text(response)
     assert az_names(html)[:2] == ["Actemra, see Tocilizumab therapy", "Adalimumab therapy"]
-    html = client.get("/a-z/?letter=b").content.decode()
+    response = client.get("/a-z/?letter=b")
+    html = response.content.decode()
     names = az_names(html)
     assert names[0] == "Brandsynth-00000, see synth therapy 00000 therapy"
     assert len(names) == 12
-    assert "Page 1 of 3" in html
+    assert "Page 1 of 3" in page_text(response)
     assert 'href="?letter=b&amp;page=2"' in html  # the letter stays in the pagination links
     last = az_names(client.get("/a-z/?letter=B&page=3").content.decode())
     assert last[-1] == "Breast cancer condition"

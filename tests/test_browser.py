@@ -6,129 +6,29 @@
 2. With JavaScript turned off, the therapy filter form works and pagination keeps the filters.
 
 The live server reads the database from another thread, so these tests are transactional: the
-database is flushed after each one. `content` loads the site's content before each test, and
-`_restore_database` puts the database back as it was before this module (content, the Editors
-group, content types…) for the tests that run after it. pytest does not always run these tests
-last: pytest-playwright parametrizes them with a session-scoped `browser_name`, and pytest
-groups tests by it. (`serialized_rollback` cannot do this job: once Playwright's sync API runs,
-Django hands the test code a new connection object, without the serialized data.)
+database is flushed after each one. The `browser_db` fixture (tests/conftest.py) loads the
+site's content before each test and puts the database back as it was before this module
+(content, the Editors group, content types…) for the tests that run after it. pytest does not
+always run these tests last: pytest-playwright parametrizes them with a session-scoped
+`browser_name`, and pytest groups tests by it. (`serialized_rollback` cannot do this job: once
+Playwright's sync API runs, Django hands the test code a new connection object, without the
+serialized data.)
 """
 
 import re
 
 import pytest
-from django.core.management import call_command
-from django.db import connection, connections
 from playwright.sync_api import expect
 
 from catalog.models import Therapy
-from catalog.search import rebuild_index
 
-pytestmark = pytest.mark.django_db(transaction=True)
+from .helpers import PageProblems, h1, result_names
 
-# Reports `securitypolicyviolation` events from the page; Playwright injects it before the
-# page's own scripts, and the page's CSP does not apply to it.
-CSP_VIOLATION_LISTENER = """
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.reportCspViolation(
-    `${e.effectiveDirective} blocked ${e.blockedURI || "(inline)"}: ${e.sample}`
-  );
-});
-"""
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _close_connections_opened_under_playwright(playwright, django_db_blocker):
-    """While Playwright's sync API runs, Django sees an event loop and gives the test code
-    connections of their own (asgiref's Local); close them before Playwright stops, or
-    PostgreSQL refuses to drop the test database ("being accessed by other users")."""
-    yield
-    with django_db_blocker.unblock():
-        connections.close_all()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _restore_database(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        snapshot = connection.creation.serialize_db_to_string()
-    yield
-    with django_db_blocker.unblock():
-        # Sequences keep counting (as in TransactionTestCase), past every restored id.
-        call_command(
-            "flush",
-            interactive=False,
-            inhibit_post_migrate=True,
-            reset_sequences=False,
-            verbosity=0,
-        )
-        connection.creation.deserialize_db_from_string(snapshot)
-
-
-@pytest.fixture(autouse=True)
-def content(transactional_db):
-    call_command("loaddata", "catalog", verbosity=0)
-    rebuild_index()
-
-
-class PageProblems:
-    """What must never happen on our pages, collected while a tab browses: CSP violations
-    (console messages and DOM events), JavaScript errors, console errors (such as a static
-    file that failed to load) and HTML documents served without a CSP header."""
-
-    def __init__(self, page, *, javascript=True):
-        self.page = page
-        self.problems = []
-        self.expected_404s = set()
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.problems.append(f"JavaScript error: {error}"))
-        page.on("response", self._response)
-        if javascript:
-            page.expose_function("reportCspViolation", self._csp_event)
-            page.add_init_script(CSP_VIOLATION_LISTENER)
-
-    def _csp_event(self, text):
-        self.problems.append(f"CSP violation: {text}")
-
-    def _console(self, message):
-        text = message.text
-        if re.search(r"Content Security Policy|Refused to|violates the following", text):
-            self.problems.append(f"CSP violation (console): {text}")
-        elif message.type == "error":
-            url = message.location.get("url", "")
-            # Chromium asks for /favicon.ico, which the site does not have; a 404 page is a 404.
-            expected = "status of 404" in text and (
-                url.endswith("/favicon.ico") or url in self.expected_404s
-            )
-            if not expected:
-                self.problems.append(f"console error: {text} ({url})")
-
-    def _response(self, response):
-        if response.request.resource_type == "document" and response.frame == self.page.main_frame:
-            csp = response.headers.get("content-security-policy", "")
-            if "script-src 'self'" not in csp:
-                self.problems.append(f"no CSP header on {response.url}: {csp!r}")
-
-    def goto(self, url, status=200):
-        if status == 404:
-            self.expected_404s.add(url)
-        response = self.page.goto(url)
-        assert response.status == status, url
-        assert "default-src 'self'" in response.headers["content-security-policy"]
-        return response
-
-    def assert_none(self, where):
-        self.page.wait_for_load_state("load")
-        problems, self.problems = self.problems, []
-        assert not problems, f"{where}:\n" + "\n".join(problems)
-
-
-@pytest.fixture
-def browse(page):
-    return PageProblems(page)
-
-
-def h1(page):
-    return page.locator("h1").first
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("browser_db"),
+]
 
 
 def lists_therapies(*names):
@@ -273,10 +173,6 @@ def test_admin_works_under_the_csp(live_server, browse, django_user_model):
     browse.goto(admin)
     expect(page).to_have_url(re.compile(r"/admin/login/"))
     browse.assert_none("login page after logging out")
-
-
-def result_names(page):
-    return page.locator(".results h3 a").all_inner_texts()
 
 
 def test_therapy_filters_work_without_javascript(live_server, new_context, make_catalog):

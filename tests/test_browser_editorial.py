@@ -4,7 +4,8 @@ publish it, edit it, compare two versions in its
 history and revert to the earlier one — while an anonymous visitor (another browser context,
 without JavaScript) checks what the public sees.
 
-The database set-up (transactional, restored after the module) is `tests/test_browser.py`'s.
+The database set-up (transactional, restored after the module) is the `browser_db` fixture's
+(tests/conftest.py).
 """
 
 import re
@@ -15,16 +16,13 @@ from playwright.sync_api import expect
 
 from catalog.models import Therapy
 
-from .test_browser import (  # noqa: F401 (fixtures used by this module)
-    PageProblems,
-    _close_connections_opened_under_playwright,
-    _restore_database,
-    content,
-    h1,
-    result_names,
-)
+from .helpers import PageProblems, h1, result_names
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("browser_db"),
+]
 
 PASSWORD = "Long-enough-pw-1"
 SUMMARY = "A monoclonal antibody made up for the tests."

@@ -1,6 +1,7 @@
 """Search in a real browser (Debian's Chromium via Playwright): the type-ahead as an ARIA
 combobox with JavaScript, the plain form without it, and the print stylesheet of a detail page.
-Database handling is tests/test_browser.py's (transactional tests, content loaded before each).
+Database handling is the `browser_db` fixture's (tests/conftest.py: transactional tests, content
+loaded before each, the database restored after the module).
 """
 
 import re
@@ -8,19 +9,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    PageProblems,
-    _close_connections_opened_under_playwright,
-    _restore_database,
-    content,
-)
+from .helpers import PageProblems
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def browse(page):
-    return PageProblems(page)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("browser_db"),
+]
 
 
 def header_search(page):

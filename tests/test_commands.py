@@ -17,6 +17,7 @@ def test_seed_leaves_existing_content_alone(capsys):
     assert therapy.summary == "Edited by an editor."
 
 
+@pytest.mark.slow
 def test_seed_loads_an_empty_database(capsys):
     Therapy.objects.all().delete()
     Source.objects.all().delete()

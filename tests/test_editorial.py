@@ -15,8 +15,7 @@ from django.utils import timezone
 from catalog.history import populate_initial_history
 from catalog.models import Condition, Indication, Source, Therapy, TherapyClass, TherapyName
 
-from .helpers import _add_form_data, form_data, page_text
-from .test_admin import add_inline_row, admin_url, result_rows
+from .helpers import _add_form_data, add_inline_row, admin_url, form_data, page_text, result_rows
 
 MAX_QUERIES = 15
 
@@ -198,6 +197,7 @@ def test_view_on_site_for_a_draft_is_its_preview(editor_client, model, slug, pre
 # --- changelists and the review dashboard --------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", [Therapy, TherapyClass, Condition, Indication])
 @pytest.mark.parametrize("query", [{}, {"status__exact": "draft"}, {"review": "overdue"}])
 def test_changelists_show_status_in_bounded_queries(
@@ -232,6 +232,7 @@ def test_review_filter(editor_client):
     assert "Tocilizumab" not in names("never")
 
 
+@pytest.mark.slow
 def test_dashboard_lists_records_due_for_review(
     reviewer_client, make_catalog, django_assert_max_num_queries
 ):
@@ -285,6 +286,7 @@ def compare(client, therapy, old, new):
     return client.get(url, {"old": old.pk, "new": new.pk})
 
 
+@pytest.mark.slow
 def test_diff_shows_field_names_and_brand_names_as_of_each_version(editor_client, history):
     rituximab = Therapy.objects.get(slug="rituximab")
     old_summary = rituximab.summary
@@ -309,6 +311,7 @@ def test_diff_shows_field_names_and_brand_names_as_of_each_version(editor_client
     assert "Brand names: Rituxan → Rituxan, MabThera" in reverse_text
 
 
+@pytest.mark.slow
 def test_diff_shows_sources_and_status(editor_client, history):
     therapy = Therapy.objects.get(slug="rituximab")
     other = Source.objects.create(slug="fda-label", title="Rituxan label", publisher="FDA")
@@ -328,6 +331,7 @@ def test_diff_shows_sources_and_status(editor_client, history):
     assert "Status: Published → Draft" in text
 
 
+@pytest.mark.slow
 def test_indication_changes_show_on_therapy_and_condition(editor_client, history):
     therapy = Therapy.objects.get(slug="rituximab")
     melanoma = Condition.objects.get(slug="melanoma")
@@ -346,6 +350,7 @@ def test_indication_changes_show_on_therapy_and_condition(editor_client, history
     assert "edna" in condition_history
 
 
+@pytest.mark.slow
 def test_revert_restores_an_older_summary(editor_client, history):
     therapy = Therapy.objects.get(slug="rituximab")
     old_summary = therapy.summary
@@ -379,6 +384,7 @@ def as_shown_again(response, posted):
     return data
 
 
+@pytest.mark.slow
 def test_stale_save_is_refused_then_succeeds_after_reading(client, django_user_model, history):
     from django.test import Client
 
@@ -429,6 +435,7 @@ def test_stale_save_is_refused_then_succeeds_after_reading(client, django_user_m
         (Indication, {"therapy__slug": "rituximab", "condition__slug": "melanoma"}, "note"),
     ],
 )
+@pytest.mark.slow
 def test_stale_save_is_refused_for_other_content(editor_client, model, lookup, field):
     if model is Indication:
         obj = Indication.objects.filter(therapy__slug="rituximab").first()
@@ -452,6 +459,7 @@ def test_stale_save_is_refused_for_other_content(editor_client, model, lookup, f
 # --- seeding -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_seed_gives_every_record_a_first_version(db, capsys):
     Therapy.objects.all().delete()
     Source.objects.all().delete()

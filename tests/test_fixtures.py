@@ -1,7 +1,12 @@
-"""The content fixture: loads idempotently, is complete, cites its sources, uses its own words."""
+"""The content fixture: loads idempotently, is complete, cites its sources, uses its own words.
+
+The article is not in the repository: the "own words" and "names appear in the article" checks
+read its fingerprint (fixtures/article-fingerprint.json, scripts/article_fingerprint.py), so every
+clone runs them. Where the article itself is at hand (../shared beside the checkout, or
+$IMMUNOSITE_ARTICLE), one more test checks that the committed fingerprint is still the article's.
+"""
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -20,16 +25,14 @@ from catalog.models import (
     TherapyClass,
     TherapyName,
 )
+from scripts import article_fingerprint
+from scripts.article_fingerprint import sha256
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "catalog.json"
-ARTICLE_PATH = Path(
-    os.environ.get(
-        "IMMUNOSITE_ARTICLE",
-        Path(settings.BASE_DIR).parent / "shared/seed/immunotherapy-article.txt",
-    )
-)
 ARTICLE = "drugscom-immunotherapy"
-MIN_SHARED_RUN = 8  # words in a row that may not be copied from the article
+FINGERPRINT = article_fingerprint.load()
+ARTICLE_RUNS = set(FINGERPRINT["run_sha256"])  # of eight words in a row, which may not be copied
+ARTICLE_NAME_HASHES = set(FINGERPRINT["names_sha256"])
 
 # --- What the article (and the five FDA labels) say: written by hand, not read from the fixture.
 CLASSES = {
@@ -130,9 +133,17 @@ GLOSSARY = {
 CITED = [Therapy, TherapyClass, Condition, Indication, ModifierRole, GlossaryTerm]
 
 
+@pytest.fixture(scope="module")
+def _loaded_once_more(django_db_setup, django_db_blocker):
+    """fixtures/catalog.json loaded again over the copy every test database starts with (once:
+    natural keys make loaddata update the rows in place)."""
+    with django_db_blocker.unblock():
+        call_command("loaddata", "catalog", verbosity=0)
+
+
 @pytest.fixture
-def loaded(db):
-    call_command("loaddata", "catalog", verbosity=0)
+def loaded(_loaded_once_more, db):
+    """The database as the fixture leaves it."""
 
 
 def row_counts():
@@ -230,31 +241,52 @@ def test_condition_spellings_only_drop_apostrophes():
         assert squash(spelling) in {squash(name), squash(name.replace("'s", ""))}, spelling
 
 
-@pytest.fixture
-def article_text():
-    if not ARTICLE_PATH.is_file():
-        pytest.skip(f"source article not found at {ARTICLE_PATH}")
-    return ARTICLE_PATH.read_text(encoding="utf-8")
+def copied_runs(text, article_runs=ARTICLE_RUNS):
+    """The runs of eight words of `text` whose hashes are among `article_runs`."""
+    return sorted(run for run in article_fingerprint.runs(text) if sha256(run) in article_runs)
 
 
-def words(text):
-    return re.findall(r"[a-z0-9]+", re.sub(r"['\u2019]", "", text.lower()))
-
-
-def runs(text, n=MIN_SHARED_RUN):
-    w = words(text)
-    return {" ".join(w[i : i + n]) for i in range(len(w) - n + 1)}
-
-
-def test_fixture_text_is_in_its_own_words(article_text):
-    article_runs = runs(article_text)
+def test_fixture_text_is_in_its_own_words():
+    assert FINGERPRINT["run_words"] == article_fingerprint.RUN_WORDS == 8
     copied = []
     for obj in json.loads(FIXTURE.read_text(encoding="utf-8")):
         label = f"{obj['model']} {obj['fields'].get('slug') or obj['fields'].get('name')}"
         for field, value in obj["fields"].items():
-            if isinstance(value, str) and (shared := runs(value) & article_runs):
-                copied.append(f"{label}.{field}: {sorted(shared)}")
+            if isinstance(value, str) and (shared := copied_runs(value)):
+                copied.append(f"{label}.{field}: {shared}")
     assert not copied, "text copied from the article:\n" + "\n".join(copied)
+
+
+def test_a_fingerprint_finds_eight_words_in_a_row_and_not_seven():
+    """The check on an invented article: eight words in a row are found whatever their case,
+    apostrophes and punctuation; seven are not; the fingerprint holds hashes, not words."""
+    invented = "The heron's quick grey wing brushed over the lazy river at dawn."
+    fingerprint = article_fingerprint.build(invented, [])
+    runs = set(fingerprint["run_sha256"])
+    assert copied_runs("Notes: THE HERONS quick grey wing, brushed over the lazy pond.", runs) == [
+        "herons quick grey wing brushed over the lazy",
+        "the herons quick grey wing brushed over the",
+    ]
+    assert not copied_runs("heron's quick grey wing brushed over the", runs)  # seven words
+    assert len(runs) == len(article_fingerprint.words(invented)) - 7
+    assert "heron" not in json.dumps(fingerprint) and "river" not in json.dumps(fingerprint)
+
+
+def test_the_committed_fingerprint_holds_hashes_of_long_runs_only():
+    """Nothing in it can be looked up in a dictionary: no hash of any run of one to seven of
+    the content's words (which share its vocabulary), only 64 hex digits per run."""
+    assert all(re.fullmatch(r"[0-9a-f]{64}", value) for value in ARTICLE_RUNS)
+    text = " ".join(
+        value
+        for obj in json.loads(FIXTURE.read_text(encoding="utf-8"))
+        for value in obj["fields"].values()
+        if isinstance(value, str)
+    )
+    short = {sha256(run) for n in range(1, 8) for run in article_fingerprint.runs(text, n)} | {
+        sha256(word) for word in article_fingerprint.words(text)
+    }
+    assert len(short) > 5000
+    assert not short & (ARTICLE_RUNS | {FINGERPRINT["text_sha256"]})
 
 
 ARTICLE_NAMES = sorted(
@@ -269,5 +301,34 @@ ARTICLE_NAMES = sorted(
 
 
 @pytest.mark.parametrize("name", ARTICLE_NAMES)
-def test_expected_names_appear_in_the_article(article_text, name):
-    assert name.lower() in article_text.lower()
+def test_expected_names_appear_in_the_article(name):
+    assert name in article_fingerprint.candidate_names(json.loads(FIXTURE.read_text())), (
+        f"{name!r} is not a name in fixtures/catalog.json"
+    )
+    assert article_fingerprint.name_hash(name) in ARTICLE_NAME_HASHES, (
+        f"{name!r} is not in the article (fixtures/article-fingerprint.json; rebuild it if the "
+        "fixture's names changed: scripts/article_fingerprint.py --rebuild)"
+    )
+
+
+def test_the_fingerprint_names_only_names_of_the_content():
+    names = article_fingerprint.candidate_names(json.loads(FIXTURE.read_text()))
+    assert {article_fingerprint.name_hash(name) for name in names} >= ARTICLE_NAME_HASHES
+    assert article_fingerprint.name_hash("Remicade") not in ARTICLE_NAME_HASHES  # an FDA label's
+
+
+# Only where the article is at hand; a clone without it runs every other test of this module.
+if article_fingerprint.ARTICLE.is_file():
+
+    def test_the_committed_fingerprint_is_the_articles():
+        article_text = article_fingerprint.ARTICLE.read_text(encoding="utf-8")
+        built = article_fingerprint.build(article_text, json.loads(FIXTURE.read_text()))
+        # Every run of eight words of the article is found in it.
+        assert copied_runs(article_text) == sorted(article_fingerprint.runs(article_text))
+        assert built["text_sha256"] == FINGERPRINT["text_sha256"], (
+            f"{article_fingerprint.ARTICLE} is not the article the fingerprint was built from"
+        )
+        assert built == FINGERPRINT, (
+            "fixtures/article-fingerprint.json is out of date: "
+            "run .venv/bin/python scripts/article_fingerprint.py --rebuild"
+        )

@@ -72,6 +72,8 @@ from immunosite.wsgi import application
 
 from .helpers import listed_slugs
 
+pytestmark = pytest.mark.fuzz
+
 # --- seeds and sizes ----------------------------------------------------------------------
 
 DEFAULT_SEED = 20240112

@@ -555,6 +555,7 @@ def redis_pages():
             yield server
 
 
+@pytest.mark.servers
 def test_redis_backend(client, staff_client, redis_pages, django_assert_num_queries):
     import redis
 

@@ -41,6 +41,8 @@ from .servers import (
     wait_until,
 )
 
+pytestmark = pytest.mark.servers
+
 ONE_YEAR = 365 * 24 * 3600
 STYLESHEET = re.compile(r'href="(/static/css/site\.([0-9a-f]{12})\.css)"')
 # What an outage must answer quickly with 503 + Retry-After, and serve again once it is over.

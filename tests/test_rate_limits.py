@@ -12,9 +12,8 @@ import uuid
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
-from .helpers import page_text, settings_in_subprocess
+from .helpers import api_token, page_text, settings_in_subprocess
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +132,7 @@ def test_api_writes_are_limited_per_account(settings):
     settings.API_WRITE_RATE = "2/minute"
     editor = User.objects.create_superuser("writer", password="x")
     other = User.objects.create_superuser("other-writer", password="x")
-    headers = {"Authorization": f"Token {Token.objects.create(user=editor).key}"}
+    headers = {"Authorization": f"Token {api_token(editor)}"}
     client = Client(REMOTE_ADDR="203.0.113.9")
 
     def create(slug, headers=headers):
@@ -158,7 +157,7 @@ def test_api_writes_are_limited_per_account(settings):
     assert client.get("/api/v1/therapies/thirdumab/", headers=headers).status_code == 404
     # Reads go on, and another account writes.
     assert client.get("/api/v1/therapies/firstumab/", headers=headers).status_code == 200
-    other_headers = {"Authorization": f"Token {Token.objects.create(user=other).key}"}
+    other_headers = {"Authorization": f"Token {api_token(other)}"}
     assert create("thirdumab", headers=other_headers).status_code == 201
 
 

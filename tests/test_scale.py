@@ -18,7 +18,7 @@ from catalog.paging import Paginator
 
 from .helpers import listed_slugs
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # catalogs of hundreds of rows per test
 
 API = "/api/v1/"
 MAX_QUERIES = 6

@@ -11,8 +11,7 @@ from catalog.history import populate_initial_history
 from catalog.models import Condition, Indication, SearchTerm, Therapy
 from catalog.search import Query, rebuild_index, search, similarity
 
-from .helpers import _add_form_data, form_data
-from .test_admin import add_inline_row
+from .helpers import _add_form_data, add_inline_row, form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,8 @@ from django.utils import timezone
 from catalog.history import populate_initial_history
 from catalog.models import Condition, Indication, Therapy, TherapyClass
 
+from .helpers import page_text
+
 pytestmark = pytest.mark.django_db
 
 JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
@@ -392,4 +394,4 @@ def test_slug_taken_over_by_another_record_is_that_record(client, history):
     rename(Therapy, "tocilizumab", "rituximab")  # an editor reuses the old slug
     response = client.get("/therapies/rituximab/")
     assert response.status_code == 200
-    assert "Tocilizumab" in response.content.decode()
+    assert "Tocilizumab" in page_text(response)

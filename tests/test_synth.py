@@ -1,14 +1,20 @@
-"""`manage.py synth`: the synthetic benchmark catalog (small sizes, real database)."""
+"""`python -m bench.synth`: the benchmark's synthetic catalog (small sizes, real database).
+
+Most tests run the command line in this process (`bench.synth.command.run`, on the test
+database); the last ones run `python -m bench.synth` as the benchmark does."""
 
 import io
 import statistics
+import subprocess
 from collections import Counter
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import get_commands
 from django.db.models import Count, Q
 
-from catalog.management.commands.synth import MARK, SOURCE_SLUG, digest
+from bench.synth import MARK, SOURCE_SLUG, SynthError
+from bench.synth.command import run
+from bench.synth.replace import digest
 from catalog.models import (
     Condition,
     ConditionCategory,
@@ -21,18 +27,33 @@ from catalog.models import (
     TherapyClass,
     TherapyName,
 )
-from tests.helpers import listed_slugs
+
+from .helpers import listed_slugs
+from .servers import BASE_DIR, PYTHON, manage, production_env
 
 pytestmark = pytest.mark.django_db
 
 SIZE = 200
 
 
+def command_line(**options):
+    """`therapies=5, no_index=True` -> ["--therapies", "5", "--no-index"]."""
+    argv = []
+    for name, value in options.items():
+        flag = "--" + name.replace("_", "-")
+        if value is True:
+            argv.append(flag)
+        elif value is not False:
+            argv += [flag, str(value)]
+    return argv
+
+
 def synth(**options):
-    """Run the command quietly unless told otherwise; returns (stdout, stderr)."""
+    """Run the command line (no search index unless told otherwise); returns (stdout,
+    stderr)."""
     out, err = io.StringIO(), io.StringIO()
     options = {"therapies": SIZE, "seed": 1, "no_index": True, **options}
-    call_command("synth", stdout=out, stderr=err, **options)
+    run(command_line(**options), stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 
@@ -56,7 +77,7 @@ def synthetic(model):
 
 def test_refuses_a_database_with_real_content():
     therapies = Therapy.objects.count()
-    with pytest.raises(CommandError, match=r"not synthetic.*--force"):
+    with pytest.raises(SynthError, match=r"not synthetic.*--force"):
         synth()
     assert Therapy.objects.count() == therapies
     assert not Source.objects.filter(slug=SOURCE_SLUG).exists()
@@ -71,7 +92,7 @@ def test_force_adds_beside_real_content_and_replace_keeps_it():
     for model, slugs in real.items():
         assert slugs <= set(model.objects.values_list("slug", flat=True))
     # A second run needs --replace, which deletes only the synthetic rows.
-    with pytest.raises(CommandError, match="--replace"):
+    with pytest.raises(SynthError, match="--replace"):
         synth(force=True, seed=2)
     out, _ = synth(force=True, replace=True, seed=2, therapies=50)
     assert "Deleted" in out
@@ -89,7 +110,7 @@ def test_replace_never_deletes_a_real_indication_of_a_synthetic_therapy(article)
     condition = Condition.objects.get(slug="rheumatoid-arthritis")
     indication = Indication.objects.create(therapy=therapy, condition=condition)
     indication.sources.add(article)
-    with pytest.raises(CommandError, match="not synthetic point at synthetic"):
+    with pytest.raises(SynthError, match="not synthetic point at synthetic"):
         synth(force=True, replace=True)
     assert Indication.objects.filter(pk=indication.pk).exists()
     assert synthetic(Therapy).count() == SIZE
@@ -222,5 +243,38 @@ def test_search_index_is_rebuilt(empty_catalog, client):
 
 
 def test_bad_sizes_are_refused(empty_catalog):
-    with pytest.raises(CommandError, match="at least 1"):
+    with pytest.raises(SynthError, match="at least 1"):
         synth(therapies=0)
+
+
+def test_synth_is_not_part_of_the_site():
+    assert "synth" not in get_commands()  # not a manage.py command: the site never ships it
+
+
+@pytest.mark.slow
+def test_python_m_bench_synth_sets_django_up_and_fills_a_fresh_database(tmp_path):
+    """The benchmark's way: a migrated database named by DATABASE_URL, the site's settings."""
+    env = production_env(f"sqlite:///{tmp_path / 'bench.sqlite3'}", tmp_path / "static")
+    manage("migrate", "--no-input", "-v0", env=env)
+    command = [PYTHON, "-m", "bench.synth", "--therapies", "30", "--seed", "1", "--no-progress"]
+
+    def synth_process():
+        return subprocess.run(
+            [str(part) for part in command],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    first = synth_process()
+    assert first.returncode == 0, first.stderr
+    assert "Generated 6 classes, 20 conditions, 30 therapies" in first.stdout
+    assert "Rebuilt the search index" in first.stdout
+    assert first.stderr == ""
+    again = synth_process()
+    assert again.returncode == 1
+    assert again.stdout == ""
+    assert again.stderr.startswith("synth: error: The database already holds synthetic data")
+    assert "Use --replace" in again.stderr

@@ -305,3 +305,19 @@ def test_migrating_drops_the_old_clear_text_tokens_cleanly(engine, tmp_path):
     assert "accounts_apitoken" in state["tables"]
     assert (state["recorded"], state["content_types"], state["permissions"]) == (0, 0, 0)
     assert state["editors"] == ["add_apitoken", "delete_apitoken", "view_apitoken"]
+
+
+def test_the_issue_token_command_prints_a_key_that_writes(client, editor):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("issue_token", "editor", "--days", "2", stdout=out)
+    key = re.search(r"^Token (\S+) \(expires ", out.getvalue()).group(1)
+    assert create_therapy(client, key).status_code == 201
+    (token,) = APIToken.objects.filter(user=editor)
+    assert key not in json.dumps(list(APIToken.objects.values()), default=str)
+    assert token.expiry - timezone.now() < datetime.timedelta(days=2, minutes=1)
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        call_command("issue_token", "nobody")
