@@ -5,6 +5,7 @@ to those holding the permission, whose fields are read-only to the others (catal
 from django.contrib import admin, messages
 from django.contrib.admin.utils import model_ngettext
 from django.db import models
+from django.db.models import F, Q
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from .models import (
     Therapy,
     TherapyClass,
     TherapyName,
+    registry,
 )
 
 admin.site.site_header = "immunosite administration"
@@ -45,21 +47,17 @@ class ReviewFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
+        """Decided by the database (ReviewQuerySet); "overdue" counts the never reviewed too."""
         if self.value() == "never":
-            return queryset.filter(last_reviewed__isnull=True)
-        if self.value() in ("overdue", "up-to-date"):
-            overdue = overdue_pks(queryset)
-            if self.value() == "overdue":
-                return queryset.filter(pk__in=overdue)
-            return queryset.exclude(pk__in=overdue)
+            return queryset.never_reviewed()
+        if self.value() == "overdue":
+            today = timezone.localdate()
+            return queryset.with_review_due().filter(
+                Q(last_reviewed__isnull=True) | Q(review_due_on__lt=today)
+            )
+        if self.value() == "up-to-date":
+            return queryset.review_up_to_date()
         return queryset
-
-
-def overdue_pks(queryset):
-    """The records `review_overdue()` says are due: never reviewed, or past last review plus
-    their interval (one query; the interval is per record)."""
-    fields = ["pk", "last_reviewed", "review_interval_days"]
-    return [obj.pk for obj in queryset.only(*fields) if obj.review_overdue()]
 
 
 class PublishableAdmin(HistoryAdmin):
@@ -154,20 +152,18 @@ class ReviewedAdmin(PublishableAdmin):
         return super().changelist_view(request, extra_context)
 
 
-REVIEWED_MODELS = [Therapy, TherapyClass, Condition]
-
-
 def review_dashboard(request):
     """Therapies, classes and conditions due for review, with links to their change pages."""
     today = timezone.localdate()
     sections = []
-    for model in REVIEWED_MODELS:
-        model_admin = admin.site._registry[model]
+    for model in registry.reviewed_models():
+        model_admin = admin.site.get_model_admin(model)
         if not model_admin.has_view_permission(request):
             continue
         fields = ["pk", "name", "status", "last_reviewed", "review_interval_days", "reviewed_by"]
-        due = [obj for obj in model.objects.only(*fields) if obj.review_overdue(today)]
-        due.sort(key=lambda obj: (obj.last_reviewed is not None, obj.review_due or today, obj.name))
+        records = model.objects.only(*fields).with_review_due()
+        due = records.filter(Q(last_reviewed__isnull=True) | Q(review_due_on__lt=today))
+        due = due.order_by(F("review_due_on").asc(nulls_first=True), "name")
         rows = [
             (obj, reverse(f"admin:catalog_{model._meta.model_name}_change", args=[obj.pk]))
             for obj in due

@@ -21,7 +21,7 @@ from simple_history.models import to_historic
 
 from . import locking
 from .history import changes_since, related_history, version_diff
-from .models import SearchTerm
+from .models import SearchTerm, registry
 
 # --- no lost updates ---------------------------------------------------------------------------
 
@@ -229,5 +229,5 @@ class HistoryAdmin(SimpleHistoryAdmin):
         self.index_for_search(form.instance)  # with the names just saved in the inlines
 
     def index_for_search(self, obj):
-        if type(obj) in SearchTerm.RECORD_FIELDS:
+        if type(obj) in registry.searchable_models():
             SearchTerm.objects.index([obj])

@@ -9,15 +9,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 
-from .models import (
-    Condition,
-    ConditionName,
-    Indication,
-    Therapy,
-    TherapyClass,
-    TherapyName,
-)
-
 EMPTY = "—"
 # Bookkeeping fields: they change on every save and mean nothing to an editor.
 IGNORED = {"updated_at"}
@@ -71,15 +62,21 @@ def _names(model, when, **lookup):
     return [n.name for n in sorted(_as_of(model, when, **lookup), key=lambda n: n.pk)]
 
 
-def _indications(when, describe, **lookup):
-    rows = _as_of(Indication, when, **lookup)
+def children(model):
+    """What hangs off a record of `model` (its `history_children`): (child model, the child's
+    key to the record, label, the fields naming a child's other end)."""
+    for relation, label, describe in getattr(model, "history_children", ()):
+        field = model._meta.get_field(relation)
+        yield field.related_model, field.field.attname, label, describe
+
+
+def _indications(model, when, describe, **lookup):
+    rows = _as_of(model, when, **lookup)
     ids = {name: {getattr(i, f"{name}_id") for i in rows} for name in describe}
-    related = {
-        "therapy": Therapy,
-        "therapy_class": TherapyClass,
-        "condition": Condition,
+    names = {
+        name: model._meta.get_field(name).related_model.objects.in_bulk(ids[name])
+        for name in describe
     }
-    names = {name: related[name].objects.in_bulk(ids[name]) for name in describe}
     labels = []
     for indication in rows:
         parts = []
@@ -98,29 +95,18 @@ def _indications(when, describe, **lookup):
 
 def related_state(obj_model, pk, when):
     """{label: text} of what hangs off the record (other names, indications) at `when`."""
-    if obj_model is Therapy:
-        state = {}
-        for kind in TherapyName.Kind:
-            rows = [n for n in _as_of(TherapyName, when, therapy_id=pk) if n.kind == kind]
-            state[f"{kind.label}s"] = [n.name for n in sorted(rows, key=lambda n: n.pk)]
-        state["Indications"] = _indications(when, ["condition"], therapy_id=pk)
-        return {label: ", ".join(v) or EMPTY for label, v in state.items()}
-    if obj_model is Condition:
-        return {
-            "Other names": ", ".join(_names(ConditionName, when, condition_id=pk)) or EMPTY,
-            "Indications": ", ".join(
-                _indications(when, ["therapy", "therapy_class"], condition_id=pk)
-            )
-            or EMPTY,
-        }
-    if obj_model is TherapyClass:
-        return {
-            "Indications (class level)": ", ".join(
-                _indications(when, ["condition"], therapy_class_id=pk)
-            )
-            or EMPTY
-        }
-    return {}
+    state = {}
+    for child, key, label, describe in children(obj_model):
+        if describe:
+            state[label] = _indications(child, when, describe, **{key: pk})
+        elif label is None:  # names of several kinds
+            rows = _as_of(child, when, **{key: pk})
+            for kind in child._meta.get_field("kind").choices:
+                named = [n for n in rows if n.kind == kind[0]]
+                state[f"{kind[1]}s"] = [n.name for n in sorted(named, key=lambda n: n.pk)]
+        else:
+            state[label] = _names(child, when, **{key: pk})
+    return {label: ", ".join(values) or EMPTY for label, values in state.items()}
 
 
 def current_until(record):
@@ -179,17 +165,7 @@ def changes_since(obj, loaded_at):
 def related_history(obj):
     """The history of the indications (and other names) hanging off a record, newest first:
     [{"date", "user", "what", "changes"}], for the record's history page."""
-    if isinstance(obj, Therapy):
-        sources = [(Indication, {"therapy_id": obj.pk}), (TherapyName, {"therapy_id": obj.pk})]
-    elif isinstance(obj, Condition):
-        sources = [
-            (Indication, {"condition_id": obj.pk}),
-            (ConditionName, {"condition_id": obj.pk}),
-        ]
-    elif isinstance(obj, TherapyClass):
-        sources = [(Indication, {"therapy_class_id": obj.pk})]
-    else:
-        return []
+    sources = [(child, {key: obj.pk}) for child, key, _, _ in children(type(obj))]
     entries = []
     for model, lookup in sources:
         records = list(

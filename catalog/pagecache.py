@@ -44,29 +44,23 @@ from django.utils.cache import (
 )
 from django.utils.http import http_date, parse_http_date_safe
 
-from .models import catalog_last_modified
+from .models import catalog_last_modified, registry
 
 CACHE_ALIAS = "pages"
 # URL names (namespace "catalog") of the pages cached for anonymous visitors: their content
 # depends only on the catalog and the URL. Not the staff previews, robots.txt, or the search
 # type-ahead's JSON (it sets its own Cache-Control).
-PAGES = frozenset(
-    {
-        "home",
-        "therapy-list",
-        "therapy-detail",
-        "class-list",
-        "class-detail",
-        "condition-list",
-        "condition-detail",
-        "glossary",
-        "a-z",
-        "matrix",
-        "search",
-        "sitemap",
-        "sitemap-section",
-    }
+# The records' own pages come from what their models declare (`page_names`).
+SITE_PAGES = frozenset(
+    {"home", "glossary", "a-z", "matrix", "search", "sitemap", "sitemap-section"}
 )
+
+
+@functools.cache
+def pages():
+    return SITE_PAGES | registry.page_names()
+
+
 MAX_BODY_BYTES = 512 * 1024  # bigger pages are rendered every time
 # Browsers and proxies may keep a copy but must ask again before reusing it: the 304 costs
 # one query, and an editor's change shows on the very next request.
@@ -106,7 +100,7 @@ def is_public_page(urlconf, path):
         match = resolve(path, urlconf)
     except Resolver404:
         return False
-    return match.namespace == "catalog" and match.url_name in PAGES
+    return match.namespace == "catalog" and match.url_name in pages()
 
 
 class PageCacheMiddleware:

@@ -30,19 +30,8 @@ from django.db.models.functions import Length
 from django.http import JsonResponse
 from django.views.generic import TemplateView
 
-from .models import (
-    Condition,
-    GlossaryTerm,
-    SearchTerm,
-    Therapy,
-    TherapyClass,
-    class_visible,
-    condition_visible,
-    loose,
-    normalise,
-    therapy_visible,
-    words_of,
-)
+from .models import SearchTerm, registry
+from .text import loose, normalise, words_of
 
 MAX_QUERY_LENGTH = 100
 COUNT_CAP = 1000
@@ -65,10 +54,8 @@ class Group:
 
 
 GROUPS = [
-    Group("therapy", "Therapies", "therapy", therapy_visible("therapy__")),
-    Group("class", "Classes of therapy", "therapy_class", class_visible("therapy_class__")),
-    Group("condition", "Conditions", "condition", condition_visible("condition__")),
-    Group("glossary", "Glossary terms", "glossary_term", Q(glossary_term__isnull=False)),
+    Group(*model.search_group, model.search_field, model.visible(f"{model.search_field}__"))
+    for model in registry.searchable_models()
 ]
 GROUP_KEYS = [group.key for group in GROUPS]
 
@@ -350,10 +337,8 @@ def rebuild_index(batch_size=2000, progress=None):
     """Rebuild every search row from the records (after fixtures or bulk loads; editors'
     saves index their own record). `progress(done, total)` is called as it goes."""
     sources = [
-        Therapy.objects.prefetch_related("other_names"),
-        TherapyClass.objects.all(),
-        Condition.objects.prefetch_related("other_names"),
-        GlossaryTerm.objects.all(),
+        model._default_manager.prefetch_related(*model.search_prefetch)
+        for model in registry.searchable_models()
     ]
     total = sum(qs.count() for qs in sources)
     done = 0

@@ -24,9 +24,6 @@ from .models import (
     SearchTerm,
     Therapy,
     TherapyClass,
-    condition_visible,
-    indication_visible,
-    therapy_visible,
 )
 from .paging import Embed, Paginator, embed, whole_number
 
@@ -155,7 +152,7 @@ class PublicDetailView(DetailView):
             return HttpResponsePermanentRedirect(moved.get_absolute_url())
 
     def indications(self):
-        return Indication.objects.for_display().filter(indication_visible() if self.public else Q())
+        return Indication.objects.for_display().filter(Indication.visible() if self.public else Q())
 
     def structured_data(self, context):
         """schema.org nodes for the page (see structured_data.py)."""
@@ -332,7 +329,7 @@ class AtoZView(TemplateView):
 
     @staticmethod
     def names():
-        visible = therapy_visible("therapy__") | condition_visible("condition__")
+        visible = Therapy.visible("therapy__") | Condition.visible("condition__")
         return SearchTerm.objects.filter(visible).select_related("therapy", "condition")
 
     @staticmethod

@@ -3,7 +3,8 @@ import re
 import pytest
 
 from catalog.models import Condition, ConditionCategory, SearchTerm, Therapy, TherapyName
-from catalog.search import normalise, search
+from catalog.search import search
+from catalog.text import normalise
 
 from .helpers import page_text
 

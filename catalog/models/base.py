@@ -1,0 +1,245 @@
+"""What the catalog's records share: slugs as natural keys, drafts and publishing, medical
+review, the permissions that guard them, and the declarations a model makes about itself
+(searchable names, related history, public pages) that catalog/models/registry.py collects."""
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+__all__ = [
+    "PUBLISH",
+    "PUBLISHED",
+    "REVIEW",
+    "Publishable",
+    "ReviewQuerySet",
+    "ReviewedContent",
+    "Searchable",
+    "SlugManager",
+    "SluggedModel",
+    "Status",
+    "editorial_permissions",
+    "permission_codename",
+]
+
+
+class SlugManager(models.Manager):
+    """Natural keys are slugs, so fixtures never depend on database ids."""
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class SluggedModel(models.Model):
+    slug = models.SlugField(max_length=120, unique=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SlugManager()
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @classmethod
+    def visible(cls, prefix=""):
+        """The records the public sees, as a condition on `prefix` (a path to this model from
+        the model being filtered, e.g. "therapy__"). Records without a status: all of them."""
+        return Q(**{f"{prefix}pk__isnull": False})
+
+
+class Searchable:
+    """A record `/search/`, the lists' `q` filter and the A-Z find by its names. A subclass
+    declares:
+
+    - `search_field`: the name of the search index's key to it (`SearchTerm.therapy`);
+    - `search_group`: (key, heading) of its group of search results ("therapy", "Therapies"),
+      and `search_position`, where that group comes;
+    - `search_names()`: its names, as (name, relation) pairs (relation "" for its own name,
+      else a SearchTerm.Relation value), and `search_prefetch`, the relations it reads.
+
+    Defining such a class registers it; the search index gets a key to it (models/search.py).
+    """
+
+    registry = []
+    search_field = None
+    search_group = None
+    search_prefetch = ()  # what search_names() reads, prefetched when indexing many
+    search_position = 0  # where its group comes among the search results
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("search_field"):
+            Searchable.registry.append(cls)
+
+    def search_names(self):
+        raise NotImplementedError
+
+
+# Publishing and marking reviewed are permissions of their own (see the roles migration);
+# catalog/rights.py decides with them who may change which fields.
+PUBLISH = "publish"
+REVIEW = "review"
+
+
+def permission_codename(action, model_name):
+    """The codename of an action's permission on a model: "publish_therapy"."""
+    return f"{action}_{model_name}"
+
+
+def editorial_permissions(model, plural, review=True):
+    perms = [(permission_codename(PUBLISH, model), f"Can publish and unpublish {plural}")]
+    if review:
+        perms.append((permission_codename(REVIEW, model), f"Can mark {plural} reviewed"))
+    return perms
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+PUBLISHED = Status.PUBLISHED
+
+
+class Publishable(models.Model):
+    """Drafts are for editors; only published records reach the public (`visible()`, used by
+    every `.published()`)."""
+
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Fields only some editors may change, with the permission each needs (catalog/rights.py).
+    GUARDED_FIELDS = {"status": PUBLISH}
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def visible(cls, prefix=""):
+        return Q(**{f"{prefix}status": PUBLISHED})
+
+    @classmethod
+    def permission(cls, action):
+        """The full name of an action's permission on this model: "catalog.publish_therapy"."""
+        return f"{cls._meta.app_label}.{permission_codename(action, cls._meta.model_name)}"
+
+    @property
+    def is_published(self):
+        return self.status == PUBLISHED
+
+    def set_status(self, status, when=None):
+        """The one place publication state changes (admin form and actions, API): the first
+        publication is dated; publishing again, or unpublishing, keeps that date."""
+        self.status = status
+        if status == PUBLISHED and self.published_at is None:
+            self.published_at = when or timezone.now()
+
+    def publish(self, when=None):
+        self.set_status(PUBLISHED, when)
+
+    def unpublish(self):
+        self.set_status(Status.DRAFT)
+
+
+class AddDays(models.Func):
+    """A date plus a whole number of days, computed by the database (PostgreSQL adds an integer
+    to a date; SQLite has date(d, '+N days'))."""
+
+    output_field = models.DateField()
+
+    def __init__(self, date, days, **extra):
+        super().__init__(date, days, **extra)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner=" + ", **extra_context
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        date, days = (compiler.compile(e) for e in self.get_source_expressions())
+        sql = f"date({date[0]}, '+' || {days[0]} || ' days')"
+        return sql, (*date[1], *days[1])
+
+
+DUE_SOON_DAYS = 30
+
+
+class ReviewQuerySet(models.QuerySet):
+    """Where records stand on medical review, decided by the database (a record is due on its
+    last review date plus its own interval)."""
+
+    def with_review_due(self):
+        return self.annotate(
+            review_due_on=AddDays(models.F("last_reviewed"), models.F("review_interval_days"))
+        )
+
+    def never_reviewed(self):
+        return self.filter(last_reviewed__isnull=True)
+
+    def review_overdue(self, today=None):
+        """Reviewed once, and past the date the next review was due."""
+        today = today or timezone.localdate()
+        return self.with_review_due().filter(review_due_on__lt=today)
+
+    def review_due_soon(self, today=None, days=DUE_SOON_DAYS):
+        """Reviewed, not yet overdue, but due within `days`."""
+        today = today or timezone.localdate()
+        soon = today + datetime.timedelta(days=days)
+        return self.with_review_due().filter(review_due_on__gte=today, review_due_on__lte=soon)
+
+    def review_up_to_date(self, today=None):
+        today = today or timezone.localdate()
+        return self.with_review_due().filter(review_due_on__gte=today)
+
+
+class ReviewedContent(Publishable, SluggedModel):
+    """Fields every public content record carries: a summary, its sources, its review."""
+
+    summary = models.CharField(max_length=400)
+    sources = models.ManyToManyField("catalog.Source", related_name="+")
+    last_reviewed = models.DateField(
+        null=True, blank=True, help_text="When this record was last medically reviewed."
+    )
+    reviewed_by = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Reviewer's name and credential as shown to the public, e.g. “A. Smith, MD”.",
+    )
+    review_interval_days = models.PositiveIntegerField(
+        default=365, help_text="Review again this many days after the last review."
+    )
+
+    # A medical review is recorded only by those holding the review permission.
+    GUARDED_FIELDS = {
+        **Publishable.GUARDED_FIELDS,
+        "last_reviewed": REVIEW,
+        "reviewed_by": REVIEW,
+        "review_interval_days": REVIEW,
+    }
+    # The public pages of a record of this kind (URL names in the "catalog" namespace): the
+    # anonymous page cache serves them (catalog/pagecache.py).
+    page_names = ()
+    # Records hanging off this one whose changes its history page shows (catalog/history.py):
+    # (reverse relation, label, fields naming the other end), for names and indications; a
+    # label of None splits names by their `kind` ("Brand names", "Abbreviations" ...).
+    history_children = ()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def review_due(self):
+        if self.last_reviewed is None:
+            return None
+        return self.last_reviewed + datetime.timedelta(days=self.review_interval_days)
+
+    def review_overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.review_due is None or self.review_due < today
+
+    def mark_reviewed(self, reviewer, today=None):
+        self.last_reviewed = today or timezone.localdate()
+        self.reviewed_by = reviewer

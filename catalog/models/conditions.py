@@ -1,0 +1,149 @@
+"""Conditions therapies are used for, one level of sub-conditions deep, and their other names."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from .base import (
+    Publishable,
+    ReviewedContent,
+    ReviewQuerySet,
+    Searchable,
+    SlugManager,
+    editorial_permissions,
+)
+
+__all__ = ["Condition", "ConditionCategory", "ConditionName"]
+
+
+class ConditionCategory(models.TextChoices):
+    CANCER = "cancer", "Cancer"
+    AUTOIMMUNE_INFLAMMATORY = "autoimmune-inflammatory", "Autoimmune and inflammatory disease"
+
+
+class ConditionQuerySet(ReviewQuerySet):
+    def published(self):
+        return self.filter(Condition.visible())
+
+    def for_display(self, public=True):
+        children = Condition.objects.published() if public else Condition.objects.all()
+        return self.select_related("parent").prefetch_related(
+            "other_names", "sources", Prefetch("children", queryset=children)
+        )
+
+    def matching(self, conditions):
+        """The given conditions and, for parent conditions, their sub-conditions."""
+        ids = [condition.pk for condition in conditions]
+        return self.filter(Q(pk__in=ids) | Q(parent__in=ids))
+
+
+class Condition(Searchable, ReviewedContent):
+    name = models.CharField(max_length=120, unique=True)
+    category = models.CharField(max_length=30, choices=ConditionCategory)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="A broader condition this one belongs to (one level deep).",
+    )
+
+    objects = SlugManager.from_queryset(ConditionQuerySet)()
+    history = HistoricalRecords(m2m_fields=["sources"])
+
+    search_field = "condition"
+    search_prefetch = ("other_names",)
+    search_group = ("condition", "Conditions")
+    search_position = 3
+    page_names = ("condition-list", "condition-detail")
+    history_children = (
+        ("other_names", "Other names", ()),
+        ("indications", "Indications", ("therapy", "therapy_class")),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        permissions = editorial_permissions("condition", "conditions")
+        indexes = [
+            # Name lookups typed in the filters (`name__iexact` is UPPER(name) on PostgreSQL).
+            models.Index(
+                models.Func(models.F("name"), function="UPPER"), name="catalog_condition_uname_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")),
+                name="condition_not_own_parent",
+                violation_error_message="A condition cannot be its own parent.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def visible(cls, prefix=""):
+        """Published, and so is its parent, if it has one."""
+        return Publishable.visible(prefix) & (
+            Q(**{f"{prefix}parent__isnull": True}) | Publishable.visible(f"{prefix}parent__")
+        )
+
+    def get_absolute_url(self):
+        return reverse("catalog:condition-detail", args=[self.slug])
+
+    def get_preview_url(self):
+        return reverse("catalog:condition-preview", args=[self.slug])
+
+    def search_names(self):
+        return [(self.name, ""), *((n.name, "other") for n in self.other_names.all())]
+
+    def clean(self):
+        super().clean()
+        if self.pk and self.children.exclude(category=self.category).exists():
+            raise ValidationError(
+                {"category": "Its sub-conditions have another category; change them first."}
+            )
+        if self.parent_id is None:
+            return
+        if self.pk and self.parent_id == self.pk:
+            raise ValidationError({"parent": "A condition cannot be its own parent."})
+        if self.parent.parent_id is not None:
+            raise ValidationError(
+                {"parent": "Choose a top-level condition: sub-conditions go one level deep."}
+            )
+        if self.pk and self.children.exists():
+            raise ValidationError(
+                {"parent": "This condition has sub-conditions, so it cannot have a parent."}
+            )
+        if self.parent.category != self.category:
+            raise ValidationError({"parent": "A sub-condition has its parent's category."})
+
+
+class ConditionNameManager(models.Manager):
+    def get_by_natural_key(self, condition_slug, name):
+        return self.get(condition__slug=condition_slug, name=name)
+
+
+class ConditionName(models.Model):
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="other_names")
+    name = models.CharField(max_length=120)
+
+    objects = ConditionNameManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["condition", "name"], name="unique_condition_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (*self.condition.natural_key(), self.name)
+
+    natural_key.dependencies = ["catalog.condition"]

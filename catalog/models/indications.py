@@ -1,0 +1,121 @@
+"""Indications: a therapy, or a whole therapy class, used for a condition, as a source says."""
+
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from .base import Publishable, editorial_permissions
+from .conditions import Condition
+from .therapies import Therapy, TherapyClass
+
+__all__ = ["Indication", "Qualifier"]
+
+
+class Qualifier(models.TextChoices):
+    NONE = "", "Used for"
+    MAY_BE_EFFECTIVE = "may-be-effective", "May be effective"
+    MAY_HELP = "may-help", "May help"
+    OTHER_AGENTS_FAILED = "other-agents-failed", "When other agents have not worked"
+    CONVENTIONAL_DRUGS_FAILED = "conventional-drugs-failed", "When conventional drugs fail"
+
+
+class IndicationQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(Indication.visible())
+
+    def for_display(self):
+        return self.select_related("therapy", "therapy_class", "condition").prefetch_related(
+            "sources"
+        )
+
+
+class IndicationManager(models.Manager.from_queryset(IndicationQuerySet)):
+    def get_by_natural_key(self, therapy_slug, class_slug, condition_slug):
+        return self.get(
+            therapy__slug=therapy_slug,
+            therapy_class__slug=class_slug,
+            condition__slug=condition_slug,
+        )
+
+
+class Indication(Publishable):
+    """A therapy, or a whole therapy class, used for a condition."""
+
+    therapy = models.ForeignKey(
+        Therapy, on_delete=models.CASCADE, null=True, blank=True, related_name="indications"
+    )
+    therapy_class = models.ForeignKey(
+        TherapyClass,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="indications",
+        verbose_name="class",
+    )
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="indications")
+    qualifier = models.CharField(max_length=30, choices=Qualifier, blank=True)
+    note = models.CharField(
+        max_length=300, blank=True, help_text="What the source adds, e.g. “advanced disease”."
+    )
+    sources = models.ManyToManyField("catalog.Source", related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IndicationManager()
+    history = HistoricalRecords(m2m_fields=["sources"])
+
+    class Meta:
+        ordering = ["condition__name", "therapy_class__name", "therapy__name"]
+        permissions = editorial_permissions("indication", "indications", review=False)
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(therapy__isnull=False, therapy_class__isnull=True)
+                    | Q(therapy__isnull=True, therapy_class__isnull=False)
+                ),
+                name="indication_therapy_xor_class",
+                violation_error_message="Choose either a therapy or a therapy class, not both.",
+            ),
+            # NULLs are distinct, so each constraint only bites on its own kind of indication.
+            models.UniqueConstraint(
+                fields=["therapy", "condition"],
+                name="unique_therapy_indication",
+                violation_error_message="This therapy is already linked to this condition.",
+            ),
+            models.UniqueConstraint(
+                fields=["therapy_class", "condition"],
+                name="unique_class_indication",
+                violation_error_message="This class is already linked to this condition.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {self.condition}"
+
+    @classmethod
+    def visible(cls, prefix=""):
+        """Published, with both its ends public: its condition, and its therapy or class."""
+        return (
+            Publishable.visible(prefix)
+            & Condition.visible(f"{prefix}condition__")
+            & (
+                Therapy.visible(f"{prefix}therapy__")
+                | TherapyClass.visible(f"{prefix}therapy_class__")
+            )
+        )
+
+    @property
+    def subject(self):
+        return self.therapy or self.therapy_class
+
+    @property
+    def level(self):
+        return "agent" if self.therapy_id else "class"
+
+    def natural_key(self):
+        return (
+            self.therapy.slug if self.therapy_id else None,
+            self.therapy_class.slug if self.therapy_class_id else None,
+            self.condition.slug,
+        )
+
+    natural_key.dependencies = ["catalog.therapy", "catalog.therapyclass", "catalog.condition"]

@@ -1,0 +1,51 @@
+"""Reference records: the roles of biological response modifiers, and the glossary."""
+
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from .base import Searchable, SluggedModel
+
+__all__ = ["GlossaryTerm", "ModifierRole"]
+
+
+class ModifierRole(SluggedModel):
+    """One of the ways biological response modifiers fight cancer."""
+
+    position = models.PositiveSmallIntegerField(unique=True)
+    title = models.CharField(max_length=200)
+    explanation = models.TextField(blank=True)
+    sources = models.ManyToManyField("catalog.Source", related_name="+")
+
+    history = HistoricalRecords(m2m_fields=["sources"])
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.title
+
+
+class GlossaryTerm(Searchable, SluggedModel):
+    term = models.CharField(max_length=120, unique=True)
+    also_called = models.CharField(max_length=200, blank=True)
+    definition = models.TextField()
+    sources = models.ManyToManyField("catalog.Source", related_name="+")
+
+    history = HistoricalRecords(m2m_fields=["sources"])
+
+    search_field = "glossary_term"
+    search_group = ("glossary", "Glossary terms")
+    search_position = 4
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self):
+        return self.term
+
+    def get_absolute_url(self):
+        return reverse("catalog:glossary") + f"#{self.slug}"
+
+    def search_names(self):
+        return [(self.term, ""), *((name, "other") for name in self.also_called.split(";"))]

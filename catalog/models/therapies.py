@@ -1,0 +1,198 @@
+"""Therapy classes, the therapies (agents) in them, and the therapies' other names."""
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from .base import (
+    Publishable,
+    ReviewedContent,
+    ReviewQuerySet,
+    Searchable,
+    SlugManager,
+    editorial_permissions,
+)
+from .conditions import Condition
+
+__all__ = ["Action", "Therapy", "TherapyClass", "TherapyName"]
+
+
+def indications_of(model):
+    """The Indication model, through `model`'s reverse relation (indications.py imports this
+    module, not the other way round)."""
+    return model._meta.get_field("indications").related_model
+
+
+class Action(models.TextChoices):
+    STIMULATES = "stimulates", "Stimulates the immune system"
+    ENHANCES = "enhances", "Enhances the immune response"
+    TARGETS = "targets", "Targets specific antigens"
+    SUPPRESSES = "suppresses", "Suppresses the immune system"
+
+
+class TherapyClassQuerySet(ReviewQuerySet):
+    def published(self):
+        return self.filter(TherapyClass.visible())
+
+    def for_display(self, public=True):
+        return self.prefetch_related("sources")
+
+
+class TherapyClass(Searchable, ReviewedContent):
+    name = models.CharField(max_length=120, unique=True)
+    abbreviation = models.CharField(max_length=30, blank=True)
+    action = models.CharField(
+        max_length=20, choices=Action, help_text="How the class acts on the immune system."
+    )
+    description = models.TextField(blank=True)
+
+    objects = SlugManager.from_queryset(TherapyClassQuerySet)()
+    history = HistoricalRecords(m2m_fields=["sources"])
+
+    search_field = "therapy_class"
+    search_group = ("class", "Classes of therapy")
+    search_position = 2
+    page_names = ("class-list", "class-detail")
+    history_children = (("indications", "Indications (class level)", ("condition",)),)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "therapy classes"
+        permissions = editorial_permissions("therapyclass", "therapy classes")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:class-detail", args=[self.slug])
+
+    def get_preview_url(self):
+        return reverse("catalog:class-preview", args=[self.slug])
+
+    def search_names(self):
+        return [(self.name, ""), (self.abbreviation, "abbreviation")]
+
+
+class TherapyQuerySet(ReviewQuerySet):
+    def published(self):
+        return self.filter(Therapy.visible())
+
+    def for_display(self, public=True):
+        """Everything a detail page shows, in a fixed number of queries (`public`: only
+        published indications)."""
+        indication = indications_of(Therapy)
+        indications = indication.objects.published() if public else indication.objects.all()
+        return self.select_related("therapy_class").prefetch_related(
+            "other_names",
+            "sources",
+            Prefetch(
+                "indications",
+                queryset=indications.select_related("condition").prefetch_related("sources"),
+            ),
+        )
+
+    def for_conditions(self, conditions):
+        """Agents with a published agent-level indication for any of the conditions (or their
+        sub-conditions)."""
+        uses = (
+            indications_of(Therapy)
+            .objects.published()
+            .filter(therapy=OuterRef("pk"), condition__in=Condition.objects.matching(conditions))
+        )
+        # EXISTS per therapy (the therapy-condition index), not the set of every use of a
+        # condition that may have tens of thousands.
+        return self.filter(Exists(uses))
+
+
+class Therapy(Searchable, ReviewedContent):
+    name = models.CharField(max_length=120, unique=True)
+    therapy_class = models.ForeignKey(
+        TherapyClass, on_delete=models.PROTECT, related_name="therapies", verbose_name="class"
+    )
+    description = models.TextField(blank=True)
+
+    objects = SlugManager.from_queryset(TherapyQuerySet)()
+    history = HistoricalRecords(m2m_fields=["sources"])
+
+    search_field = "therapy"
+    search_prefetch = ("other_names",)
+    search_group = ("therapy", "Therapies")
+    search_position = 1
+    page_names = ("therapy-list", "therapy-detail")
+    history_children = (
+        ("other_names", None, ()),
+        ("indications", "Indications", ("condition",)),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "therapies"
+        permissions = editorial_permissions("therapy", "therapies")
+        indexes = [
+            # Name lookups typed in the filters (`name__iexact` is UPPER(name) on PostgreSQL).
+            models.Index(
+                models.Func(models.F("name"), function="UPPER"), name="catalog_therapy_uname_idx"
+            ),
+            models.Index(fields=["last_reviewed", "id"], name="catalog_therapy_reviewed_idx"),
+            # A list page's keys and its count, from the index alone (no partial index: SQLite
+            # cannot use one with a parameter for `status`).
+            models.Index(
+                fields=["name", "id", "therapy_class", "status"],
+                name="catalog_therapy_name_list_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def visible(cls, prefix=""):
+        """Published, and so is its class."""
+        return Publishable.visible(prefix) & TherapyClass.visible(f"{prefix}therapy_class__")
+
+    def get_absolute_url(self):
+        return reverse("catalog:therapy-detail", args=[self.slug])
+
+    def get_preview_url(self):
+        return reverse("catalog:therapy-preview", args=[self.slug])
+
+    @property
+    def brand_names(self):
+        return [n.name for n in self.other_names.all() if n.kind == TherapyName.Kind.BRAND]
+
+    def search_names(self):
+        return [(self.name, ""), *((n.name, n.kind) for n in self.other_names.all())]
+
+
+class TherapyNameManager(models.Manager):
+    def get_by_natural_key(self, therapy_slug, name):
+        return self.get(therapy__slug=therapy_slug, name=name)
+
+
+class TherapyName(models.Model):
+    class Kind(models.TextChoices):
+        BRAND = "brand", "Brand name"
+        ABBREVIATION = "abbreviation", "Abbreviation"
+        SYNONYM = "synonym", "Synonym"
+
+    therapy = models.ForeignKey(Therapy, on_delete=models.CASCADE, related_name="other_names")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=Kind)
+
+    objects = TherapyNameManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["therapy", "name"], name="unique_therapy_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display().lower()})"
+
+    def natural_key(self):
+        return (*self.therapy.natural_key(), self.name)
+
+    natural_key.dependencies = ["catalog.therapy"]
