@@ -23,13 +23,14 @@ import pytest
 
 from .servers import Browser, Gunicorn, collect_static, form_fields, manage
 
+pytestmark = pytest.mark.servers
+
 TRIALS = 5
 PASSWORD = "concurrent-editing-test-password"
 CREATE_EDITORS = f"""
 from django.contrib.auth.models import Group, User
 from accounts.models import APIToken
 
-pytestmark = pytest.mark.servers
 editors = Group.objects.get(name="Editors")
 for name in ("alice", "bob"):
     user = User.objects.create_user(name, password={PASSWORD!r}, is_staff=True)
