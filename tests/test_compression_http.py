@@ -113,8 +113,9 @@ def test_if_none_match_with_either_etag_is_a_304(app, path):
 
 
 def test_nginx_in_front_passes_the_apps_encoding_through(app, nginx):
-    """A proxy without compression of its own (nginx's default, `gzip off`): compressed
-    responses arrive as the app sent them, and what the app left alone stays so."""
+    """nginx as the README configures it (`gzip off;` where it proxies the app, though the
+    http block has `gzip on;` as Debian's nginx.conf does): compressed responses arrive as the
+    app sent them, and what the app left alone (a CSRF token inside) stays so."""
     plain = fetch(nginx.port, "/therapies/")
     proxied = fetch(nginx.port, "/therapies/", headers=GZIP)
     assert plain.header("Content-Encoding") is None
