@@ -99,6 +99,8 @@ def eligible(request, response):
     compressing, not compressed yet, holding no secret."""
     if response.status_code in NO_BODY_STATUSES or response.has_header("Content-Encoding"):
         return False
+    if response.streaming and response.is_async:
+        return False  # the site streams synchronously (WSGI); an async stream is left alone
     if not text_type(response) or (not response.streaming and len(response.content) < MIN_BYTES):
         return False
     return not (carries_csrf_token(request) or marked_never_compress(response))
