@@ -13,7 +13,9 @@ Then:
    only, so a URL that is a 404 never answers 304).
 3. Otherwise the view renders; a 200 that nothing made user-specific (no session change, no
    CSRF token or CSP nonce in the body, no queued message, no `Vary` beyond `Cookie`) is stored
-   in the "pages" cache (local memory per process, or Redis when REDIS_URL is set).
+   in the "pages" cache (local memory per process, or Redis when REDIS_URL is set), with its
+   gzip compression, made once, then (immunosite/compression.py): a hit for a client that
+   takes gzip is served compressed without compressing anything.
 
 Every write to the catalog's tables (admin, API, admin actions, management commands, bulk
 loads, raw SQL: the triggers see them all, in the writing transaction) changes the version, so
@@ -43,6 +45,8 @@ from django.utils.cache import (
     patch_vary_headers,
 )
 from django.utils.http import http_date, parse_http_date_safe
+
+from immunosite import compression
 
 from .models import catalog_last_modified, registry
 
@@ -144,8 +148,9 @@ class PageCacheMiddleware:
         key = f"page:{digest}"
         entry = cache.get(key)
         if entry is not None:
-            content, headers = entry
+            content, headers, gzipped = entry
             response = HttpResponse(content, headers=headers)
+            compression.serve_gzipped(request, response, gzipped)
             if request.META.get("HTTP_IF_MODIFIED_SINCE"):
                 return self.conditional(request, response)
             return response
@@ -157,7 +162,9 @@ class PageCacheMiddleware:
             response[name] = value
         self.set_headers(response)
         if len(response.content) <= MAX_BODY_BYTES:
-            cache.set(key, (response.content, dict(response.items())))
+            gzipped = compression.gzipped(request, response)
+            cache.set(key, (response.content, dict(response.items()), gzipped))
+            compression.serve_gzipped(request, response, gzipped)
         return response
 
     @staticmethod
@@ -182,7 +189,7 @@ class PageCacheMiddleware:
         else keeps the headers the view gave it and is not stored."""
         if response.streaming or response.cookies:
             return False
-        if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or getattr(request, "_csp_nonce", None):
+        if compression.carries_csrf_token(request) or getattr(request, "_csp_nonce", None):
             return False  # the body holds this request's CSRF token or CSP nonce
         session = getattr(request, "session", None)
         if session is not None and session.modified:

@@ -87,6 +87,9 @@ MIDDLEWARE = [
     "immunosite.middleware.validate_host",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Brotli / gzip for dynamic responses, never for those holding a CSRF token or another
+    # secret (BREACH); above the page cache, which hands it pages compressed once, when stored.
+    "immunosite.compression.CompressionMiddleware",
     # Anonymous visitors' public pages: 304s and the "pages" cache, keyed by the catalog's
     # version (catalog/pagecache.py). Outside the session, CSRF, auth, CSP and frame-options
     # middleware: a page is stored with the headers they gave it (CSP, X-Frame-Options …) and

@@ -5,6 +5,7 @@ browser must never meet on our pages (PageProblems)."""
 
 import dataclasses
 import functools
+import gzip
 import html
 import json
 import os
@@ -214,7 +215,16 @@ def django_response_schema_errors(response):
         return None  # an export of one record: described, not parsed (as the streamed ones)
     if response.get("Content-Type", "").startswith("text/html"):
         return None  # the browsable API (`format=api`): pages for people, not in the schema
-    return schema_errors(method, path, response.status_code, response.headers, response.content)
+    body = decoded(response.content, response.get("Content-Encoding"))
+    return schema_errors(method, path, response.status_code, response.headers, body)
+
+
+def decoded(body, coding):
+    """A response body as it was before its Content-Encoding (`coding`: gzip or none)."""
+    if coding == "gzip":
+        return gzip.decompress(body)
+    assert not coding, f"unexpected Content-Encoding {coding!r}"
+    return body
 
 
 def settings_in_subprocess(expression, **env):

@@ -676,6 +676,10 @@ http {{
     fastcgi_temp_path {root}/tmp/fastcgi;
     uwsgi_temp_path {root}/tmp/uwsgi;
     scgi_temp_path {root}/tmp/scgi;
+    # As Debian's /etc/nginx/nginx.conf has it; the app's location turns it off (README,
+    # "Compression": the app compresses what is safe to, and nothing else may be).
+    gzip on;
+    gzip_types text/html application/json text/csv application/xml;
     upstream app {{ server {host}:{upstream}; }}
     server {{
         listen {host}:{port};
@@ -683,6 +687,7 @@ http {{
         ssl_certificate {root}/cert.pem;
         ssl_certificate_key {root}/key.pem;
         location / {{
+            gzip off;
             proxy_pass http://app;
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
@@ -697,7 +702,8 @@ class Nginx:
     """Debian's nginx in the foreground as the TLS-terminating reverse proxy the README
     describes, in front of 127.0.0.1:`upstream`: plain HTTP on `port`, HTTPS on `tls_port` (a
     self-signed certificate made by openssl). It appends the client's address to
-    X-Forwarded-For and sets X-Forwarded-Proto, as a production proxy must."""
+    X-Forwarded-For and sets X-Forwarded-Proto, as a production proxy must, and passes the
+    app's responses through without compressing any itself."""
 
     def __init__(self, upstream):
         self.program = require(shutil.which("nginx") or "/usr/sbin/nginx")

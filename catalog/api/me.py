@@ -1,5 +1,6 @@
 """`/api/v1/me/`: who the API takes a client for, and the token it sent (prefix, expiry), so a
-client can see when to ask for a new one. The one API read that needs a login."""
+client can see when to ask for a new one. The one API read that needs a login, and the one
+never compressed (immunosite/compression.py)."""
 
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import APIToken
+from immunosite.compression import never_compress
 
 from . import docs
 from .schema import operation_responses
@@ -77,4 +79,7 @@ class CurrentUserView(CachingHeadersMixin, APIView):
         if token is not None:
             described = {"prefix": token.token_key, "created": token.created}
             described["expires"] = token.expiry
-        return Response({"username": request.user.get_username(), "token": described})
+        # Never compressed: the token's prefix is a secret (BREACH).
+        return never_compress(
+            Response({"username": request.user.get_username(), "token": described})
+        )
