@@ -253,3 +253,18 @@ def test_docs_page_serves_swagger_ui_from_our_static_files(client):
     assert "swagger-ui" in html
     assert "/static/drf_spectacular_sidecar/" in html
     assert "cdn.jsdelivr.net" not in html
+
+
+def test_a_logged_in_editor_browses_the_api_with_its_write_forms(admin_client):
+    """The browsable API's forms offer related records by slug (their JSON is an object)."""
+    response = admin_client.get("/api/v1/therapies/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<option value="monoclonal-antibodies"' in page
+    assert ">Monoclonal antibodies</option>" in page
+
+
+def test_me_with_a_session_has_no_token_and_matches_the_schema(admin_client):
+    response = admin_client.get("/api/v1/me/")
+    assert response.status_code == 200
+    assert response.json() == {"username": "admin", "token": None}

@@ -35,6 +35,9 @@ def app(static_root, redis_server):
         admin=ADMIN,
         REDIS_URL=redis_server.url,
         REDIS_RETRY_INTERVAL=str(INTERVAL),
+        # The log's own repeat filter (immunosite/logfilters.py) would hold back the outage
+        # line of one test for a minute after the last: here the breaker's rate is measured.
+        DJANGO_LOG_REPEAT_SECONDS="1",
     ) as server:
         yield server
 
@@ -45,17 +48,24 @@ def token(app):
 
 
 @pytest.fixture
-def healthy(app, redis_server):
-    """Redis running and the app using it again (its breaker closed) before the test."""
+def healthy(app, redis_server, token):
+    """Redis running and the app using it again (its breaker closed) before the test: an
+    editor's write that the limits must count is no longer refused for the cache (it gets
+    as far as validation, 400, and writes nothing)."""
     if redis_server.process is None or redis_server.process.poll() is not None:
         redis_server.start()
-    wait_until(lambda: write(app, None, probe=True) != 503, INTERVAL + 5, "the cache back")
+    wait_until(lambda: probe(app, token) == 400, INTERVAL + 5, "the cache back")
     return redis_server
 
 
-def write(app, token, slug="probeumab", probe=False):
-    """POST a new therapy through the API (with `probe`, anonymously: 403 while the limits
-    can count, 503 while they cannot). Returns the reply, or its status for a probe."""
+def probe(app, token):
+    """An editor's invalid write: 503 while the limits cannot count, 400 once they can."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Token {token}"}
+    return app.get("/api/v1/therapies/", method="POST", body="{}", headers=headers).status
+
+
+def write(app, token, slug="probeumab"):
+    """POST a new therapy through the API; returns the reply."""
     body = {
         "slug": slug,
         "name": slug.title(),
@@ -66,8 +76,7 @@ def write(app, token, slug="probeumab", probe=False):
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Token {token}"
-    reply = app.get("/api/v1/therapies/", method="POST", body=json.dumps(body), headers=headers)
-    return reply.status if probe else reply
+    return app.get("/api/v1/therapies/", method="POST", body=json.dumps(body), headers=headers)
 
 
 def outage_lines(app):

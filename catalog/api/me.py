@@ -6,6 +6,7 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import permissions
@@ -20,6 +21,24 @@ from immunosite.compression import never_compress
 from . import docs
 from .schema import operation_responses
 from .views import CachingHeadersMixin, suggest
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "description": "The token you sent; null when you use a logged-in session instead.",
+        "properties": {
+            "prefix": {"type": "string", "description": "The key's first characters."},
+            "created": {"type": "string", "format": "date-time"},
+            "expires": {"type": "string", "format": "date-time"},
+        },
+        "required": ["prefix", "created", "expires"],
+    }
+)
+class TokenField(drf_serializers.DictField):
+    """The token a request was authenticated with, or null (one inline nullable object in the
+    schema, which strict validators accept)."""
 
 
 class CurrentUserView(CachingHeadersMixin, APIView):
@@ -37,15 +56,7 @@ class CurrentUserView(CachingHeadersMixin, APIView):
                     "CurrentUser",
                     {
                         "username": drf_serializers.CharField(),
-                        "token": inline_serializer(
-                            "CurrentToken",
-                            {
-                                "prefix": drf_serializers.CharField(),
-                                "created": drf_serializers.DateTimeField(),
-                                "expires": drf_serializers.DateTimeField(),
-                            },
-                            allow_null=True,
-                        ),
+                        "token": TokenField(),
                     },
                 ),
                 description="Your username, and the token you sent (null for a session).",

@@ -50,6 +50,14 @@ class RefField(serializers.SlugRelatedField):
         data.update({name: getattr(value, name) for name in self.extra})
         return data
 
+    def get_choices(self, cutoff=None):
+        """The browsable API's form offers records by slug (DRF would key its choices by the
+        representation, a dict here)."""
+        queryset = self.get_queryset()
+        if cutoff is not None:
+            queryset = queryset[:cutoff]
+        return {record.slug: str(record) for record in queryset}
+
 
 class RefFieldSchema(OpenApiSerializerFieldExtension):
     target_class = RefField
