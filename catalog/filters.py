@@ -20,9 +20,12 @@ from .models import (
     GlossaryTerm,
     Indication,
     Qualifier,
+    Searchable,
     Therapy,
     TherapyClass,
 )
+from .search.query import records_named
+from .text import loose
 
 
 def comma_separated(data, name):
@@ -242,9 +245,14 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
 
 
 class TextSearchFilter(django_filters.CharFilter):
-    """Case-insensitive containment over several fields (ORM lookup paths)."""
+    """`q`: records one of whose names (own, brand, abbreviation, other) matches the text as
+    `/search/` matches names, through its index (catalog/search/query.py: case, accents and
+    punctuation do not matter; the name contains the text, or every word of the text starts a
+    word of the name); or, for `fields` (text besides the names, such as a glossary term's
+    definition), that contain the text in any case, as typed or with accents and full-width
+    letters folded (`loose`)."""
 
-    def __init__(self, *args, fields, **kwargs):
+    def __init__(self, *args, fields=(), **kwargs):
         self.search_fields = fields
         kwargs.setdefault("label", "Search")
         kwargs.setdefault("max_length", 100)
@@ -268,10 +276,12 @@ class TextSearchFilter(django_filters.CharFilter):
         value = (value or "").strip()
         if not value:
             return qs
-        query = Q()
+        model = qs.model
+        found = Q(pk__in=records_named(model, value)) if issubclass(model, Searchable) else Q()
         for field in self.search_fields:
-            query |= Q(**{f"{field}__icontains": value})
-        return qs.filter(pk__in=qs.model.objects.filter(query).values("pk"))
+            for text in dict.fromkeys([value, loose(value)]):
+                found |= Q(**{f"{field}__icontains": text})
+        return qs.filter(found) if found else qs.none()
 
 
 class OrderingFilter(django_filters.OrderingFilter):
@@ -297,9 +307,7 @@ class OrderingFilter(django_filters.OrderingFilter):
 
 
 class TherapyFilter(CatalogFilterSet):
-    q = TextSearchFilter(
-        fields=["name", "other_names__name"], help_text="Name, brand name or other name."
-    )
+    q = TextSearchFilter(help_text="Name, brand name or other name.")
     therapy_class = SlugMultipleFilter(
         queryset=TherapyClass.objects.published(),
         label="Class",
@@ -349,7 +357,7 @@ class TherapyFilter(CatalogFilterSet):
 
 
 class TherapyClassFilter(CatalogFilterSet):
-    q = TextSearchFilter(fields=["name", "abbreviation"], help_text="Name or abbreviation.")
+    q = TextSearchFilter(help_text="Name or abbreviation.")
     action = MultipleChoiceFilter(choices=Action.choices, label="Action on the immune system")
     ordering = OrderingFilter(fields=[("name", "name"), ("last_reviewed", "last_reviewed")])
 
@@ -359,7 +367,7 @@ class TherapyClassFilter(CatalogFilterSet):
 
 
 class ConditionFilter(CatalogFilterSet):
-    q = TextSearchFilter(fields=["name", "other_names__name"], help_text="Name or other name.")
+    q = TextSearchFilter(help_text="Name or other name.")
     category = MultipleChoiceFilter(choices=ConditionCategory.choices, label="Category")
     therapy = SlugMultipleFilter(
         queryset=Therapy.objects.published(),
@@ -440,7 +448,7 @@ class IndicationFilter(CatalogFilterSet):
 
 
 class GlossaryFilter(CatalogFilterSet):
-    q = TextSearchFilter(fields=["term", "also_called", "definition"], help_text="Term or text.")
+    q = TextSearchFilter(fields=["definition"], help_text="Term or text.")
 
     class Meta:
         model = GlossaryTerm

@@ -8,7 +8,14 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from catalog.models import Condition, Indication, Therapy, TherapyClass, TherapyName
+from catalog.models import (
+    Condition,
+    Indication,
+    SearchTerm,
+    Therapy,
+    TherapyClass,
+    TherapyName,
+)
 
 from .helpers import api_slugs, listed_slugs, page_text
 
@@ -34,6 +41,7 @@ def draftumab(article):
     assert therapy.status == "draft"
     therapy.sources.add(article)
     TherapyName.objects.create(therapy=therapy, name="Sekretin", kind="brand")
+    SearchTerm.objects.index([therapy])  # as the admin and the API do after a save
     indication = Indication.objects.create(
         therapy=therapy,
         condition=Condition.objects.get(slug="rheumatoid-arthritis"),

@@ -2,14 +2,18 @@
 every way an editor changes names, the databases use their indexes, and the type-ahead's JSON.
 """
 
+from urllib.parse import urlencode
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.http import QueryDict
 from django.urls import reverse
 
+from catalog.filters import ConditionFilter, GlossaryFilter, TherapyFilter
 from catalog.history import populate_initial_history
 from catalog.models import Condition, Indication, SearchTerm, Therapy
-from catalog.search import Query, rebuild_index, search, similarity
+from catalog.search import Query, rebuild_index, records_named, search, similarity
 
 from .helpers import _add_form_data, add_inline_row, form_data
 
@@ -164,6 +168,37 @@ def test_search_uses_the_database_indexes(text, postgresql, sqlite):
         assert "VIRTUAL TABLE INDEX" in text_plan
 
 
+@pytest.mark.parametrize(
+    ("filterset", "text", "postgresql", "sqlite"),
+    [
+        (TherapyFilter, "rítuximab", "catalog_searchterm_key_trgm", "catalog_searchterm_trigram"),
+        (
+            ConditionFilter,
+            "arthritis rheum",
+            "catalog_searchterm_words_fts",
+            "catalog_searchterm_words",
+        ),
+        (GlossaryFilter, "antigen", "catalog_searchterm_key_trgm", "catalog_searchterm_trigram"),
+    ],
+)
+def test_list_q_uses_the_search_indexes(filterset, text, postgresql, sqlite):
+    """The lists' `q` filters through the search index, whose names the database finds with
+    its text indexes (PostgreSQL: the plan of the names the list takes; it chooses that plan
+    for the whole list once scanning the small test tables costs more)."""
+    model = filterset._meta.model
+    records = model.objects
+    records = records.published() if hasattr(records, "published") else records.all()
+    lists = filterset(QueryDict(urlencode({"q": text})), queryset=records).qs
+    assert lists.exists()
+    list_plan = plan(lists.order_by().values("pk"))
+    assert "catalog_searchterm" in list_plan, list_plan
+    names_plan = plan(records_named(model, text))
+    expected = postgresql if connection.vendor == "postgresql" else sqlite
+    assert expected in names_plan, names_plan
+    if connection.vendor == "sqlite":
+        assert expected in list_plan and "VIRTUAL TABLE INDEX" in list_plan, list_plan
+
+
 def test_misspelling_lookup_uses_the_trigram_index():
     query = Query("tocilizumb")
     text_plan = plan(SearchTerm.objects.filter(query.spelled_like()).order_by().values("pk"))
@@ -257,13 +292,13 @@ def test_suggest_query_count_is_constant(client, make_catalog, django_assert_max
 
 def test_counts_stop_at_the_cap_and_say_so(client, make_catalog, monkeypatch):
     make_catalog(30)
-    monkeypatch.setattr("catalog.search.COUNT_CAP", 25)
+    monkeypatch.setattr("catalog.search.ranking.COUNT_CAP", 25)
     results = search("synth therapy")
     therapies = next(n for key, _, _, n in results.groups if key == "therapy")
     assert therapies == 25 and therapies.capped and str(therapies) == "25+"
     html = client.get("/search/?q=synth+therapy").content.decode()
     assert "Showing the best 20 of 25+" in html
-    monkeypatch.setattr("catalog.search.COUNT_CAP", 1000)
+    monkeypatch.setattr("catalog.search.ranking.COUNT_CAP", 1000)
     exact = next(n for key, _, _, n in search("synth therapy").groups if key == "therapy")
     assert exact == 30 and not exact.capped and str(exact) == "30"
 
