@@ -9,6 +9,8 @@ import pytest
 from .helpers import decoded
 from .servers import Gunicorn, Nginx, Visitor, fetch
 
+pytestmark = pytest.mark.servers
+
 ADMIN = ("gzip-admin", "correct-Horse-2")
 # Limits no test here reaches: they send many API reads and exports from one address.
 NO_LIMITS = {
