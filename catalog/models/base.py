@@ -201,12 +201,18 @@ class ReviewedContent(Publishable, SluggedModel):
     summary = models.CharField(max_length=400)
     sources = models.ManyToManyField("catalog.Source", related_name="+")
     last_reviewed = models.DateField(
-        null=True, blank=True, help_text="When this record was last medically reviewed."
-    )
-    reviewed_by = models.CharField(
-        max_length=200,
+        null=True,
         blank=True,
-        help_text="Reviewer's name and credential as shown to the public, e.g. “A. Smith, MD”.",
+        help_text="When one of the site's medical reviewers last reviewed this record (not the "
+        "date of a source's own review, which belongs to the source).",
+    )
+    reviewer = models.ForeignKey(
+        "catalog.ReviewerProfile",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who reviewed it: recorded by “Mark as reviewed”, never typed.",
     )
     review_interval_days = models.PositiveIntegerField(
         default=365, help_text="Review again this many days after the last review."
@@ -216,7 +222,7 @@ class ReviewedContent(Publishable, SluggedModel):
     GUARDED_FIELDS = {
         **Publishable.GUARDED_FIELDS,
         "last_reviewed": REVIEW,
-        "reviewed_by": REVIEW,
+        "reviewer": REVIEW,
         "review_interval_days": REVIEW,
     }
     # The public pages of a record of this kind (URL names in the "catalog" namespace): the
@@ -240,6 +246,12 @@ class ReviewedContent(Publishable, SluggedModel):
         today = today or timezone.localdate()
         return self.review_due is None or self.review_due < today
 
-    def mark_reviewed(self, reviewer, today=None):
+    @property
+    def is_reviewed(self):
+        """Reviewed by one of the site's reviewers (a date and a named profile)."""
+        return self.last_reviewed is not None and self.reviewer_id is not None
+
+    def mark_reviewed(self, profile, today=None):
+        """Record a review by `profile` (the reviewer's own: catalog/rights.py checks who)."""
         self.last_reviewed = today or timezone.localdate()
-        self.reviewed_by = reviewer
+        self.reviewer = profile

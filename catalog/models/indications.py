@@ -8,7 +8,7 @@ from .base import Publishable, editorial_permissions
 from .conditions import Condition
 from .therapies import Therapy, TherapyClass
 
-__all__ = ["Indication", "Qualifier"]
+__all__ = ["Indication", "LineOfTherapy", "Qualifier", "Severity"]
 
 
 class Qualifier(models.TextChoices):
@@ -17,6 +17,35 @@ class Qualifier(models.TextChoices):
     MAY_HELP = "may-help", "May help"
     OTHER_AGENTS_FAILED = "other-agents-failed", "When other agents have not worked"
     CONVENTIONAL_DRUGS_FAILED = "conventional-drugs-failed", "When conventional drugs fail"
+    HAVE_BEEN_USED = "have-been-used", "Has been used for"
+
+
+class Severity(models.TextChoices):
+    """How severe the disease must be, as the source limits the use."""
+
+    ANY = "", "—"
+    MODERATE_TO_SEVERE = "moderate-to-severe", "Moderately to severely active"
+    ACTIVE = "active", "Active disease"
+    SEVERE = "severe", "Severe"
+    ADVANCED = "advanced", "Advanced"
+    METASTATIC = "metastatic", "Metastatic (spread to other parts of the body)"
+
+
+class LineOfTherapy(models.TextChoices):
+    """When in the course of treatment the source places the use."""
+
+    ANY = "", "—"
+    AFTER_CONVENTIONAL = (
+        "after-conventional-therapy",
+        "After an inadequate response to conventional therapy",
+    )
+    AFTER_DMARD = "after-dmard", "After an inadequate response to one or more DMARDs"
+    AFTER_TNF_BLOCKER = (
+        "after-tnf-blocker",
+        "After an inadequate response to one or more TNF blockers",
+    )
+    AFTER_OTHER = "after-other-therapy", "After other treatment did not work well enough"
+    FIRST_LINE = "first-line", "As a first treatment"
 
 
 class IndicationQuerySet(models.QuerySet):
@@ -54,8 +83,20 @@ class Indication(Publishable):
     )
     condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="indications")
     qualifier = models.CharField(max_length=30, choices=Qualifier, blank=True)
+    severity = models.CharField(max_length=30, choices=Severity, blank=True)
+    line_of_therapy = models.CharField(
+        "line of therapy", max_length=30, choices=LineOfTherapy, blank=True
+    )
+    combination = models.CharField(
+        max_length=150, blank=True, help_text="Given with what, e.g. “with methotrexate”."
+    )
+    population = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="For whom, e.g. “adults”, “people 2 years and older”, “HER2-positive cancer”.",
+    )
     note = models.CharField(
-        max_length=300, blank=True, help_text="What the source adds, e.g. “advanced disease”."
+        max_length=300, blank=True, help_text="Anything else the source adds, in a short phrase."
     )
     sources = models.ManyToManyField("catalog.Source", related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
@@ -102,6 +143,19 @@ class Indication(Publishable):
                 | TherapyClass.visible(f"{prefix}therapy_class__")
             )
         )
+
+    @property
+    def limits(self):
+        """The source's limits on this use, as phrases in reading order ("Moderately to
+        severely active", "adults", "with methotrexate", "after …", the note)."""
+        phrases = [
+            self.get_severity_display() if self.severity else "",
+            self.population,
+            self.combination,
+            self.get_line_of_therapy_display() if self.line_of_therapy else "",
+            self.note,
+        ]
+        return [phrase.rstrip(".") for phrase in phrases if phrase]
 
     @property
     def subject(self):
