@@ -58,7 +58,7 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "insecure-development-key-fo
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "immunosite.apps.ImmunositeAdminConfig",  # django.contrib.admin, with the project's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -59,7 +59,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def static_root():
     """`collectstatic` once per session, for the modules that serve the app with gunicorn
-    (tests/servers.py): hashed, compressed files for WhiteNoise."""
+    (tests/servers/): hashed, compressed files for WhiteNoise."""
     from .servers import collect_static
 
     root = Path(tempfile.mkdtemp(prefix="immunosite-test-static-"))

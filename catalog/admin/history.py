@@ -19,9 +19,11 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import to_historic
 
-from . import locking
-from .history import changes_since, related_history, version_diff
-from .models import SearchTerm, registry
+from .. import locking
+from ..history import changes_since, related_history, version_diff
+from ..models import SearchTerm, registry
+
+__all__ = ["HistoryAdmin", "VersionedForm"]
 
 # --- no lost updates ---------------------------------------------------------------------------
 
