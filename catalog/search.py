@@ -30,6 +30,7 @@ from django.db.models.functions import Length
 from django.http import JsonResponse
 from django.views.generic import TemplateView
 
+from . import caching
 from .models import SearchTerm, registry
 from .text import loose, normalise, words_of
 
@@ -406,5 +407,5 @@ def suggest(request):
             for r in results.best(MAX_SUGGESTIONS)
         ]
     response = JsonResponse({"query": text, "suggestions": suggestions})
-    response["Cache-Control"] = "public, max-age=60"
+    caching.share_briefly(response)
     return response
