@@ -81,7 +81,7 @@ class Paginator(paginator.Paginator):
     ordering ends with a unique key, so the reverse is exact): `LIMIT n OFFSET m` with m at most
     one page, so the last page costs what the first does. Elsewhere a page takes two queries:
     the primary keys of its rows, then those rows (`pk IN (…)`), so rows skipped on the way are
-    neither loaded nor have their related records embedded. The keys come from numbering the
+    neither loaded nor have their related records read. The keys come from numbering the
     matches in order (ROW_NUMBER()) when there are at most `numbered` of them: the cost grows
     with the matches, not the page number, and a LIMIT cannot turn into a walk of the whole
     sort index in search of a few matches. In longer lists they come from a narrow scan of
