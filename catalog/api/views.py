@@ -97,9 +97,10 @@ class CatalogAPIMixin(CachingHeadersMixin):
         """The public sees published records only; editors who may change a model see all.
         Lists (pages, cursor pages and exports) read the model's list rows instead of records
         (see `list`): no prefetching."""
-        queryset = super().get_queryset()
         if self.action == "list":
-            queryset = queryset.model._default_manager.all()
+            queryset = self.queryset.model._default_manager.all()
+        else:
+            queryset = super().get_queryset()
         model = queryset.model
         if not hasattr(queryset, "published"):
             return queryset
