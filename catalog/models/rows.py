@@ -21,12 +21,13 @@ too. `JSONRow` and `JSONList` are the expressions everything is built of (Postgr
 """
 
 import datetime
+import functools
 
 from django.conf import settings
 from django.db import NotSupportedError, models
 from django.db.models import Case, F, Func, JSONField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Concat, JSONObject
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -253,6 +254,12 @@ class RowsQuerySet(models.QuerySet):
 
     def rows(self, *keys):
         """The records as dicts with these keys (all by default) and `pk`."""
-        keys = [key for key in dict.fromkeys(keys or self.row_fields) if key != "pk"]
-        row = JSONRow(pk=F("pk"), **row_expressions(self.model, keys))
-        return self.values_list(row, flat=True)
+        keys = tuple(key for key in dict.fromkeys(keys or self.row_fields) if key != "pk")
+        return self.values_list(row_expression(self.model, keys, get_script_prefix()), flat=True)
+
+
+@functools.lru_cache(maxsize=256)
+def row_expression(model, keys, script_prefix):
+    """The JSON object of a row, built once per model, keys and URL prefix (the pages' paths
+    depend on it): expressions are copied, never changed, by the queries that use them."""
+    return JSONRow(pk=F("pk"), **row_expressions(model, keys))
