@@ -90,6 +90,9 @@ MIDDLEWARE = [
     # Brotli / gzip for dynamic responses, never for those holding a CSRF token or another
     # secret (BREACH); above the page cache, which hands it pages compressed once, when stored.
     "immunosite.compression.CompressionMiddleware",
+    # `request.catalog_version`: when the catalog last changed, read once per request if asked
+    # (catalog/caching.py); the page cache, the pages and the API read it.
+    "catalog.caching.CatalogVersionMiddleware",
     # Anonymous visitors' public pages: 304s and the "pages" cache, keyed by the catalog's
     # version (catalog/pagecache.py). Outside the session, CSRF, auth, CSP and frame-options
     # middleware: a page is stored with the headers they gave it (CSP, X-Frame-Options …) and

@@ -505,6 +505,51 @@ def test_stale_save_is_refused_for_other_content(editor_client, model, lookup, f
     assert getattr(obj, field) == "My edit."
 
 
+def test_the_admin_form_carries_the_token_api_writes_compare(editor_client, history):
+    """One version token for both (catalog/versions.py): the admin's hidden field is the token
+    part of the API's ETag, so an API write since the form was opened refuses the admin save."""
+    therapy = Therapy.objects.get(slug="rituximab")
+    url = admin_url(Therapy, "change", therapy.pk)
+    stale = form_data(editor_client.get(url))
+    etag = editor_client.get(f"/api/v1/therapies/{therapy.slug}/")["ETag"]
+    assert etag.strip('"').split(".")[0] == stale["loaded_version"]
+
+    written = editor_client.patch(
+        f"/api/v1/therapies/{therapy.slug}/",
+        {"summary": "Written through the API."},
+        content_type="application/json",
+        headers={"If-Match": etag},
+    )
+    assert written.status_code == 200, written.content
+    assert written["ETag"].strip('"').split(".")[0] != stale["loaded_version"]
+    stale["description"] = "My edit."
+    refused = editor_client.post(url, stale)
+    assert refused.status_code == 200
+    text = page_text(refused)
+    assert "Someone else saved this therapy after you opened it" in text
+    assert "Written through the API." in text
+    resubmitted = editor_client.post(url, as_shown_again(refused, stale))
+    assert resubmitted.status_code == 302, page_text(resubmitted)
+    therapy.refresh_from_db()
+    assert (therapy.summary, therapy.description) == ("Written through the API.", "My edit.")
+
+
+def test_an_altered_version_field_is_refused_not_an_error(editor_client, history):
+    therapy = Therapy.objects.get(slug="rituximab")
+    url = admin_url(Therapy, "change", therapy.pk)
+    data = form_data(editor_client.get(url))
+    data["loaded_version"] = "not-a-version"
+    data["description"] = "My edit."
+    refused = editor_client.post(url, data)
+    assert refused.status_code == 200
+    assert "Someone else saved this therapy after you opened it" in page_text(refused)
+    therapy.refresh_from_db()
+    assert therapy.description != "My edit."
+    assert editor_client.post(url, as_shown_again(refused, data)).status_code == 302
+    therapy.refresh_from_db()
+    assert therapy.description == "My edit."
+
+
 # --- seeding -------------------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog import pagecache
+from catalog.caching import CatalogVersionMiddleware
 from catalog.models import Therapy, TherapyClass, TherapyName, catalog_last_modified
 from catalog.pagecache import PageCacheMiddleware
 
@@ -300,7 +301,7 @@ def test_responses_for_one_visitor_are_never_stored(rf, personalise):
         personalise(request, response)
         return response
 
-    middleware = PageCacheMiddleware(view)
+    middleware = CatalogVersionMiddleware(PageCacheMiddleware(view))
     for _ in range(2):
         request = rf.get("/therapies/")
         request.session = SessionStore()
@@ -319,7 +320,7 @@ def test_the_same_view_unpersonalised_is_stored(rf):
         calls.append(request)
         return HttpResponse("<p>page</p>")
 
-    middleware = PageCacheMiddleware(view)
+    middleware = CatalogVersionMiddleware(PageCacheMiddleware(view))
     for _ in range(2):
         request = rf.get("/therapies/")
         request.session = SessionStore()
