@@ -6,7 +6,6 @@ from django.http import JsonResponse
 from django.views.generic import TemplateView
 
 from .. import caching
-
 from .ranking import GROUP_KEYS, search
 
 MAX_QUERY_LENGTH = 100
