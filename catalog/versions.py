@@ -4,7 +4,7 @@ admin's stale-save check.
 - A record's *version token* (`record_token`) comes from its own `updated_at`, which every
   save of its row moves. It tells whether *this* record changed since a client read it: a
   write's `If-Match` compares it (`if_match_allows`), and so does the admin's stale-save check
-  (catalog/admin_history.py VersionedForm carries it in the form), so edits to other records
+  (catalog/admin/history.py VersionedForm carries it in the form), so edits to other records
   never refuse a write. `token_time` reads the `updated_at` back.
 - The ETag of a record's GET (`record_etag`) is `"<token>.<digest>"`. The digest covers the
   catalog's version (`CatalogVersion.counter`, which database triggers move on every write to
