@@ -11,10 +11,10 @@ key and the ETag. Then:
    for exactly that URL and version, so a match proves the page is unchanged.)
 2. A cached copy: served as it is, or 304 for `If-Modified-Since` (checked against a cached 200
    only, so a URL that is a 404 never answers 304).
-3. Otherwise the view renders; a 200 that nothing made user-specific (no session change, no
-   CSRF token or CSP nonce in the body, no queued message, no `Vary` beyond `Cookie`) is stored
-   in the "pages" cache (local memory per process, or Redis when REDIS_URL is set), with its
-   gzip compression, made once, then (immunosite/compression.py): a hit for a client that
+3. Otherwise the view renders; a 200 that nothing made user-specific (no cookie, as a session
+   change or a message sets, no CSRF token or CSP nonce in the body, no `Vary` beyond `Cookie`)
+   is stored in the "pages" cache (local memory per process, or Redis when REDIS_URL is set),
+   with its gzip compression, made once, then (immunosite/compression.py): a hit for a client that
    takes gzip is served compressed without compressing anything.
 
 Every write to the catalog's tables (admin, API, admin actions, management commands, bulk
@@ -179,14 +179,13 @@ class PageCacheMiddleware:
         else keeps the headers the view gave it and is not stored."""
         if response.streaming or response.cookies:
             return False
-        if compression.carries_csrf_token(request) or getattr(request, "_csp_nonce", None):
-            return False  # the body holds this request's CSRF token or CSP nonce
-        session = getattr(request, "session", None)
-        if session is not None and session.modified:
-            return False  # SessionMiddleware is about to set a cookie
-        messages = getattr(request, "_messages", None)
-        if messages is not None and getattr(messages, "_queued_messages", None):
-            return False  # MessageMiddleware is about to set a cookie
+        if compression.carries_csrf_token(request):
+            return False  # the body holds this request's CSRF token
+        if getattr(request, "csp_nonce", None):
+            # django-csp's nonce is true once it was made: the body may hold it.
+            return False
+        # A changed session or a queued message shows as a cookie: the session and messages
+        # middleware, below this one, have set it by the time the response gets here.
         directives = cc_delim_re.split(response.get("Cache-Control", ""))
         if {d.split("=")[0].strip().lower() for d in directives} & {"private", "no-store"}:
             return False
