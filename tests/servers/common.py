@@ -2,7 +2,7 @@
 skipped, free loopback ports, bounded waits, the environment a subprocess of the app gets (built
 from scratch, never the pytest session's: the suite may itself run with DATABASE_URL pointing at
 a PostgreSQL server, and tests/settings.py puts throwaway secrets into os.environ), `manage.py`
-runs, and stopping a process group."""
+runs, stopping a process group, and `ServerProcess`, what every server's context manager does."""
 
 import contextlib
 import os
@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -137,3 +138,37 @@ def tail(path, chars=4000):
         return Path(path).read_text(errors="replace")[-chars:]
     except OSError:
         return ""
+
+
+class ServerProcess:
+    """A server run in a temporary folder of its own (`root`): entering runs `prepare()` then
+    `start()`, leaving runs `stop()` and removes the folder, also when starting failed."""
+
+    name = "server"  # part of the folder's name
+
+    def __init__(self):
+        self.root = Path(tempfile.mkdtemp(prefix=f"immunosite-test-{self.name}-"))
+        self.process = None
+
+    def prepare(self):
+        """What must be done before the first start (a database migrated, a superuser)."""
+
+    def start(self):
+        raise NotImplementedError
+
+    def stop(self):
+        stop_process_group(self.process)
+        self.process = None
+
+    def __enter__(self):
+        try:
+            self.prepare()
+            self.start()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)

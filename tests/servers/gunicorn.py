@@ -2,10 +2,7 @@
 database migrated and seeded first; its output kept for the logging tests."""
 
 import re
-import shutil
 import subprocess
-import tempfile
-from pathlib import Path
 
 from .clients import fetch
 from .common import (
@@ -13,17 +10,17 @@ from .common import (
     BASE_DIR,
     HOST,
     PYTHON,
+    ServerProcess,
     free_port,
     manage,
     production_env,
     require,
-    stop_process_group,
     tail,
     wait_until,
 )
 
 
-class Gunicorn:
+class Gunicorn(ServerProcess):
     """`gunicorn immunosite.wsgi -c gunicorn.conf.py` on a free port, in production (DEBUG off),
     its output (access log included) in a file. On entering, `manage.py migrate` and `seed` run
     first with the same environment (unless migrate=False: a database that is down); the static
@@ -31,12 +28,14 @@ class Gunicorn:
     database_url the app gets a SQLite file of its own. `variables` are more environment.
     stdout (access log, the app's logging) and stderr (gunicorn's own log) go to files."""
 
+    name = "gunicorn"
+
     def __init__(
         self, static_root, database_url=None, workers=1, migrate=True, admin=None, **variables
     ):
+        super().__init__()
         self.admin = admin  # (username, password) of a superuser made on entering
         self.port = free_port()
-        self.root = Path(tempfile.mkdtemp(prefix="immunosite-test-gunicorn-"))
         self.stdout = self.root / "stdout.log"
         self.stderr = self.root / "stderr.log"
         self.migrate = migrate
@@ -47,26 +46,14 @@ class Gunicorn:
             WEB_CONCURRENCY=str(workers),
             **variables,
         )
-        self.process = None
 
-    def __enter__(self):
-        try:
-            if self.migrate:
-                manage("migrate", "--no-input", "-v0", env=self.env)
-                manage("seed", env=self.env)
-            if self.admin:
-                username, password = self.admin
-                self.manage("ensure_admin", ADMIN_USERNAME=username, ADMIN_PASSWORD=password)
-            self.start()
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def __exit__(self, *exc_info):
-        stop_process_group(self.process)
-        self.process = None
-        shutil.rmtree(self.root, ignore_errors=True)
+    def prepare(self):
+        if self.migrate:
+            manage("migrate", "--no-input", "-v0", env=self.env)
+            manage("seed", env=self.env)
+        if self.admin:
+            username, password = self.admin
+            self.manage("ensure_admin", ADMIN_USERNAME=username, ADMIN_PASSWORD=password)
 
     def start(self, timeout=30):
         gunicorn = require(PYTHON.parent / "gunicorn")

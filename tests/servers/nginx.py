@@ -3,10 +3,8 @@
 import shutil
 import socket
 import subprocess
-import tempfile
-from pathlib import Path
 
-from .common import HOST, base_env, free_port, require, stop_process_group, tail, wait_until
+from .common import HOST, ServerProcess, base_env, free_port, require, tail, wait_until
 
 NGINX_CONF = """\
 worker_processes 1;
@@ -42,33 +40,21 @@ http {{
 """
 
 
-class Nginx:
+class Nginx(ServerProcess):
     """Debian's nginx in the foreground as the TLS-terminating reverse proxy the README
     describes, in front of 127.0.0.1:`upstream`: plain HTTP on `port`, HTTPS on `tls_port` (a
     self-signed certificate made by openssl). It appends the client's address to
     X-Forwarded-For and sets X-Forwarded-Proto, as a production proxy must, and passes the
     app's responses through without compressing any itself."""
 
+    name = "nginx"
+
     def __init__(self, upstream):
+        super().__init__()
         self.program = require(shutil.which("nginx") or "/usr/sbin/nginx")
         self.upstream = upstream
         self.port = free_port()
         self.tls_port = free_port()
-        self.root = Path(tempfile.mkdtemp(prefix="immunosite-test-nginx-"))
-        self.process = None
-
-    def __enter__(self):
-        try:
-            self.start()
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def __exit__(self, *exc_info):
-        stop_process_group(self.process)
-        self.process = None
-        shutil.rmtree(self.root, ignore_errors=True)
 
     def start(self, timeout=15):
         temp = self.root / "tmp"

@@ -3,42 +3,28 @@ cache outage tests)."""
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
-import tempfile
-from pathlib import Path
 
-from .common import HOST, base_env, free_port, tail, wait_until
+from .common import HOST, ServerProcess, base_env, free_port, tail, wait_until
 
 
-class RedisServer:
+class RedisServer(ServerProcess):
     """redis-server in the foreground (its own process group), no persistence, on a free port.
     `kill()` and `start()` can be repeated; the context manager always kills it."""
 
+    name = "redis"
+
     def __init__(self, program):
+        super().__init__()
         self.program = program
         self.port = free_port()
-        self.root = Path(tempfile.mkdtemp(prefix="immunosite-test-redis-"))
         self.log = self.root / "redis.log"
-        self.process = None
 
     @property
     def url(self):
         return f"redis://{HOST}:{self.port}/0"
-
-    def __enter__(self):
-        try:
-            self.start()
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def __exit__(self, *exc_info):
-        self.kill()
-        shutil.rmtree(self.root, ignore_errors=True)
 
     def ping(self):
         try:
@@ -69,6 +55,9 @@ class RedisServer:
     def freeze(self):
         """SIGSTOP: connections are still accepted (by the kernel) but never answered."""
         os.killpg(self.process.pid, signal.SIGSTOP)
+
+    def stop(self):
+        self.kill()
 
     def kill(self):
         """SIGKILL: Redis disappears as in a crash (a frozen one too)."""
