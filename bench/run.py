@@ -75,7 +75,7 @@ def log(message):
 
 def app_env(database_url, static_root, page_cache):
     """The server's environment: production settings (DEBUG off) over plain HTTP on loopback,
-    as tests/servers.py runs them; the bench's own additions are the trivial view, rate limits
+    as tests/servers/ runs them; the bench's own additions are the trivial view, rate limits
     no benchmark reaches (API, exports, search, type-ahead) and the page cache switch."""
     return base_env(
         DJANGO_SETTINGS_MODULE="immunosite.settings",
@@ -460,7 +460,7 @@ class SQLiteDatabases:
 
 
 class PostgresDatabases:
-    """A throwaway cluster (tests/servers.py); one database per size, copied from a migrated
+    """A throwaway cluster (tests/servers/); one database per size, copied from a migrated
     template database."""
 
     name = "postgresql"

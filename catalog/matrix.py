@@ -1,6 +1,8 @@
 """The condition-by-therapy matrix (`/matrix/`): which therapies are used for which conditions,
-agent-level or through their class. Four queries for the table while it fits on a screen or
-two; a large catalog's matrix comes a page of therapies at a time (see `build`)."""
+agent-level or through their class. Filtered as the lists are (catalog/filters.py: classes typed
+by name or slug, the condition category a short select). Five queries for the table while it
+fits on a screen or two, and one looking up the typed classes; a large catalog's matrix comes a
+page of therapies at a time (see `build`)."""
 
 from dataclasses import dataclass, field
 
@@ -10,21 +12,17 @@ from django.db.models import Q
 from django.http import Http404
 from django.views.generic import TemplateView
 
-from .filters import MULTI_HELP, CommaSeparatedSelectMultiple
+from .filters import MULTI_HELP, CommaSeparatedSelectMultiple, RecordsForm, SlugMultipleFilter
 from .models import Condition, ConditionCategory, Indication, Therapy, TherapyClass
 
 
-class MatrixForm(forms.Form):
-    """The GET filters; names and multi-value syntax as on the list pages."""
+class MatrixForm(RecordsForm):
+    """The GET filters, with the lists' names, fields, syntax and errors: the class filter is the
+    lists' typed records filter (one lookup for its values, an unknown one a 400 naming it)."""
 
-    therapy_class = forms.ModelMultipleChoiceField(
-        queryset=TherapyClass.objects.published(),
-        to_field_name="slug",
-        required=False,
-        widget=CommaSeparatedSelectMultiple,
-        label="Class",
-        help_text=MULTI_HELP,
-    )
+    therapy_class = SlugMultipleFilter(
+        queryset=TherapyClass.objects.published(), label="Class", noun="class"
+    ).field
     columns = forms.IntegerField(
         min_value=1,
         required=False,
@@ -161,9 +159,9 @@ def table(groups, columns, conditions, indications):
 
 
 def build(classes=None, categories=None, column_page=1):
-    """The matrix for the given classes and condition categories (all when empty). Four
+    """The matrix for the given classes and condition categories (all when empty). Five
     queries while it fits in one table (MAX_COLUMNS therapies, MAX_ROWS conditions); beyond,
-    one page of therapies (`column_page`) and the conditions they are used for, in five."""
+    one page of therapies (`column_page`) and the conditions they are used for, in six."""
     class_qs = TherapyClass.objects.published().only("slug", "name")
     if classes:
         class_qs = class_qs.filter(pk__in=[c.pk for c in classes])
@@ -218,7 +216,7 @@ def build(classes=None, categories=None, column_page=1):
 
 class MatrixView(TemplateView):
     """`/matrix/`: the table, filtered by class and condition category; bad values are 400s
-    with the form errors shown (and no table)."""
+    with the form errors shown at their fields (and no table)."""
 
     template_name = "catalog/matrix.html"
 

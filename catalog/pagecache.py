@@ -1,20 +1,20 @@
 """Anonymous visitors' public pages: 304s and a page cache keyed by the catalog's version.
 
 For a GET or HEAD of a public catalog page (`PAGES`) from a visitor without a session cookie,
-`PageCacheMiddleware` asks the database once when the catalog last changed
-(`catalog_last_modified()`: the CatalogVersion row that database triggers move on every write
-to a content table, one primary-key lookup). That version, the release (a hash of the code and
-templates, so a deploy starts afresh) and the absolute URL make the cache key and the ETag.
-Then:
+`PageCacheMiddleware` asks once when the catalog last changed (`request.catalog_version`,
+catalog/caching.py: the CatalogVersion row that database triggers move on every write to a
+content table, one primary-key lookup, shared with the view). That version, the release (a
+hash of the code and templates, so a deploy starts afresh) and the absolute URL make the cache
+key and the ETag. Then:
 
 1. `If-None-Match` with that ETag: 304, nothing rendered. (An ETag is only ever sent with a 200
    for exactly that URL and version, so a match proves the page is unchanged.)
 2. A cached copy: served as it is, or 304 for `If-Modified-Since` (checked against a cached 200
    only, so a URL that is a 404 never answers 304).
-3. Otherwise the view renders; a 200 that nothing made user-specific (no session change, no
-   CSRF token or CSP nonce in the body, no queued message, no `Vary` beyond `Cookie`) is stored
-   in the "pages" cache (local memory per process, or Redis when REDIS_URL is set), with its
-   gzip compression, made once, then (immunosite/compression.py): a hit for a client that
+3. Otherwise the view renders; a 200 that nothing made user-specific (no cookie, as a session
+   change or a message sets, no CSRF token or CSP nonce in the body, no `Vary` beyond `Cookie`)
+   is stored in the "pages" cache (local memory per process, or Redis when REDIS_URL is set),
+   with its gzip compression, made once, then (immunosite/compression.py): a hit for a client that
    takes gzip is served compressed without compressing anything.
 
 Every write to the catalog's tables (admin, API, admin actions, management commands, bulk
@@ -22,7 +22,7 @@ loads, raw SQL: the triggers see them all, in the writing transaction) changes t
 the next request misses and renders: invalidation without signals or hooks in save().
 
 Editors and staff (any request with a session cookie) are never served from nor stored in the
-cache, and their responses are marked `private`.
+cache, and their responses are marked `private` (the caching policies: catalog/caching.py).
 
 The middleware sits below every other one except django-axes (which wants to be last), so a
 cached page still passes through the security, CSP, frame and content-length middleware on its
@@ -38,17 +38,13 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
-from django.utils.cache import (
-    cc_delim_re,
-    get_conditional_response,
-    patch_cache_control,
-    patch_vary_headers,
-)
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.cache import cc_delim_re, get_conditional_response, patch_vary_headers
+from django.utils.http import parse_http_date_safe
 
 from immunosite import compression
 
-from .models import catalog_last_modified, registry
+from . import caching
+from .models import registry
 
 CACHE_ALIAS = "pages"
 # URL names (namespace "catalog") of the pages cached for anonymous visitors: their content
@@ -66,9 +62,6 @@ def pages():
 
 
 MAX_BODY_BYTES = 512 * 1024  # bigger pages are rendered every time
-# Browsers and proxies may keep a copy but must ask again before reusing it: the 304 costs
-# one query, and an editor's change shows on the very next request.
-PUBLIC_CACHE_CONTROL = {"public": True, "no_cache": True}
 # What the release hash covers: whatever shapes a page besides the data.
 RELEASE_SUFFIXES = {".py", ".html", ".txt", ".xml", ".json", ".css", ".js"}
 
@@ -120,20 +113,17 @@ class PageCacheMiddleware:
             # Staff and editors (the only users with sessions) always get a fresh page.
             response = self.get_response(request)
             if response.status_code == 200:
-                patch_cache_control(response, private=True, no_cache=True)
+                caching.keep_private(response)
                 patch_vary_headers(response, ["Cookie"])
             return response
 
-        version = catalog_last_modified()
-        request._catalog_last_modified = version  # for views that want it, at no extra query
+        version = request.catalog_version.changed_at  # the view reads it again, at no query
         url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
         stamp = version.isoformat() if version else "empty"
         digest = hashlib.md5(
             f"{release()}|{stamp}|{url}".encode(), usedforsecurity=False
         ).hexdigest()
-        validators = {"ETag": f'"{digest}"'}
-        if version:
-            validators["Last-Modified"] = http_date(version.timestamp())
+        validators = {"ETag": f'"{digest}"', **caching.last_modified_header(version)}
 
         if request.META.get("HTTP_IF_NONE_MATCH"):
             # The ETag names this URL at this version: a match needs no rendering, cached
@@ -180,7 +170,7 @@ class PageCacheMiddleware:
 
     @staticmethod
     def set_headers(response):
-        patch_cache_control(response, **PUBLIC_CACHE_CONTROL)
+        caching.revalidate_shared(response)
         patch_vary_headers(response, ["Cookie"])
 
     @staticmethod
@@ -189,14 +179,13 @@ class PageCacheMiddleware:
         else keeps the headers the view gave it and is not stored."""
         if response.streaming or response.cookies:
             return False
-        if compression.carries_csrf_token(request) or getattr(request, "_csp_nonce", None):
-            return False  # the body holds this request's CSRF token or CSP nonce
-        session = getattr(request, "session", None)
-        if session is not None and session.modified:
-            return False  # SessionMiddleware is about to set a cookie
-        messages = getattr(request, "_messages", None)
-        if messages is not None and getattr(messages, "_queued_messages", None):
-            return False  # MessageMiddleware is about to set a cookie
+        if compression.carries_csrf_token(request):
+            return False  # the body holds this request's CSRF token
+        if getattr(request, "csp_nonce", None):
+            # django-csp's nonce is true once it was made: the body may hold it.
+            return False
+        # A changed session or a queued message shows as a cookie: the session and messages
+        # middleware, below this one, have set it by the time the response gets here.
         directives = cc_delim_re.split(response.get("Cache-Control", ""))
         if {d.split("=")[0].strip().lower() for d in directives} & {"private", "no-store"}:
             return False

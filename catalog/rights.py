@@ -1,7 +1,7 @@
 """Who may change which fields of a catalog record: one rule for the admin and the API.
 
 Each publishable model names its guarded fields and the action each needs
-(`GUARDED_FIELDS` in catalog/models.py): changing the status, either way, needs the model's
+(`GUARDED_FIELDS` in catalog/models/base.py): changing the status, either way, needs the model's
 publish permission; the review fields (last reviewed, reviewed by, review interval) need its
 review permission. The admin makes the fields a user may not change read-only (change forms,
 inlines) and keeps their saved values on every save (a revert included); its actions need the

@@ -3,8 +3,9 @@ admin's stale-save check.
 
 - A record's *version token* (`record_token`) comes from its own `updated_at`, which every
   save of its row moves. It tells whether *this* record changed since a client read it: a
-  write's `If-Match` compares it (`if_match_allows`), as the admin's stale-save check compares
-  `updated_at` (catalog/admin.py VersionedForm), so edits to other records never refuse a write.
+  write's `If-Match` compares it (`if_match_allows`), and so does the admin's stale-save check
+  (catalog/admin/history.py VersionedForm carries it in the form), so edits to other records
+  never refuse a write. `token_time` reads the `updated_at` back.
 - The ETag of a record's GET (`record_etag`) is `"<token>.<digest>"`. The digest covers the
   catalog's version (`CatalogVersion.counter`, which database triggers move on every write to
   any content, name or source-link table: a renamed class, a new brand name or indication),
@@ -29,6 +30,16 @@ def record_token(record):
     if record.updated_at is None:
         return "0"
     return format((record.updated_at - EPOCH) // MICROSECOND, "x")
+
+
+def token_time(token):
+    """The `updated_at` a version token was made from; None if `token` is not one."""
+    if not (token.isascii() and token.isalnum()):
+        return None
+    try:
+        return EPOCH + int(token, 16) * MICROSECOND
+    except ValueError:
+        return None
 
 
 def catalog_counter():

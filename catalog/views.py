@@ -1,4 +1,5 @@
-"""Public pages. Thin: querysets live on the models, filtering in filters.py."""
+"""Public pages. Thin: querysets and list rows live on the models, filtering in filters.py,
+query-string parsing in params.py, the catalog's version and caching in caching.py."""
 
 import string
 import unicodedata
@@ -13,8 +14,7 @@ from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import filters, seo, structured_data
-from .api.pagination import last_modified
+from . import filters, params, seo, structured_data
 from .models import (
     Condition,
     ConditionCategory,
@@ -25,26 +25,21 @@ from .models import (
     Therapy,
     TherapyClass,
 )
-from .paging import Embed, Paginator, embed, whole_number
+from .paging import Paginator, whole_number
 
 
-def api_query(filterset_class, params):
+def api_query(filterset_class, query):
     """The list page's query string as the API takes it: only the filters' own parameters
-    (never `page`), and without empty values. The pages' filter form sends `?q=&ordering=`,
+    (never `page`), and without blank values. The pages' filter form sends `?q=&ordering=`,
     which the pages accept but the API refuses (blank filters are 400s there)."""
-    pairs = []
-    for name in filterset_class.base_filters:
-        for value in params.getlist(name):
-            if any(part.strip() for part in value.split(",")):
-                pairs.append((name, value))
-    return urlencode(pairs)
+    return urlencode(params.given(query, filterset_class.base_filters))
 
 
-def api_links(api_url_name, filterset_class, params):
+def api_links(api_url_name, filterset_class, query):
     """The "Download CSV", "Download JSON" (JSON Lines) and "API query" links of a list page:
     the same filters and order, on the matching API endpoint."""
     endpoint = reverse(api_url_name)
-    query = api_query(filterset_class, params)
+    query = api_query(filterset_class, query)
 
     def url(fmt=None):
         parts = ([query] if query else []) + ([f"format={fmt}"] if fmt else [])
@@ -54,24 +49,32 @@ def api_links(api_url_name, filterset_class, params):
 
 
 class FilteredListView(FilterView):
-    """A filterable, paginated list. Bad filter values or page numbers answer 400.
+    """A filterable, paginated list of published records. Bad filter values or page numbers
+    answer 400.
 
-    A list's queryset loads what its rows show and nothing more, each row's to-many relations
-    embedded in the row's own query (paging.embed), so a page costs the same few queries
-    whatever its length: the filters' record lookup (if any), the count, the page's keys and
-    its rows (near either end of a long list, the rows alone). Deep pages cost what the first
-    ones do (paging.Paginator)."""
+    The template reads list rows (dicts: catalog/models/rows.py) with the keys in `row_keys`
+    and nothing more, each row's related records read in its own query, so a page costs the
+    same few queries whatever its length: the filters' record lookup (if any), the count, the
+    page's keys and its rows (near either end of a long list, the rows alone). Deep pages cost
+    what the first ones do (paging.Paginator)."""
 
     paginate_by = 20
     paginator_class = Paginator
     strict = True
     api_url_name = None  # the API list endpoint with the same filters (`therapy-list`)
+    row_keys = ()  # what a row shows
+
+    def records(self):
+        model = self.filterset_class._meta.model
+        return model.objects.published()
+
+    def get_queryset(self):
+        return self.records().rows(*self.row_keys)
 
     def get_paginator(self, queryset, per_page, **kwargs):
         """Counts are cached under the catalog's version (asked once per request)."""
-        return super().get_paginator(
-            queryset, per_page, version=last_modified(self.request), **kwargs
-        )
+        version = self.request.catalog_version.changed_at
+        return super().get_paginator(queryset, per_page, version=version, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):
         page = self.request.GET.get(self.page_kwarg, "1")
@@ -103,11 +106,10 @@ class HomeView(TemplateView):
     template_name = "catalog/home.html"
 
     def get_context_data(self, **kwargs):
-        top = embed(
-            Condition.objects.published().filter(parent=None),
-            Embed("children", ["slug", "name"], queryset=Condition.objects.published()),
-        )
-        classes, more_classes = first_rows(TherapyClass.objects.published(), HOME_LIMIT)
+        top = Condition.objects.published().filter(parent=None)
+        top = top.rows("slug", "name", "url", "children")
+        classes = TherapyClass.objects.published().rows(*TherapyClassListView.row_keys)
+        classes, more_classes = first_rows(classes, HOME_LIMIT)
         categories = []
         for value, label in ConditionCategory.choices:
             conditions, more = first_rows(top.filter(category=value), HOME_LIMIT)
@@ -170,17 +172,8 @@ class PublicDetailView(DetailView):
 class TherapyListView(FilteredListView):
     filterset_class = filters.TherapyFilter
     api_url_name = "therapy-list"
-    # A row: name, brand names, class, summary, the conditions it is used for.
-    queryset = embed(
-        Therapy.objects.published().select_related("therapy_class"),
-        Embed("other_names", ["name", "kind"]),
-        Embed(
-            "indications",
-            [],
-            queryset=Indication.objects.published(),
-            related={"condition": ["slug", "name"]},
-        ),
-    )
+    # Name, brand names, class, summary, the conditions it is used for.
+    row_keys = ("slug", "name", "url", "brand_names", "therapy_class", "summary", "indications")
     template_name = "catalog/therapy_list.html"
 
 
@@ -201,7 +194,7 @@ class TherapyDetailView(PublicDetailView):
 class TherapyClassListView(FilteredListView):
     filterset_class = filters.TherapyClassFilter
     api_url_name = "therapyclass-list"
-    queryset = TherapyClass.objects.published()  # a row: name, abbreviation, action, summary
+    row_keys = ("slug", "name", "url", "abbreviation", "action_label", "summary")
     template_name = "catalog/class_list.html"
 
 
@@ -229,8 +222,8 @@ class TherapyClassDetailView(PublicDetailView):
 class ConditionListView(FilteredListView):
     filterset_class = filters.ConditionFilter
     api_url_name = "condition-list"
-    # A row: name, category, the broader condition it belongs to, summary.
-    queryset = Condition.objects.published().select_related("parent")
+    # Name, category, the broader condition it belongs to, summary.
+    row_keys = ("slug", "name", "url", "category_label", "parent", "summary")
     template_name = "catalog/condition_list.html"
 
 
@@ -285,9 +278,12 @@ class ConditionPreview(PreviewMixin, ConditionDetailView):
 class GlossaryView(FilteredListView):
     filterset_class = filters.GlossaryFilter
     api_url_name = "glossaryterm-list"
-    queryset = embed(GlossaryTerm.objects.all(), Embed("sources", ["publisher", "title"]))
+    row_keys = ("slug", "term", "definition", "also_called", "sources")
     template_name = "catalog/glossary.html"
     paginate_by = 100
+
+    def records(self):
+        return GlossaryTerm.objects.all()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(roles=ModifierRole.objects.all(), **kwargs)
@@ -351,9 +347,8 @@ class AtoZView(TemplateView):
         number = whole_number(self.request.GET.get("page", "1"))
         if not number:
             raise BadRequest("The page must be a whole number from 1.")
-        paginator = Paginator(
-            names.order_by("key", "pk"), AZ_PAGE_SIZE, version=last_modified(self.request)
-        )
+        version = self.request.catalog_version.changed_at
+        paginator = Paginator(names.order_by("key", "pk"), AZ_PAGE_SIZE, version=version)
         if number > 1 and number > paginator.num_pages:
             raise Http404("There is no such page.")
         page = paginator.page(number)

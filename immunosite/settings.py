@@ -58,7 +58,7 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "insecure-development-key-fo
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "immunosite.apps.ImmunositeAdminConfig",  # django.contrib.admin, with the project's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -90,6 +90,9 @@ MIDDLEWARE = [
     # Brotli / gzip for dynamic responses, never for those holding a CSRF token or another
     # secret (BREACH); above the page cache, which hands it pages compressed once, when stored.
     "immunosite.compression.CompressionMiddleware",
+    # `request.catalog_version`: when the catalog last changed, read once per request if asked
+    # (catalog/caching.py); the page cache, the pages and the API read it.
+    "catalog.caching.CatalogVersionMiddleware",
     # Anonymous visitors' public pages: 304s and the "pages" cache, keyed by the catalog's
     # version (catalog/pagecache.py). Outside the session, CSRF, auth, CSP and frame-options
     # middleware: a page is stored with the headers they gave it (CSP, X-Frame-Options …) and

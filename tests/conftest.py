@@ -18,6 +18,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
+from catalog.history import history_paused
 from catalog.models import (
     Condition,
     ConditionCategory,
@@ -59,7 +60,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def static_root():
     """`collectstatic` once per session, for the modules that serve the app with gunicorn
-    (tests/servers.py): hashed, compressed files for WhiteNoise."""
+    (tests/servers/): hashed, compressed files for WhiteNoise."""
     from .servers import collect_static
 
     root = Path(tempfile.mkdtemp(prefix="immunosite-test-static-"))
@@ -113,7 +114,7 @@ def api_token(db):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database starts with the article's content (fixtures/catalog.json)."""
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), history_paused():
         call_command("loaddata", "catalog", verbosity=0)
         rebuild_index()
 
@@ -124,7 +125,8 @@ def restore_database(snapshot):
     call_command(
         "flush", interactive=False, inhibit_post_migrate=True, reset_sequences=False, verbosity=0
     )
-    connection.creation.deserialize_db_from_string(snapshot)
+    with history_paused():  # the snapshot holds the versions; loading it records none
+        connection.creation.deserialize_db_from_string(snapshot)
 
 
 @pytest.fixture(scope="module")
@@ -243,14 +245,7 @@ def _database_restored_after_module(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         # Sequences keep counting (as in TransactionTestCase), past every restored id.
-        call_command(
-            "flush",
-            interactive=False,
-            inhibit_post_migrate=True,
-            reset_sequences=False,
-            verbosity=0,
-        )
-        connection.creation.deserialize_db_from_string(snapshot)
+        restore_database(snapshot)
 
 
 @pytest.fixture
@@ -260,7 +255,8 @@ def browser_db(_playwright_connections_closed, _database_restored_after_module, 
     database put back after the module. Browser modules use it for every test:
     `pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("browser_db")]`."""
-    call_command("loaddata", "catalog", verbosity=0)
+    with history_paused():
+        call_command("loaddata", "catalog", verbosity=0)
     rebuild_index()
 
 

@@ -1,11 +1,15 @@
 """The admin as editors use it: pages render, permissions hold, bad input is refused politely."""
 
 import html
+import pkgutil
 import re
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -19,6 +23,7 @@ from catalog.models import (
     TherapyClass,
     TherapyName,
 )
+from immunosite.admin import ImmunositeAdminSite
 
 from .helpers import form_data, page_text
 
@@ -186,10 +191,45 @@ CASES = [
 
 
 def test_cases_cover_every_registered_catalog_model():
-    from django.contrib import admin
-
-    registered = {m for m in admin.site._registry if m._meta.app_label == "catalog"}
+    catalog = apps.get_app_config("catalog").get_models()
+    registered = {model for model in catalog if admin.site.is_registered(model)}
     assert registered == {case.model for case in CASES}
+
+
+def test_the_admin_is_a_package_of_small_modules_each_loaded_by_autodiscover():
+    """Importing catalog.admin (as `admin.autodiscover` does) imports every module in it, so a
+    model's admin needs only its own module; each says what it is for and stays small."""
+    import catalog.admin
+
+    modules = {info.name for info in pkgutil.iter_modules(catalog.admin.__path__)}
+    assert {"history", "publishing", "review", "indications", "therapies"} <= modules
+    for name in modules:
+        module = sys.modules[f"catalog.admin.{name}"]
+        assert module.__doc__, name
+        assert len(Path(module.__file__).read_text().splitlines()) < 400, name
+    for case in CASES:
+        model_admin = admin.site.get_model_admin(case.model)
+        assert type(model_admin).__module__.removeprefix("catalog.admin.") in modules
+
+
+def test_every_admin_is_on_the_projects_site_with_the_review_dashboard(admin_client):
+    """The project's admin site is the default one: the catalog's admins, accounts/'s and
+    third-party apps' (auth, axes) are on it, and the review dashboard is its own page."""
+    assert isinstance(admin.site, ImmunositeAdminSite)
+    url = reverse("admin:catalog_review_dashboard")
+    assert url == "/admin/review/"
+    index = admin_client.get(reverse("admin:index"))
+    text = page_text(index)
+    for label in ("Users", "Groups", "API tokens", "Access attempts", "Therapies", "Sources"):
+        assert label in text
+    assert f'<a href="{url}">Due for review</a>' in index.content.decode()
+    for page in (url, "/admin/axes/accessattempt/", "/admin/accounts/apitoken/"):
+        response = admin_client.get(page)
+        assert response.status_code == 200, page
+        header = "| immunosite admin Skip to main content immunosite administration Welcome"
+        assert header in page_text(response), page
+    dashboard = page_text(admin_client.get(url))
+    assert "Home \u203a Due for review" in dashboard and "Therapies (" in dashboard
 
 
 # --- 1. pages render for superusers and editors -----------------------------------------------

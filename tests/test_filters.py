@@ -1,6 +1,7 @@
-"""catalog/filters.py on its own: the FilterSets the pages and the API share, fed a query string
-as they are — typed records by slug or name, several values, OR within a parameter and AND
-across, errors naming the bad value, one lookup for every typed filter, ordering."""
+"""catalog/filters.py (and the typed record fields of catalog/records.py) on its own: the
+FilterSets the pages and the API share, fed a query string as they are — typed records by slug
+or name, several values, OR within a parameter and AND across, errors naming the bad value, one
+lookup for every typed filter, ordering."""
 
 import re
 
@@ -9,14 +10,12 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from catalog.filters import (
-    RECORDS_PATTERN,
     ConditionFilter,
     GlossaryFilter,
     IndicationFilter,
     TherapyClassFilter,
     TherapyFilter,
     applied_filters,
-    comma_separated,
 )
 from catalog.models import (
     Condition,
@@ -26,6 +25,8 @@ from catalog.models import (
     Therapy,
     TherapyClass,
 )
+from catalog.params import comma_separated
+from catalog.records import RECORDS_PATTERN, RecordsField, RecordsForm
 
 pytestmark = pytest.mark.django_db
 
@@ -185,6 +186,40 @@ def test_every_typed_filter_is_looked_up_in_one_query(django_assert_num_queries)
         "rheumatoid-arthritis",
         "psoriasis",
     }
+
+
+class ByNameForm(RecordsForm):
+    """Conditions keyed by their name, matched also by their slug: the key field comes after
+    the name field in the model."""
+
+    condition = RecordsField(
+        queryset=Condition.objects.published(), to_field_name="name", name_field="slug"
+    )
+    found_in_clean = None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self.found_in_clean = cleaned_data.get("condition")
+        return cleaned_data
+
+
+def test_typed_records_come_back_with_the_fields_they_were_found_by():
+    form = ByNameForm(QueryDict("condition=psoriasis,Melanoma"))
+    assert form.is_valid(), form.errors
+    found = [(record.slug, record.name) for record in form.cleaned_data["condition"]]
+    assert found == [("psoriasis", "Psoriasis"), ("melanoma", "Melanoma")]
+
+
+def test_a_filter_forms_clean_sees_the_records_found():
+    """The joint lookup is the form's `clean()`: a subclass's own clean() gets the records."""
+    form = ByNameForm(QueryDict("condition=Melanoma"))
+    assert form.is_valid(), form.errors
+    assert [record.pk for record in form.found_in_clean] == [
+        Condition.objects.get(slug="melanoma").pk
+    ]
+    refused = ByNameForm(QueryDict("condition=Atlantis"))
+    assert not refused.is_valid()
+    assert refused.errors == {"condition": [INVALID.format("Atlantis")]}
 
 
 def test_nul_characters_and_over_long_searches_are_errors():

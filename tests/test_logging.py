@@ -1,4 +1,4 @@
-"""What a real gunicorn logs (tests/servers.py, production settings): one line per client
+"""What a real gunicorn logs (tests/servers/, production settings): one line per client
 error, without a traceback; a database outage at a bounded rate, the repeats counted
 (immunosite/logfilters.py). Counted in gunicorn's stdout, where the app's logging goes beside
 the access log."""

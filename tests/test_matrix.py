@@ -1,9 +1,12 @@
+"""The matrix (`/matrix/`): its cells, rows and columns, its filters (typed classes and a
+category select, as on the lists) and its errors, and its pages of therapies in a large catalog."""
+
 import re
 
 import pytest
 
 from catalog.matrix import MAX_COLUMNS
-from catalog.models import Condition, Indication, Therapy
+from catalog.models import Condition, Indication, Therapy, TherapyClass
 
 from .helpers import page_text
 
@@ -168,27 +171,56 @@ def test_drafts_are_absent(client):
 
 
 @pytest.mark.parametrize(
-    ("query", "field"),
+    ("query", "columns"),
     [
-        ("therapy_class=no-such-class", "Class"),
-        ("therapy_class=interferons,nope", "Class"),
-        ("category=nope", "Condition category"),
+        ("therapy_class=Anti-TNF+therapy", ANTI_TNF),
+        ("therapy_class=anti-tnf+THERAPY,Interleukins", [*ANTI_TNF, "interleukin-2"]),
+        ("therapy_class=Interferons&therapy_class=interleukins", ["interferons", "interleukin-2"]),
+        ("therapy_class=+interferons+", ["interferons"]),
     ],
 )
-def test_bad_values_are_400_with_form_errors(client, query, field):
+def test_classes_are_typed_by_name_or_slug_as_on_the_lists(client, query, columns):
+    response = client.get(f"/matrix/?{query}")
+    assert response.status_code == 200
+    assert column_keys(response) == columns
+    html = response.content.decode()
+    form = re.search(r'<form class="filters".*?</form>', html, re.S).group(0)
+    field = re.search(r'<input [^>]*name="therapy_class"[^>]*>', form).group(0)
+    assert 'type="search"' in field and 'data-suggest="class"' in field
+    assert '<select name="therapy_class"' not in form
+    hint = re.search(r'<small id="id_therapy_class_helptext">([^<]*)</small>', form).group(1)
+    assert hint.startswith("Type a class name or its slug.")
+    # the category stays a short select
+    assert re.search(r'<select name="category"[^>]*multiple>', form)
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "name", "message"),
+    [
+        ("therapy_class=no-such-class", "Class", "therapy_class", "no-such-class"),
+        ("therapy_class=interferons,nope", "Class", "therapy_class", "nope"),
+        ("therapy_class=Rituximab", "Class", "therapy_class", "Rituximab"),  # not a class
+        ("category=nope", "Condition category", "category", "nope"),
+    ],
+)
+def test_bad_values_are_400_with_form_errors(client, query, field, name, message):
     response = client.get(f"/matrix/?{query}")
     assert response.status_code == 400
     html = response.content.decode()
     assert 'class="form-errors" role="alert"' in html
     assert f"{field}</a>:" in html
+    message = f"Select a valid choice. {message} is not one of the available choices."
+    assert f'<small id="id_{name}_error">{message}</small>' in html  # at the field
     assert "<table" not in html
 
 
 def test_draft_class_is_a_bad_value(client):
-    from catalog.models import TherapyClass
-
     TherapyClass.objects.filter(slug="interferons").update(status="draft")
-    assert client.get("/matrix/?therapy_class=interferons").status_code == 400
+    for value in ["interferons", "Interferons"]:  # by slug or by name
+        response = client.get(f"/matrix/?therapy_class={value}")
+        assert response.status_code == 400
+        message = f"Select a valid choice. {value} is not one of the available choices."
+        assert message in response.content.decode()
 
 
 @pytest.mark.slow

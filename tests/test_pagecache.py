@@ -9,8 +9,10 @@ import sys
 import pytest
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.models import Group, User
-from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
@@ -21,6 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog import pagecache
+from catalog.caching import CatalogVersionMiddleware
 from catalog.models import Therapy, TherapyClass, TherapyName, catalog_last_modified
 from catalog.pagecache import PageCacheMiddleware
 
@@ -270,12 +273,23 @@ def _changes_the_session(request, response):
     request.session["seen"] = True
 
 
+def _queues_a_message(request, response):
+    messages.info(request, "Saved.")
+
+
 def _says_private(request, response):
     response["Cache-Control"] = "private"
 
 
 def _varies_on_language(request, response):
     response["Vary"] = "Accept-Language"
+
+
+def site_middleware(view):
+    """`view` behind the page cache and the middleware the settings put below it that can make
+    a response one visitor's: sessions, messages, the CSP nonce."""
+    inner = MessageMiddleware(CSPMiddleware(view))
+    return CatalogVersionMiddleware(PageCacheMiddleware(SessionMiddleware(inner)))
 
 
 @pytest.mark.parametrize(
@@ -285,13 +299,15 @@ def _varies_on_language(request, response):
         _embeds_a_csrf_token,
         _embeds_a_csp_nonce,
         _changes_the_session,
+        _queues_a_message,
         _says_private,
         _varies_on_language,
     ],
 )
 def test_responses_for_one_visitor_are_never_stored(rf, personalise):
     """The middleware itself, around a view that makes its 200 visitor-specific (a cookie, a
-    CSRF token or CSP nonce in the body, a session change, private, an unkeyed Vary)."""
+    CSRF token or CSP nonce in the body, a session change, a message, private, an unkeyed
+    Vary)."""
     calls = []
 
     def view(request):
@@ -300,12 +316,9 @@ def test_responses_for_one_visitor_are_never_stored(rf, personalise):
         personalise(request, response)
         return response
 
-    middleware = PageCacheMiddleware(view)
+    middleware = site_middleware(view)
     for _ in range(2):
-        request = rf.get("/therapies/")
-        request.session = SessionStore()
-        CSPMiddleware(lambda r: None).process_request(request)
-        response = middleware(request)
+        response = middleware(rf.get("/therapies/"))
         assert response.status_code == 200
         assert "public" not in response.get("Cache-Control", "")
     assert len(calls) == 2 and stored_pages() == 0
@@ -319,12 +332,9 @@ def test_the_same_view_unpersonalised_is_stored(rf):
         calls.append(request)
         return HttpResponse("<p>page</p>")
 
-    middleware = PageCacheMiddleware(view)
+    middleware = site_middleware(view)
     for _ in range(2):
-        request = rf.get("/therapies/")
-        request.session = SessionStore()
-        CSPMiddleware(lambda r: None).process_request(request)
-        response = middleware(request)
+        response = middleware(rf.get("/therapies/"))
         assert response.status_code == 200 and response.content == b"<p>page</p>"
         assert "public" in response["Cache-Control"]
     assert len(calls) == 1 and stored_pages() == 1

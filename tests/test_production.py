@@ -1,7 +1,7 @@
 """The production footing, proven with real processes and real HTTP (no mocks): gunicorn serving
 the app with DEBUG off (immunosite.settings, not tests.settings), WhiteNoise's static files, a
 throwaway PostgreSQL cluster and a redis-server, each started here and always cleaned up
-(tests/servers.py).
+(tests/servers/).
 
 None of these tests uses pytest-django's test database (no `db` fixture, no django_db mark):
 every server has a database of its own, and subprocesses get an environment built from scratch,

@@ -1,7 +1,7 @@
 """Lists at scale (issue 7): queries per request constant in the number of rows (at most 6, the
-page cache's catalog version included), deep pages that are exactly the plain OFFSET slices,
-no `<select>` of thousands of options, and record filters typed by slug or name, alike on the
-pages and the API."""
+page cache's catalog version included; the matrix at most 8), deep pages that are exactly the
+plain OFFSET slices, no `<select>` of thousands of options (the matrix's filters included), and
+record filters typed by slug or name, alike on the pages and the API."""
 
 import csv
 import datetime
@@ -68,8 +68,8 @@ def body(response):
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
-def count_queries(client, url, django_assert_max_num_queries):
-    with django_assert_max_num_queries(MAX_QUERIES) as captured:
+def count_queries(client, url, django_assert_max_num_queries, most=MAX_QUERIES):
+    with django_assert_max_num_queries(most) as captured:
         response = client.get(url)
         body(response)
     assert response.status_code == 200, (url, body(response)[:300])
@@ -132,6 +132,27 @@ def test_long_lists_take_the_same_few_queries_at_any_size(
     small = count_queries(client, url, django_assert_max_num_queries)
     make_catalog(400, prefix="more")
     assert count_queries(client, url, django_assert_max_num_queries) == small
+
+
+MATRIX = [
+    "/matrix/",
+    "/matrix/?columns=2",
+    "/matrix/?therapy_class=synth+class,Anti-TNF+therapy&category=cancer",  # by name and slug
+    "/matrix/?therapy_class=synth-class&columns=2",
+]
+# The matrix's bound (tests/test_matrix.py): its table's queries, the typed classes' lookup and
+# the page cache's catalog version.
+MATRIX_QUERIES = 8
+
+
+@pytest.mark.parametrize("url", MATRIX)
+def test_the_matrix_takes_the_same_few_queries_at_any_size(
+    client, make_catalog, django_assert_max_num_queries, url
+):
+    make_catalog(110)  # more therapies than one table holds: a page of them at a time
+    small = count_queries(client, url, django_assert_max_num_queries, MATRIX_QUERIES)
+    make_catalog(400, prefix="more")
+    assert count_queries(client, url, django_assert_max_num_queries, MATRIX_QUERIES) == small
 
 
 # --- deep pages -----------------------------------------------------------------------------
@@ -252,6 +273,7 @@ def many_records(make_catalog):
         ("/conditions/", {"therapy": "therapy", "therapy_class": "class"}),
         ("/classes/", {}),
         ("/glossary/", {}),
+        ("/matrix/", {"therapy_class": "class"}),
     ],
 )
 def test_no_list_page_has_a_select_of_more_than_50_options(client, many_records, url, typed):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .servers import Browser, Gunicorn, collect_static, form_fields, manage
+from .servers import Gunicorn, Visitor, collect_static, form_fields, manage
 
 pytestmark = pytest.mark.servers
 
@@ -52,10 +52,10 @@ class Editors:
         self.tokens = {name: key for _, name, key in lines}
 
     def admin(self, name):
-        return Browser(self.app.port).log_in(name, PASSWORD)
+        return Visitor(self.app.port).log_in(name, PASSWORD)
 
     def api(self, name):
-        return Browser(self.app.port, {"Authorization": f"Token {self.tokens[name]}"})
+        return Visitor(self.app.port, headers={"Authorization": f"Token {self.tokens[name]}"})
 
     def read(self, sql, *params):
         with contextlib.closing(sqlite3.connect(self.db, timeout=20)) as connection:

@@ -1,10 +1,10 @@
-"""CSV and JSON Lines: every matching row (not one page), streamed, with the list's filters.
-CSV cells never start a spreadsheet formula; JSON Lines carry the values exactly."""
+"""CSV and JSON Lines: every matching row (not one page), streamed, with the list's filters:
+the list's rows (catalog/models/rows.py) made items as on its pages. CSV cells never start a
+spreadsheet formula; JSON Lines carry the values exactly."""
 
 import csv
 import io
 import json
-from itertools import islice
 
 from django.http import StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
@@ -84,18 +84,11 @@ class JSONLinesRenderer(BaseRenderer):
 EXPORT_RENDERERS = (CSVRenderer, JSONLinesRenderer)
 
 
-def batches(queryset):
-    iterator = queryset.iterator(chunk_size=BATCH)  # prefetches each chunk
-    while batch := list(islice(iterator, BATCH)):
-        yield batch
-
-
-def stream_export(view, queryset, renderer):
-    """All rows of `queryset`, serialized in batches, as a streaming download."""
-    header = list(view.get_serializer().fields)
-    rows = (
-        row for batch in batches(queryset) for row in view.get_serializer(batch, many=True).data
-    )
+def stream_export(view, rows, represent, renderer):
+    """All `rows` (read BATCH at a time), each made an item by `represent`, as a streaming
+    download; the columns are the items' fields."""
+    header = represent.names
+    rows = (represent(row) for row in rows.iterator(chunk_size=BATCH))
     lines = csv_lines(header, rows) if renderer.format == "csv" else jsonl_lines(rows)
     response = StreamingHttpResponse(
         lines, content_type=f"{renderer.media_type}; charset={renderer.charset}"

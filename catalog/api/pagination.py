@@ -9,7 +9,6 @@ from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
 from ..filters import applied_filters
-from ..models import catalog_last_modified
 from ..paging import Paginator, cached_count, whole_number
 
 LICENSE = "CC BY 4.0 for the site's own text; cited sources keep their own terms."
@@ -21,15 +20,6 @@ DISCLAIMER = (
 
 def invalid(parameter, reason):
     return ValidationError({parameter: [reason]})
-
-
-def last_modified(request):
-    """catalog_last_modified(), asked once per request: the envelope and the headers share it,
-    and a middleware that asked already (the page cache) leaves it on the request."""
-    request = getattr(request, "_request", request)  # Django's request inside DRF's
-    if not hasattr(request, "_catalog_last_modified"):
-        request._catalog_last_modified = catalog_last_modified()
-    return request._catalog_last_modified
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -111,9 +101,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
             self.cursor = CursorPagination()
             self.cursor.ordering = view.cursor_ordering
             self.cursor.page_size = self.get_page_size(request)
-            self.count = cached_count(queryset, last_modified(request))
+            self.count = cached_count(queryset, request.catalog_version.changed_at)
             return self.cursor.paginate_queryset(queryset, request, view)
-        self.django_paginator_class = functools.partial(Paginator, version=last_modified(request))
+        version = request.catalog_version.changed_at  # counts are cached under it
+        self.django_paginator_class = functools.partial(Paginator, version=version)
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):
@@ -138,7 +129,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         )
 
     def get_meta(self):
-        last_updated = last_modified(self.request)
+        last_updated = self.request.catalog_version.changed_at
         filterset = self.view.filterset_class
         params = self.request.query_params
         return {

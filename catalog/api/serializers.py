@@ -1,4 +1,8 @@
-"""Related records appear as {slug, name} (or by slug), never as database ids."""
+"""Related records appear as {slug, name} (or by slug), never as database ids. A record reads
+the same in a list as on its own: `RowRepresentation` builds list items from the model's list
+rows (catalog/models/rows.py), field by field as the serializer represents a record."""
+
+import functools
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -19,6 +23,7 @@ from ..models import (
     TherapyClass,
     TherapyName,
 )
+from ..models.rows import datetime_from_row
 
 
 @extend_schema_field(OpenApiTypes.URI)
@@ -282,3 +287,66 @@ class GlossaryTermSerializer(serializers.ModelSerializer):
     class Meta:
         model = GlossaryTerm
         fields = ["slug", "term", "html_url", "also_called", "definition", "sources"]
+
+
+# --- list items from list rows ----------------------------------------------------------------
+
+
+def row_key(field):
+    """The key of a list row holding what `field` shows: its source, but `url` for the page's
+    address and `<choice>_label` for a choice's label (`get_action_display`)."""
+    source = field.source
+    if isinstance(field, HtmlUrlField):
+        return "url"
+    if source.startswith("get_") and source.endswith("_display"):
+        return f"{source[4:-8]}_label"
+    return source
+
+
+@functools.cache
+def row_keys(serializer_class):
+    """What the list rows must hold for every field of `serializer_class`."""
+    return tuple(row_key(field) for field in serializer_class().fields.values())
+
+
+def reader(field, request):
+    """A function from the row's value for `field` to the field's representation, as the
+    field represents the record: related records (dicts in the row) reduced to the keys the
+    field shows, in its order; other values through the field itself."""
+    if isinstance(field, HtmlUrlField):
+        return request.build_absolute_uri
+    if isinstance(field, RefField):
+        keys = ("slug", "name", *field.extra)
+        return lambda value: {key: value[key] for key in keys}
+    if isinstance(field, serializers.ManyRelatedField):
+        slug = field.child_relation.slug_field
+        return lambda values: [value[slug] for value in values]
+    if isinstance(field, serializers.ListSerializer):
+        item = RowRepresentation(field.child, request)
+        return lambda values: [item(value) for value in values]
+    if isinstance(field, serializers.BaseSerializer):
+        return RowRepresentation(field, request)
+    if isinstance(field, serializers.ListField):
+        return list
+    if isinstance(field, serializers.DateTimeField):
+        return lambda value: field.to_representation(datetime_from_row(value))
+    return field.to_representation
+
+
+class RowRepresentation:
+    """The representation `serializer` gives each record, made from its list row: the same
+    fields (those `fields=` left), in the same order, with the same values (tests check every
+    record of every list against its detail). `keys`: what the rows must hold."""
+
+    def __init__(self, serializer, request):
+        self.readers = [
+            (name, row_key(field), reader(field, request))
+            for name, field in serializer.fields.items()
+        ]
+        self.names = [name for name, _key, _read in self.readers]
+        self.keys = [key for _name, key, _read in self.readers]
+
+    def __call__(self, row):
+        return {
+            name: None if row[key] is None else read(row[key]) for name, key, read in self.readers
+        }

@@ -1,12 +1,11 @@
-"""API viewsets: the same querysets and FilterSets as the public pages; editors also write
-therapies, therapy classes and conditions through EditableViewSet (If-Match and ETags:
+"""API viewsets: the same querysets, list rows and FilterSets as the public pages; editors also
+write therapies, therapy classes and conditions through EditableViewSet (If-Match and ETags:
 catalog/versions.py). What the schema says of each operation: docs.py."""
 
 import difflib
 
 from django.db import transaction
-from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import http_date
+from django.utils.cache import patch_vary_headers
 from rest_framework import mixins, permissions, routers, viewsets
 from rest_framework.exceptions import APIException, MethodNotAllowed, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -17,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import ExplainRefusedTokens
 
-from .. import filters, versions
+from .. import caching, filters, params, versions
 from ..models import (
     Condition,
     GlossaryTerm,
@@ -28,13 +27,10 @@ from ..models import (
     Therapy,
     TherapyClass,
 )
-from ..paging import Embed, embed
 from . import docs, serializers
 from .exports import EXPORT_RENDERERS, stream_export
-from .pagination import last_modified
 
 API_VERSION = "1.0.0"
-CACHE_SECONDS = 60
 BLANK = "Empty: give a value, or leave the parameter out."
 
 
@@ -57,10 +53,10 @@ def suggest(name, known):
 
 
 class CachingHeadersMixin(ExplainRefusedTokens):
-    """Last-Modified and Cache-Control on successful reads, GET and HEAD alike (the ETag is the
-    record's on details, see catalog/versions.py; elsewhere ConditionalGetMiddleware hashes the
-    body, and it answers the 304s); an unknown `format=` is a 400; a refused token is a 401
-    where a read needs a login."""
+    """Last-Modified and Cache-Control on successful reads, GET and HEAD alike (the policies:
+    catalog/caching.py; the ETag is the record's on details, see catalog/versions.py; elsewhere
+    ConditionalGetMiddleware hashes the body, and it answers the 304s); an unknown `format=` is
+    a 400; a refused token is a 401 where a read needs a login."""
 
     content_negotiation_class = ContentNegotiation
 
@@ -73,13 +69,11 @@ class CachingHeadersMixin(ExplainRefusedTokens):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method in ("GET", "HEAD") and response.status_code == 200:
-            changed = last_modified(request)
-            if changed:
-                response["Last-Modified"] = http_date(changed.timestamp())
+            caching.set_last_modified(response, request.catalog_version.changed_at)
             if request.user.is_authenticated:
-                patch_cache_control(response, private=True, no_cache=True)
+                caching.keep_private(response)
             else:
-                patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+                caching.share_briefly(response)
             patch_vary_headers(response, ["Accept", "Cookie", "Authorization"])
         return response
 
@@ -92,10 +86,6 @@ class CatalogAPIMixin(CachingHeadersMixin):
     # made (PostgreSQL refuses a NUL in a query: `/therapies/%00/` was a 500).
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     filterset_class = None
-    # Lists (pages, cursor pages and exports) read this queryset instead: what the serializer
-    # shows, each row's to-many relations embedded in its own query (paging.embed), so a list
-    # costs the same few queries whatever its length, an export of every row included.
-    list_queryset = None
     # Cursor walks follow the pages' default order where that is a unique, non-null field
     # (set per viewset); anything else needs a field a cursor can hold, such as the slug.
     cursor_ordering = ("slug",)
@@ -104,9 +94,11 @@ class CatalogAPIMixin(CachingHeadersMixin):
     list_parameters = frozenset({"page", "page_size", "cursor"})
 
     def get_queryset(self):
-        """The public sees published records only; editors who may change a model see all."""
-        if self.action == "list" and self.list_queryset is not None:
-            queryset = self.list_queryset.all()
+        """The public sees published records only; editors who may change a model see all.
+        Lists (pages, cursor pages and exports) read the model's list rows instead of records
+        (see `list`): no prefetching."""
+        if self.action == "list":
+            queryset = self.queryset.model._default_manager.all()
         else:
             queryset = super().get_queryset()
         model = queryset.model
@@ -139,28 +131,24 @@ class CatalogAPIMixin(CachingHeadersMixin):
 
     def blank_parameters(self, request):
         """Filters and `format` given with no value at all (`?category=`, `?ordering=`,
-        `?therapy=,`): the schema allows only real values there, so these are 400s rather than
-        silently ignored. The search text `q` may be empty (it then matches everything). (The
-        pages' filter forms send `?q=&ordering=`; the pages accept that.)"""
+        `?therapy=,`: catalog/params.py): the schema allows only real values there, so these
+        are 400s rather than silently ignored. The search text `q` may be empty (it then
+        matches everything). (The pages' filter forms send `?q=&ordering=`; the pages accept
+        that.)"""
         filterset = self.filterset_class if self.action == "list" else None
         checked = {"format"} | {
             name
             for name, filter_ in (filterset.base_filters.items() if filterset else [])
             if not isinstance(filter_, filters.TextSearchFilter)
         }
-        params = request.query_params
-        return [
-            name
-            for name in params
-            if name in checked
-            and not any(part.strip() for value in params.getlist(name) for part in value.split(","))
-        ]
+        query = request.query_params
+        return [name for name in query if name in checked and params.is_blank(query, name)]
 
     def requested_fields(self):
         raw = self.request.query_params.get("fields")
         if raw is None:
             return None
-        wanted = [name.strip() for name in raw.split(",") if name.strip()]
+        wanted = params.parts(raw)
         available = self.get_serializer_class()().fields
         unknown = [name for name in wanted if name not in available]
         if unknown or not wanted:
@@ -194,13 +182,25 @@ class CatalogAPIMixin(CachingHeadersMixin):
             request.user.pk,
         )
 
+    def list_rows(self, keys):
+        """The filtered list as rows (catalog/models/rows.py) with these keys, and the one a
+        cursor's position is read from."""
+        keys = [*keys, self.cursor_ordering[0].lstrip("-")]
+        return self.filter_queryset(self.get_queryset()).rows(*keys)
+
     def list(self, request, *args, **kwargs):
+        """A page, a cursor page or an export of list rows, each made an item by
+        `RowRepresentation`: what the detail gives each record, field by field."""
         renderer = request.accepted_renderer
         if isinstance(renderer, EXPORT_RENDERERS):
-            self.requested_fields()  # validate before streaming starts
-            self.paginator.check_parameters(request)  # unused by exports, but never ignored
-            return stream_export(self, self.filter_queryset(self.get_queryset()), renderer)
-        return super().list(request, *args, **kwargs)
+            # `fields` and the paging parameters are checked before streaming starts (exports
+            # use none of the latter, but never ignore them).
+            represent = serializers.RowRepresentation(self.get_serializer(), request)
+            self.paginator.check_parameters(request)
+            return stream_export(self, self.list_rows(represent.keys), represent, renderer)
+        page = self.paginate_queryset(self.list_rows(serializers.row_keys(self.serializer_class)))
+        represent = serializers.RowRepresentation(self.get_serializer(), request)
+        return self.get_paginated_response([represent(row) for row in page])
 
 
 class RetrieveWithETagMixin(mixins.RetrieveModelMixin):
@@ -284,18 +284,6 @@ class TherapyViewSet(EditableViewSet):
     """Individual agents, with their class, names and agent-level indications."""
 
     queryset = Therapy.objects.for_display()
-    list_queryset = embed(
-        Therapy.objects.select_related("therapy_class"),
-        Embed("other_names", ["name", "kind"]),
-        Embed("sources", ["slug"]),
-        Embed(
-            "indications",
-            ["qualifier", "note"],
-            queryset=Indication.objects.published(),
-            related={"condition": ["slug", "name"]},
-            embeds=[Embed("sources", ["slug"])],
-        ),
-    )
     serializer_class = serializers.TherapySerializer
     filterset_class = filters.TherapyFilter
     cursor_ordering = ("name",)
@@ -306,7 +294,6 @@ class TherapyClassViewSet(EditableViewSet):
     """Classes of therapy and how each acts on the immune system."""
 
     queryset = TherapyClass.objects.for_display()
-    list_queryset = embed(TherapyClass.objects.all(), Embed("sources", ["slug"]))
     serializer_class = serializers.TherapyClassSerializer
     filterset_class = filters.TherapyClassFilter
     cursor_ordering = ("name",)
@@ -317,12 +304,6 @@ class ConditionViewSet(EditableViewSet):
     """Conditions, with their category and place in the hierarchy."""
 
     queryset = Condition.objects.for_display()
-    list_queryset = embed(
-        Condition.objects.select_related("parent"),
-        Embed("other_names", ["name"]),
-        Embed("sources", ["slug"]),
-        Embed("children", ["slug", "name"], queryset=Condition.objects.published()),
-    )
     serializer_class = serializers.ConditionSerializer
     filterset_class = filters.ConditionFilter
     cursor_ordering = ("name",)
@@ -337,10 +318,6 @@ class IndicationViewSet(CatalogAPIMixin, mixins.ListModelMixin, viewsets.Generic
     """
 
     queryset = Indication.objects.for_display()
-    list_queryset = embed(
-        Indication.objects.select_related("therapy", "therapy_class", "condition"),
-        Embed("sources", ["slug"]),
-    )
     serializer_class = serializers.IndicationSerializer
     filterset_class = filters.IndicationFilter
     cursor_ordering = ("pk",)
@@ -360,7 +337,6 @@ class ModifierRoleViewSet(CatalogViewSet):
     """The roles biological response modifiers can play in fighting cancer."""
 
     queryset = ModifierRole.objects.prefetch_related("sources")
-    list_queryset = embed(ModifierRole.objects.all(), Embed("sources", ["slug"]))
     serializer_class = serializers.ModifierRoleSerializer
     cursor_ordering = ("position",)
 
@@ -370,7 +346,6 @@ class GlossaryTermViewSet(CatalogViewSet):
     """Terms the site uses, defined."""
 
     queryset = GlossaryTerm.objects.prefetch_related("sources")
-    list_queryset = embed(GlossaryTerm.objects.all(), Embed("sources", ["slug"]))
     serializer_class = serializers.GlossaryTermSerializer
     filterset_class = filters.GlossaryFilter
     cursor_ordering = ("term",)
@@ -384,7 +359,8 @@ class VersionView(CachingHeadersMixin, APIView):
         unknown = {n: [suggest(n, {"format"})] for n in request.query_params if n != "format"}
         if unknown:
             raise ValidationError(unknown)
-        return Response({"api_version": API_VERSION, "data_last_updated": last_modified(request)})
+        changed_at = request.catalog_version.changed_at
+        return Response({"api_version": API_VERSION, "data_last_updated": changed_at})
 
 
 class APIRootView(CachingHeadersMixin, routers.APIRootView):

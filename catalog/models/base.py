@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .rows import Many, RowsQuerySet
+
 __all__ = [
     "PUBLISH",
     "PUBLISHED",
@@ -167,9 +169,19 @@ class AddDays(models.Func):
 DUE_SOON_DAYS = 30
 
 
-class ReviewQuerySet(models.QuerySet):
+# What a list row holds of a record's publication and review (catalog/models/rows.py), and of
+# each source it cites.
+EDITORIAL_ROW_FIELDS = {
+    name: name
+    for name in ("status", "published_at", "last_reviewed", "reviewed_by", "review_interval_days")
+}
+CITATION = ("slug", "publisher", "title")
+SOURCES_ROW = Many("sources", CITATION)
+
+
+class ReviewQuerySet(RowsQuerySet):
     """Where records stand on medical review, decided by the database (a record is due on its
-    last review date plus its own interval)."""
+    last review date plus its own interval); their list rows (catalog/models/rows.py)."""
 
     def with_review_due(self):
         return self.annotate(

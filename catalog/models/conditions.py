@@ -7,6 +7,8 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from .base import (
+    EDITORIAL_ROW_FIELDS,
+    SOURCES_ROW,
     Publishable,
     ReviewedContent,
     ReviewQuerySet,
@@ -14,6 +16,7 @@ from .base import (
     SlugManager,
     editorial_permissions,
 )
+from .rows import Label, Many, One, PageURL, RowsQuerySet
 
 __all__ = ["Condition", "ConditionCategory", "ConditionName"]
 
@@ -24,6 +27,22 @@ class ConditionCategory(models.TextChoices):
 
 
 class ConditionQuerySet(ReviewQuerySet):
+    # A list row: what the condition list and the API show (catalog/models/rows.py), with the
+    # sub-conditions the public sees.
+    row_fields = {
+        "slug": "slug",
+        "name": "name",
+        "url": PageURL("catalog:condition-detail"),
+        "category": "category",
+        "category_label": Label("category"),
+        "parent": One("parent", ["slug", "name", "url"]),
+        "children": Many("children", ["slug", "name", "url"], visible=True),
+        "other_names": Many("other_names", ["name"]),
+        "summary": "summary",
+        "sources": SOURCES_ROW,
+        **EDITORIAL_ROW_FIELDS,
+    }
+
     def published(self):
         return self.filter(Condition.visible())
 
@@ -122,7 +141,11 @@ class Condition(Searchable, ReviewedContent):
             raise ValidationError({"parent": "A sub-condition has its parent's category."})
 
 
-class ConditionNameManager(models.Manager):
+class ConditionNameQuerySet(RowsQuerySet):
+    row_fields = {"name": "name"}
+
+
+class ConditionNameManager(models.Manager.from_queryset(ConditionNameQuerySet)):
     def get_by_natural_key(self, condition_slug, name):
         return self.get(condition__slug=condition_slug, name=name)
 

@@ -1,11 +1,12 @@
 """Indications: a therapy, or a whole therapy class, used for a condition, as a source says."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, CharField, Q, Value, When
 from simple_history.models import HistoricalRecords
 
-from .base import Publishable, editorial_permissions
+from .base import SOURCES_ROW, Publishable, editorial_permissions
 from .conditions import Condition
+from .rows import Computed, Label, One, RowsQuerySet
 from .therapies import Therapy, TherapyClass
 
 __all__ = ["Indication", "LineOfTherapy", "Qualifier", "Severity"]
@@ -48,7 +49,25 @@ class LineOfTherapy(models.TextChoices):
     FIRST_LINE = "first-line", "As a first treatment"
 
 
-class IndicationQuerySet(models.QuerySet):
+def level(prefix):
+    """ "agent" or "class", as `Indication.level`."""
+    agent = When(**{f"{prefix}therapy__isnull": False}, then=Value("agent"))
+    return Case(agent, default=Value("class"), output_field=CharField())
+
+
+class IndicationQuerySet(RowsQuerySet):
+    # A list row: what the API shows (catalog/models/rows.py); a therapy's rows hold some.
+    row_fields = {
+        "level": Computed(level),
+        "therapy": One("therapy", ["slug", "name", "url"]),
+        "therapy_class": One("therapy_class", ["slug", "name", "url"]),
+        "condition": One("condition", ["slug", "name", "url"]),
+        "qualifier": "qualifier",
+        "qualifier_label": Label("qualifier"),
+        "note": "note",
+        "sources": SOURCES_ROW,
+    }
+
     def published(self):
         return self.filter(Indication.visible())
 

@@ -4,9 +4,32 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from .base import Searchable, SluggedModel
+from .base import SOURCES_ROW, Searchable, SluggedModel, SlugManager
+from .rows import PageURL, RowsQuerySet
 
 __all__ = ["GlossaryTerm", "ModifierRole"]
+
+
+class ModifierRoleQuerySet(RowsQuerySet):
+    row_fields = {
+        "slug": "slug",
+        "position": "position",
+        "title": "title",
+        "explanation": "explanation",
+        "sources": SOURCES_ROW,
+    }
+
+
+class GlossaryTermQuerySet(RowsQuerySet):
+    # The glossary page cites each term's sources by publisher and title.
+    row_fields = {
+        "slug": "slug",
+        "term": "term",
+        "url": PageURL("catalog:glossary", anchor=True),
+        "also_called": "also_called",
+        "definition": "definition",
+        "sources": SOURCES_ROW,
+    }
 
 
 class ModifierRole(SluggedModel):
@@ -17,6 +40,7 @@ class ModifierRole(SluggedModel):
     explanation = models.TextField(blank=True)
     sources = models.ManyToManyField("catalog.Source", related_name="+")
 
+    objects = SlugManager.from_queryset(ModifierRoleQuerySet)()
     history = HistoricalRecords(m2m_fields=["sources"])
 
     class Meta:
@@ -32,6 +56,7 @@ class GlossaryTerm(Searchable, SluggedModel):
     definition = models.TextField()
     sources = models.ManyToManyField("catalog.Source", related_name="+")
 
+    objects = SlugManager.from_queryset(GlossaryTermQuerySet)()
     history = HistoricalRecords(m2m_fields=["sources"])
 
     search_field = "glossary_term"

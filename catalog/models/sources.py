@@ -5,9 +5,16 @@ from django.core.validators import URLValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from .base import SluggedModel
+from .base import SluggedModel, SlugManager
+from .rows import RowsQuerySet
 
 __all__ = ["Source"]
+
+
+class SourceQuerySet(RowsQuerySet):
+    row_fields = {
+        name: name for name in ("slug", "title", "publisher", "url", "last_updated", "note")
+    }
 
 
 class Source(SluggedModel):
@@ -33,6 +40,7 @@ class Source(SluggedModel):
     )
     note = models.CharField(max_length=300, blank=True)
 
+    objects = SlugManager.from_queryset(SourceQuerySet)()
     history = HistoricalRecords()
 
     class Meta:

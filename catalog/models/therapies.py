@@ -1,11 +1,13 @@
 """Therapy classes, the therapies (agents) in them, and the therapies' other names."""
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from .base import (
+    EDITORIAL_ROW_FIELDS,
+    SOURCES_ROW,
     Publishable,
     ReviewedContent,
     ReviewQuerySet,
@@ -14,6 +16,7 @@ from .base import (
     editorial_permissions,
 )
 from .conditions import Condition
+from .rows import Label, Many, One, PageURL, RowsQuerySet, Values
 
 __all__ = ["Action", "Therapy", "TherapyClass", "TherapyName"]
 
@@ -32,6 +35,20 @@ class Action(models.TextChoices):
 
 
 class TherapyClassQuerySet(ReviewQuerySet):
+    # A list row: what the class list and the API show (catalog/models/rows.py).
+    row_fields = {
+        "slug": "slug",
+        "name": "name",
+        "url": PageURL("catalog:class-detail"),
+        "abbreviation": "abbreviation",
+        "action": "action",
+        "action_label": Label("action"),
+        "summary": "summary",
+        "description": "description",
+        "sources": SOURCES_ROW,
+        **EDITORIAL_ROW_FIELDS,
+    }
+
     def published(self):
         return self.filter(TherapyClass.visible())
 
@@ -75,6 +92,26 @@ class TherapyClass(Searchable, ReviewedContent):
 
 
 class TherapyQuerySet(ReviewQuerySet):
+    # A list row: what the therapy list and the API show (catalog/models/rows.py); brand names
+    # as the `brand_names` property has them, indications the public sees.
+    row_fields = {
+        "slug": "slug",
+        "name": "name",
+        "url": PageURL("catalog:therapy-detail"),
+        "therapy_class": One("therapy_class", ["slug", "name", "action", "url"]),
+        "brand_names": Values("other_names", "name", where=Q(kind="brand")),  # Kind.BRAND
+        "other_names": Many("other_names", ["name", "kind"]),
+        "summary": "summary",
+        "description": "description",
+        "indications": Many(
+            "indications",
+            ["condition", "qualifier", "qualifier_label", "note", "sources"],
+            visible=True,
+        ),
+        "sources": SOURCES_ROW,
+        **EDITORIAL_ROW_FIELDS,
+    }
+
     def published(self):
         return self.filter(Therapy.visible())
 
@@ -165,7 +202,11 @@ class Therapy(Searchable, ReviewedContent):
         return [(self.name, ""), *((n.name, n.kind) for n in self.other_names.all())]
 
 
-class TherapyNameManager(models.Manager):
+class TherapyNameQuerySet(RowsQuerySet):
+    row_fields = {"name": "name", "kind": "kind"}
+
+
+class TherapyNameManager(models.Manager.from_queryset(TherapyNameQuerySet)):
     def get_by_natural_key(self, therapy_slug, name):
         return self.get(therapy__slug=therapy_slug, name=name)
 

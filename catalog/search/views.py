@@ -5,6 +5,7 @@ from django.core.exceptions import BadRequest
 from django.http import JsonResponse
 from django.views.generic import TemplateView
 
+from .. import caching
 from .ranking import GROUP_KEYS, search
 
 MAX_QUERY_LENGTH = 100
@@ -57,5 +58,5 @@ def suggest(request):
             for r in results.best(MAX_SUGGESTIONS)
         ]
     response = JsonResponse({"query": text, "suggestions": suggestions})
-    response["Cache-Control"] = "public, max-age=60"
+    caching.share_briefly(response)
     return response

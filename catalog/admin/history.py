@@ -13,23 +13,25 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import to_historic
 
-from . import locking
-from .history import changes_since, related_history, version_diff
-from .models import SearchTerm, registry
+from .. import locking, versions
+from ..history import changes_since, related_history, version_diff
+from ..models import SearchTerm, registry
+
+__all__ = ["HistoryAdmin", "VersionedForm"]
 
 # --- no lost updates ---------------------------------------------------------------------------
 
 
 class VersionedForm(forms.ModelForm):
-    """Carries the record's `updated_at` as loaded; a save based on an older copy is refused,
-    naming what changed in the meantime, with the editor's input kept (and fields the editor
-    did not touch brought up to date), so saving again after reading succeeds."""
+    """Carries the record's version token as loaded (catalog/versions.py: the token an API
+    write's If-Match compares); a save based on an older copy is refused, naming what changed
+    in the meantime, with the editor's input kept (and fields the editor did not touch brought
+    up to date), so saving again after reading succeeds."""
 
     loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
     # Why this save is refused before it starts: the database was busy (HistoryAdmin.get_form).
@@ -44,7 +46,7 @@ class VersionedForm(forms.ModelForm):
 
     @staticmethod
     def _stamp(obj):
-        return obj.updated_at.isoformat() if obj.updated_at else ""
+        return versions.record_token(obj)
 
     def _current_version(self):
         records = type(self.instance)._default_manager.filter(pk=self.instance.pk).order_by()
@@ -64,17 +66,18 @@ class VersionedForm(forms.ModelForm):
         current = self._current_version()
         if current is None or current == loaded:
             return cleaned_data
-        loaded_at = parse_datetime(loaded)
+        loaded_at = versions.token_time(loaded)  # None: not a token (an altered form)
         obj = type(self.instance)._default_manager.get(pk=self.instance.pk)
         self.data = self.data.copy()
-        self._bring_untouched_fields_up_to_date(obj, loaded_at)
+        if loaded_at is not None:
+            self._bring_untouched_fields_up_to_date(obj, loaded_at)
         self.data[self.add_prefix("loaded_version")] = current  # the next save goes through
         name = self.instance._meta.verbose_name
         errors = [
             f"Someone else saved this {name} after you opened it, so your changes were not "
             "saved. What changed in the meantime:"
         ]
-        for who, when, changes in changes_since(obj, loaded_at):
+        for who, when, changes in changes_since(obj, loaded_at) if loaded_at else []:
             listed = "; ".join(f"{label}: {old} → {new}" for label, old, new in changes)
             errors.append(f"{who}, {when}: {listed or 'saved without field changes'}.")
         errors.append(

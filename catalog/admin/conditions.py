@@ -1,0 +1,31 @@
+"""Conditions in the admin, with their other names and the therapies used for them inline."""
+
+from django.contrib import admin
+
+from ..models import Condition, ConditionName
+from .indications import ConditionIndicationInline
+from .review import ReviewedAdmin, ReviewFilter
+
+__all__ = ["ConditionAdmin"]
+
+
+class ConditionNameInline(admin.TabularInline):
+    model = ConditionName
+    extra = 1
+
+
+@admin.register(Condition)
+class ConditionAdmin(ReviewedAdmin):
+    list_display = ["name", "category", "parent", "status", "last_reviewed"]
+    list_filter = [
+        "status",
+        ReviewFilter,
+        "category",
+        ("parent", admin.RelatedOnlyFieldListFilter),
+        "last_reviewed",
+    ]
+    list_select_related = ["parent"]
+    search_fields = ["name", "slug", "other_names__name", "summary"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent", "sources"]
+    inlines = [ConditionNameInline, ConditionIndicationInline]

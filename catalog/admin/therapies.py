@@ -1,0 +1,48 @@
+"""Therapy classes and therapies in the admin, a therapy's other names inline."""
+
+from django.contrib import admin
+
+from ..models import Therapy, TherapyClass, TherapyName
+from .indications import ClassIndicationInline, TherapyIndicationInline
+from .review import ReviewedAdmin, ReviewFilter
+
+__all__ = ["TherapyAdmin", "TherapyClassAdmin"]
+
+
+class TherapyNameInline(admin.TabularInline):
+    model = TherapyName
+    extra = 1
+
+
+@admin.register(TherapyClass)
+class TherapyClassAdmin(ReviewedAdmin):
+    list_display = ["name", "abbreviation", "action", "status", "last_reviewed"]
+    list_filter = ["status", ReviewFilter, "action", "last_reviewed"]
+    search_fields = ["name", "abbreviation", "summary"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["sources"]
+    inlines = [ClassIndicationInline]
+
+
+@admin.register(Therapy)
+class TherapyAdmin(ReviewedAdmin):
+    list_display = ["name", "therapy_class", "brand_name_list", "status", "last_reviewed"]
+    list_filter = [
+        "status",
+        ReviewFilter,
+        "therapy_class",
+        "therapy_class__action",
+        "last_reviewed",
+    ]
+    list_select_related = ["therapy_class"]
+    search_fields = ["name", "slug", "other_names__name", "summary"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["therapy_class", "sources"]
+    inlines = [TherapyNameInline, TherapyIndicationInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("other_names")
+
+    @admin.display(description="brand names")
+    def brand_name_list(self, obj):
+        return ", ".join(obj.brand_names)
