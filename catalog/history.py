@@ -21,8 +21,8 @@ def display(field, value):
     """One field's value as the admin shows it: choice labels, names, lists joined."""
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or EMPTY
-    if value in (None, ""):
-        return EMPTY
+    if value in (None, "") or (field.is_relation and getattr(value, "pk", "") is None):
+        return EMPTY  # no related record (simple-history shows an empty one as "deleted")
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):

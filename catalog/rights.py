@@ -56,10 +56,15 @@ def keep_locked_fields(user, record):
     locked = locked_fields(user, model)
     if not locked:
         return
+    # The columns (a reviewer's id, not the reviewer) as the database holds them.
+    columns = [model._meta.get_field(name).attname for name in locked]
     saved = None
     if record.pk is not None:
-        saved = model._default_manager.filter(pk=record.pk).values(*locked).first()
+        saved = model._default_manager.filter(pk=record.pk).values(*columns).first()
     if saved is None:
-        saved = {name: model._meta.get_field(name).get_default() for name in locked}
-    for name, value in saved.items():
-        setattr(record, name, value)
+        saved = {
+            model._meta.get_field(name).attname: model._meta.get_field(name).get_default()
+            for name in locked
+        }
+    for column, value in saved.items():
+        setattr(record, column, value)

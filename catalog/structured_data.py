@@ -68,11 +68,17 @@ def drug_ref(request, therapy):
 
 
 def reviewed(node, record):
-    """A web page's lastReviewed and reviewedBy, when the record has been reviewed."""
-    if record.last_reviewed:
+    """A web page's lastReviewed and reviewedBy (a Person: the reviewer's name, credential and
+    specialty), only for a review one of the site's reviewers recorded."""
+    if record.is_reviewed:
+        profile = record.reviewer
         node["lastReviewed"] = record.last_reviewed.isoformat()
-    if record.reviewed_by:
-        node["reviewedBy"] = {"@type": "Person", "name": record.reviewed_by}
+        person = {"@type": "Person", "name": profile.full_name}
+        if profile.credential:
+            person["honorificSuffix"] = profile.credential
+        if profile.specialty:
+            person["knowsAbout"] = profile.specialty
+        node["reviewedBy"] = person
     return node
 
 

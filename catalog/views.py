@@ -22,6 +22,7 @@ from .models import (
     Indication,
     ModifierRole,
     SearchTerm,
+    Section,
     Therapy,
     TherapyClass,
 )
@@ -160,8 +161,28 @@ class PublicDetailView(DetailView):
         """schema.org nodes for the page (see structured_data.py)."""
         raise NotImplementedError
 
+    # The kinds of section the page shows, in page order (Section.THERAPY_KINDS …); () for none.
+    section_kinds = ()
+
+    def cited_sources(self, context):
+        """Every source the page's content cites: the record's, its sections', and those of the
+        uses it lists, each once, in that order."""
+        record = self.object
+        groups = [record.sources.all()]
+        if self.section_kinds:
+            groups += [section.sources.all() for section in record.sections.all()]
+        for name in ("indications", "agent_indications", "class_indications"):
+            groups += [indication.sources.all() for indication in context.get(name) or ()]
+        return list({source.pk: source for group in groups for source in group}.values())
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(preview=not self.public, **kwargs)
+        if self.section_kinds:
+            context["sections"] = Section.in_page_order(
+                self.object.sections.all(), self.section_kinds
+            )
+        context["cited_sources"] = self.cited_sources(context)
+        context["content_changed_at"] = self.object.content_changed_at()
         context["canonical_url"] = self.request.build_absolute_uri(self.object.get_absolute_url())
         if self.public:
             nodes = self.structured_data(context)
@@ -180,10 +201,14 @@ class TherapyListView(FilteredListView):
 class TherapyDetailView(PublicDetailView):
     model = Therapy
     template_name = "catalog/therapy_detail.html"
+    section_kinds = Section.THERAPY_KINDS
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            class_indications=self.indications().filter(therapy_class=self.object.therapy_class_id),
+            indications=self.object.indications.all(),
+            class_indications=list(
+                self.indications().filter(therapy_class=self.object.therapy_class_id)
+            ),
             **kwargs,
         )
 
@@ -230,6 +255,7 @@ class ConditionListView(FilteredListView):
 class ConditionDetailView(PublicDetailView):
     model = Condition
     template_name = "catalog/condition_detail.html"
+    section_kinds = Section.CONDITION_KINDS
 
     def get_context_data(self, **kwargs):
         indications = self.indications().filter(

@@ -87,6 +87,24 @@ def make_user(username, *groups, **extra):
     return user
 
 
+def make_reviewer(username="jdoe", full_name="Jane Doe", credential="MD", specialty="rheumatology"):
+    """A medical reviewer as a review names them: a user in the Reviewers group with a
+    reviewer profile ("Jane Doe, MD, rheumatology"). Returns the profile."""
+    from catalog.models import ReviewerProfile
+
+    user = make_user(username, "Reviewers")
+    return ReviewerProfile.objects.create(
+        user=user, full_name=full_name, credential=credential, specialty=specialty
+    )
+
+
+def review(record, profile, on):
+    """`profile` reviews `record` on the date `on` (as the admin's action records it)."""
+    record.mark_reviewed(profile, today=on)
+    record.save()
+    return record
+
+
 # --- the admin --------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from catalog.models import (
     GlossaryTerm,
     Indication,
     ModifierRole,
+    ReviewerProfile,
     Source,
     Therapy,
     TherapyClass,
@@ -25,7 +26,7 @@ from catalog.models import (
 )
 from immunosite.admin import ImmunositeAdminSite
 
-from .helpers import form_data, page_text
+from .helpers import form_data, make_user, page_text
 
 MAX_CHANGELIST_QUERIES = 15
 
@@ -193,7 +194,25 @@ CASES = [
 def test_cases_cover_every_registered_catalog_model():
     catalog = apps.get_app_config("catalog").get_models()
     registered = {model for model in catalog if admin.site.is_registered(model)}
-    assert registered == {case.model for case in CASES}
+    # Reviewer profiles hold people, not content: their own test below.
+    assert registered - {ReviewerProfile} == {case.model for case in CASES}
+
+
+def test_a_reviewer_profile_belongs_to_a_user_who_may_review(admin_client):
+    """An administrator makes the profile a review names; a user without the review
+    permission cannot have one (a public "Medically reviewed by" must be a reviewer)."""
+    url = admin_url(ReviewerProfile, "add")
+    page = page_text(admin_client.get(url))
+    assert "Full name:" in page and "Credential:" in page and "Specialty:" in page
+    writer = make_user("writer", "Editors")
+    data = {"full_name": "Ed Itor", "credential": "MD", "specialty": "", "user": writer.pk}
+    response = admin_client.post(url, data)
+    assert "Only a user who may record medical reviews" in page_text(response)
+    assert not ReviewerProfile.objects.exists()
+    rita = make_user("rita", "Reviewers")
+    response = admin_client.post(url, {**data, "full_name": "Rita Md", "user": rita.pk})
+    assert response.status_code == 302, page_text(response)
+    assert str(ReviewerProfile.objects.get(user=rita)) == "Rita Md, MD"
 
 
 def test_the_admin_is_a_package_of_small_modules_each_loaded_by_autodiscover():
@@ -348,7 +367,7 @@ def test_change_page_renders(staff_client, case):
 def test_therapy_change_page_shows_inline_names_and_indications(staff_client):
     rituximab = Therapy.objects.get(slug="rituximab")
     response = staff_client.get(admin_url(Therapy, "change", rituximab.pk))
-    assert inline_prefixes(response) == {"other_names", "indications"}
+    assert inline_prefixes(response) == {"other_names", "sections", "indications"}
     content = response.content.decode()
     assert 'value="Rituxan"' in content
     # Each of rituximab's indications is a row of the inline, its condition selected.
@@ -378,6 +397,10 @@ def test_editors_group_permissions(db):
         if not model._meta.default_permissions:
             continue  # derived data (the search index), written by the application only
         name = model._meta.model_name
+        if name == "reviewerprofile":
+            # Administrators keep reviewer profiles: a profile states a person's credential.
+            assert not {c for _, c in codenames if c.endswith("_reviewerprofile")}
+            continue
         for action in ("add", "change", "view"):
             assert ("catalog", f"{action}_{name}") in codenames
         assert ("catalog", f"delete_{name}") not in codenames
@@ -864,7 +887,10 @@ def test_editor_changes_a_therapy_summary(editor_client):
     # Nothing else on the record was disturbed by the round trip through the form.
     assert rituximab.indications.count() == 3
     assert list(rituximab.other_names.values_list("name", flat=True)) == ["Rituxan"]
-    assert list(rituximab.sources.values_list("slug", flat=True)) == ["drugscom-immunotherapy"]
+    assert set(rituximab.sources.values_list("slug", flat=True)) == {
+        "drugscom-immunotherapy",
+        "fda-label-rituxan",
+    }
     changelist = editor_client.get(response["Location"])
     assert "was changed successfully" in page_text(changelist)
     assert "Rituximab" in page_text(changelist)

@@ -1,10 +1,13 @@
+import datetime
+import json
+
 import pytest
 from openapi_spec_validator import validate
 
 from catalog import filters
 from catalog.models import Therapy
 
-from .helpers import api_slugs, listed_slugs
+from .helpers import api_slugs, listed_slugs, make_reviewer, review
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +56,9 @@ def test_therapy_detail_by_slug(client):
         "action": "targets",
     }
     assert body["brand_names"] == ["Rituxan"]
-    assert body["sources"] == ["drugscom-immunotherapy"]
-    assert body["last_reviewed"] == "2022-01-12"
+    assert "drugscom-immunotherapy" in body["sources"]
+    # Not reviewed by the site (the article's own date belongs to the source).
+    assert (body["last_reviewed"], body["reviewer"], body["review_due"]) == (None, None, None)
     by_condition = {i["condition"]["slug"]: i for i in body["indications"]}
     assert set(by_condition) == {
         "non-hodgkins-lymphoma",
@@ -64,6 +68,29 @@ def test_therapy_detail_by_slug(client):
     ra = by_condition["rheumatoid-arthritis"]
     assert ra["qualifier"] == "other-agents-failed"
     assert ra["qualifier_label"] == "When other agents have not worked"
+
+
+def test_a_review_names_the_reviewer_never_the_login(client):
+    review(Therapy.objects.get(slug="rituximab"), make_reviewer(), datetime.date(2026, 12, 3))
+    for url in ("/api/v1/therapies/rituximab/", "/api/v1/therapies/?q=rituximab"):
+        body = client.get(url).json()
+        record = body["results"][0] if "results" in body else body
+        assert record["last_reviewed"] == "2026-12-03"
+        assert record["review_due"] == "2027-12-03"
+        assert record["reviewer"] == {
+            "name": "Jane Doe",
+            "credential": "MD",
+            "specialty": "rheumatology",
+        }
+        assert "jdoe" not in json.dumps(body)
+
+
+def test_label_uses_carry_their_limits(client):
+    body = client.get("/api/v1/indications/?therapy=infliximab&condition=rheumatoid-arthritis")
+    (use,) = body.json()["results"]
+    assert use["severity_label"] == "Moderately to severely active"
+    assert use["combination"] == "with methotrexate"
+    assert use["sources"] == ["fda-label-remicade"]
 
 
 def test_condition_detail_has_parent_and_children(client):

@@ -29,7 +29,7 @@ from catalog.models import (
     TherapyClass,
 )
 
-from .helpers import api_slugs, listed_slugs, page_text
+from .helpers import api_slugs, listed_slugs, make_reviewer, page_text, review
 
 pytestmark = pytest.mark.django_db
 
@@ -322,11 +322,17 @@ def test_ordering_by_allowlisted_keys(client, ordering, expected, django_assert_
 
 @pytest.mark.parametrize("ordering", ["last_reviewed", "-last_reviewed"])
 def test_ordering_by_date_puts_unreviewed_last_either_way(client, ordering):
+    jane = make_reviewer()
+    for slug, day in (("rituximab", 3), ("tocilizumab", 1), ("trastuzumab", 2)):
+        review(Therapy.objects.get(slug=slug), jane, datetime.date(2026, 11, day))
     results = client.get(f"{API}therapies/?ordering={ordering}&page_size=100").json()["results"]
     dates = [r["last_reviewed"] for r in results]
     reviewed = [d for d in dates if d]
+    assert len(reviewed) == 3
     assert dates == reviewed + [None] * (len(dates) - len(reviewed))
-    assert {r["slug"] for r in results if r["last_reviewed"] is None} == set(ANTI_TNF)
+    assert {r["slug"] for r in results if r["last_reviewed"] is None} == set(ANTI_TNF) | {
+        "interleukin-2"
+    }
     assert reviewed == sorted(reviewed, reverse=ordering.startswith("-"))
 
 
@@ -418,12 +424,14 @@ def test_an_unknown_field_is_a_400_listing_the_available_ones(client, url, unkno
         "other_names",
         "summary",
         "description",
+        "sections",
         "indications",
         "sources",
         "status",
         "published_at",
         "last_reviewed",
-        "reviewed_by",
+        "reviewer",
+        "review_due",
         "review_interval_days",
     ]
 
@@ -628,14 +636,18 @@ def test_exports_join_multi_value_cells_with_semicolons(client):
     rows = csv_rows(client.get(f"{API}therapies/?q=rituximab&format=csv"))
     header, (row,) = rows[0], rows[1:]
     cell = dict(zip(header, row, strict=True))
+    # Each use with how the source puts it and the limits the label sets.
     assert set(cell["indications"].split("; ")) == {
-        "non-hodgkins-lymphoma (Used for)",
-        "chronic-lymphocytic-leukemia (Used for)",
-        "rheumatoid-arthritis (When other agents have not worked)",
+        "non-hodgkins-lymphoma (Used for — CD20-positive B-cell non-Hodgkin's lymphoma)",
+        "chronic-lymphocytic-leukemia (Used for — CD20-positive CLL, "
+        "with fludarabine and cyclophosphamide)",
+        "rheumatoid-arthritis (When other agents have not worked — "
+        "Moderately to severely active, adults, with methotrexate, "
+        "After an inadequate response to one or more TNF blockers)",
     }
     assert cell["therapy_class"] == "monoclonal-antibodies"
     assert cell["brand_names"] == "Rituxan"
-    assert cell["sources"] == "drugscom-immunotherapy"
+    assert cell["sources"] == "drugscom-immunotherapy; fda-label-rituxan"
     adalimumab = csv_rows(client.get(f"{API}therapies/?q=adalimumab&format=csv&fields=indications"))
     assert len(adalimumab[1][0].split("; ")) > 1 and ";;" not in adalimumab[1][0]
 

@@ -7,6 +7,7 @@ import html
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
@@ -16,6 +17,7 @@ from catalog.history import populate_initial_history
 from catalog.models import (
     Condition,
     Indication,
+    ReviewerProfile,
     Source,
     Therapy,
     TherapyClass,
@@ -43,7 +45,24 @@ def editor(django_user_model):
 
 @pytest.fixture
 def reviewer(django_user_model):
-    return make_user(django_user_model, "rita", "Reviewers", first_name="Rita", last_name="Md")
+    """A reviewer with her profile: a review names "Rita Md, PharmD, oncology"."""
+    user = make_user(django_user_model, "rita", "Reviewers", first_name="Rita", last_name="Md")
+    ReviewerProfile.objects.create(
+        user=user, full_name="Rita Md", credential="PharmD", specialty="oncology"
+    )
+    return user
+
+
+def reviewed_on(slug, date):
+    """Tocilizumab & co. as reviewed by someone else long ago."""
+    other = ReviewerProfile.objects.filter(full_name="Jane Doe").first()
+    if other is None:
+        user = make_user(get_user_model(), "jdoe", "Reviewers")
+        other = ReviewerProfile.objects.create(user=user, full_name="Jane Doe", credential="MD")
+    therapy = Therapy.objects.get(slug=slug)
+    therapy.mark_reviewed(other, today=date)
+    therapy.save()
+    return other
 
 
 @pytest.fixture
@@ -118,17 +137,17 @@ def test_publish_action_on_indications(editor_client):
 def test_reviewer_marks_reviewed_from_the_changelist(reviewer_client):
     adalimumab = Therapy.objects.get(slug="adalimumab")
     rituximab = Therapy.objects.get(slug="rituximab")
-    rituximab.reviewed_by = "A. Smith, MD"
-    rituximab.save()
+    reviewed_on("rituximab", datetime.date(2025, 5, 1))
     changelist = reviewer_client.get(admin_url(Therapy, "changelist"))
     assert action_names(changelist) == ["mark_reviewed"]
     response = run_action(reviewer_client, Therapy, "mark_reviewed", adalimumab, rituximab)
     assert "2 therapies marked reviewed." in page_text(response)
     adalimumab.refresh_from_db()
     rituximab.refresh_from_db()
-    assert adalimumab.last_reviewed == timezone.localdate()
-    assert adalimumab.reviewed_by == "Rita Md"  # the reviewer's full name
-    assert rituximab.reviewed_by == "A. Smith, MD"  # already set: kept
+    assert adalimumab.last_reviewed == rituximab.last_reviewed == timezone.localdate()
+    # The review names who made it: Rita's profile, for an earlier reviewer's record too.
+    assert adalimumab.reviewer.public_name == "Rita Md, PharmD, oncology"
+    assert rituximab.reviewer == adalimumab.reviewer
     latest = adalimumab.history.first()
     assert latest.history_change_reason == "Marked reviewed via admin action"
     assert latest.history_user.username == "rita"
@@ -223,9 +242,8 @@ def test_changelists_show_status_in_bounded_queries(
 
 
 def test_review_filter(editor_client):
-    rituximab = Therapy.objects.get(slug="rituximab")
-    rituximab.last_reviewed = timezone.localdate()
-    rituximab.save()
+    reviewed_on("rituximab", timezone.localdate())
+    reviewed_on("tocilizumab", datetime.date(2022, 1, 12))
     url = admin_url(Therapy, "changelist")
 
     def names(review):
@@ -264,8 +282,8 @@ def test_dashboard_lists_records_due_for_review_in_the_same_queries_at_any_size(
     reviewer_client, make_catalog, django_assert_max_num_queries
 ):
     rituximab = Therapy.objects.get(slug="rituximab")
-    rituximab.last_reviewed = timezone.localdate() - datetime.timedelta(days=10)
-    rituximab.save()
+    reviewed_on("rituximab", timezone.localdate() - datetime.timedelta(days=10))
+    reviewed_on("tocilizumab", datetime.date(2022, 1, 12))
     changelist = reviewer_client.get(admin_url(Therapy, "changelist"))
     url = reverse("admin:catalog_review_dashboard")
     assert f'href="{url}"' in changelist.content.decode()
@@ -303,7 +321,7 @@ def test_dashboard_lists_records_due_for_review_in_the_same_queries_at_any_size(
     assert all(row[2:4] == ["never", "—"] for row in rows[: len(never)])
     reviewed = sorted((t.review_due, t.name) for t in due.filter(last_reviewed__isnull=False))
     assert [row[0] for row in rows[len(never) :]] == [name for _, name in reviewed]
-    assert ["Tocilizumab", "Published", "Jan. 12, 2022", "Jan. 12, 2023"] in [r[:4] for r in rows]
+    assert ["Tocilizumab", "Published", "Jan. 12, 2022", "Jan. 12, 2023", "Jane Doe, MD"] in rows
     assert ["more therapy 00149", "Published", "Jan. 1, 2024", "Dec. 31, 2024", "—"] in rows
 
 
@@ -363,20 +381,15 @@ def test_diff_shows_field_names_and_brand_names_as_of_each_version(editor_client
 @pytest.mark.slow
 def test_diff_shows_sources_and_status(editor_client, history):
     therapy = Therapy.objects.get(slug="rituximab")
-    other = Source.objects.create(slug="fda-label", title="Rituxan label", publisher="FDA")
+    Source.objects.create(slug="fda-label", title="Rituxan label", publisher="FDA")
+    before = ", ".join(str(s) for s in therapy.sources.all())
     first = therapy.history.latest()
-    edit_therapy(
-        editor_client,
-        sources=[
-            str(s.pk)
-            for s in Source.objects.filter(slug__in=["drugscom-immunotherapy", "fda-label"])
-        ],
-    )
+    after = Source.objects.filter(slug__in=["drugscom-immunotherapy", "fda-label"])
+    edit_therapy(editor_client, sources=[str(s.pk) for s in after])
     run_action(editor_client, Therapy, "unpublish", therapy)
     last = therapy.history.first()
     text = page_text(compare(editor_client, therapy, first, last))
-    article = str(Source.objects.get(slug="drugscom-immunotherapy"))
-    assert f"Sources: {article} → {article}, {other}" in text
+    assert f"Sources: {before} → {', '.join(str(s) for s in after)}" in text
     assert "Status: Published → Draft" in text
 
 
@@ -403,6 +416,7 @@ def test_indication_changes_show_on_therapy_and_condition(editor_client, history
 def test_revert_restores_an_older_summary(editor_client, history):
     therapy = Therapy.objects.get(slug="rituximab")
     old_summary = therapy.summary
+    sources = list(therapy.sources.values_list("slug", flat=True))
     first = therapy.history.latest()
     edit_therapy(editor_client, summary="A mistaken summary.")
     url = reverse("admin:catalog_therapy_simple_history", args=[therapy.pk, first.pk])
@@ -416,7 +430,7 @@ def test_revert_restores_an_older_summary(editor_client, history):
     therapy.refresh_from_db()
     assert therapy.summary == old_summary
     assert therapy.brand_names == ["Rituxan"]
-    assert list(therapy.sources.values_list("slug", flat=True)) == ["drugscom-immunotherapy"]
+    assert list(therapy.sources.values_list("slug", flat=True)) == sources
     latest = therapy.history.first()
     assert latest.history_change_reason.startswith("Reverted to the version of")
     assert latest.history_user.username == "edna"
@@ -571,8 +585,11 @@ def test_seed_gives_every_record_a_first_version(db, capsys):
         assert set(model.history.values_list("history_type", flat=True)) == {"+"}, model
     rituxan = TherapyName.objects.get(name="Rituxan")
     assert rituxan.history.get().history_type == "+"
-    first = Therapy.objects.get(slug="rituximab").history.get()
-    assert [s.source.slug for s in first.sources.all()] == ["drugscom-immunotherapy"]
+    rituximab = Therapy.objects.get(slug="rituximab")
+    first = rituximab.history.get()
+    cited = {s.slug for s in rituximab.sources.all()}
+    assert {s.source.slug for s in first.sources.all()} == cited
+    assert {"drugscom-immunotherapy", "fda-label-rituxan"} <= cited
 
 
 def test_status_is_read_only_for_users_who_may_not_publish(client, django_user_model):

@@ -275,7 +275,8 @@ def test_indications_by_level_qualifier_and_condition():
 
 
 def test_ordering_sorts_with_empty_values_last_and_a_tie_breaker():
-    TherapyClass.objects.filter(slug="interleukins").update(last_reviewed=None)
+    # Every class but interleukins reviewed (the content has no review yet).
+    TherapyClass.objects.exclude(slug="interleukins").update(last_reviewed="2026-11-02")
     for query in ("ordering=last_reviewed", "ordering=-last_reviewed"):
         found, _ = filtered(TherapyClassFilter, query)
         assert found[-1] == "interleukins", query  # no review date: last both ways

@@ -1,5 +1,9 @@
 """The content fixture: loads idempotently, is complete, cites its sources, uses its own words.
 
+The article's facts are checked here as the site states them, corrected where a label or another
+source corrects the article (issue 14; tests/test_fixtures_labels.py checks those corrections and
+the label facts themselves).
+
 The article is not in the repository: the "own words" and "names appear in the article" checks
 read its fingerprint (fixtures/article-fingerprint.json, scripts/article_fingerprint.py), so every
 clone runs them. Where the article itself is at hand (../shared beside the checkout, or
@@ -86,6 +90,8 @@ CONDITION_SPELLINGS = {
     "non-hodgkins-lymphoma": "Non-Hodgkin lymphoma",
     "crohns-disease": "Crohns disease",
 }
+# Not the article's: MedlinePlus ("Also called: RA") and the Simponi Aria label ("(RA)", "(PsA)").
+CONDITION_ABBREVIATIONS = {"rheumatoid-arthritis": "RA", "psoriatic-arthritis": "PsA"}
 RA, PSA = "rheumatoid-arthritis", "psoriatic-arthritis"
 CD, UC = "crohns-disease", "ulcerative-colitis"
 FDA_INDICATIONS = {
@@ -96,11 +102,12 @@ FDA_INDICATIONS = {
     "infliximab": [RA, PSA, CD, UC, "psoriasis"],
 }
 INDICATIONS = {  # (subject, level, condition, qualifier)
-    ("interferons", "class", "kidney-cancer", ""),
-    ("interferons", "class", "kaposis-sarcoma", ""),
-    ("interferons", "class", "melanoma", ""),
-    ("interferons", "class", "leukemia", ""),
-    ("interferons", "class", "lymphoma", ""),
+    # The article: interferons "have been used to treat" these (not "are used for").
+    ("interferons", "class", "kidney-cancer", "have-been-used"),
+    ("interferons", "class", "kaposis-sarcoma", "have-been-used"),
+    ("interferons", "class", "melanoma", "have-been-used"),
+    ("interferons", "class", "leukemia", "have-been-used"),
+    ("interferons", "class", "lymphoma", "have-been-used"),
     ("monoclonal-antibodies", "class", RA, "may-help"),
     ("monoclonal-antibodies", "class", PSA, "may-help"),
     ("anti-tnf-therapy", "class", RA, "conventional-drugs-failed"),
@@ -130,6 +137,15 @@ GLOSSARY = {
     "interferon": "Interferon",
     "interleukin": "Interleukin",
 }
+# Terms the article does not define, each defined by the source it cites.
+OTHER_GLOSSARY = {  # slug -> (term, the sources it may cite: at least one, no other)
+    "biosimilar": ("Biosimilar", {"fda-biosimilars-basics"}),
+    "b-cell": ("B cell", {"nci-dictionary-b"}),
+    "anti-tnf-medicine": (
+        "Anti-TNF medicine",
+        set(FDA_LABELS.values()) | {"fda-label-simponi-aria"},
+    ),
+}
 CITED = [Therapy, TherapyClass, Condition, Indication, ModifierRole, GlossaryTerm]
 
 
@@ -155,9 +171,12 @@ def sources_of(obj):
     return {source.slug for source in obj.sources.all()}
 
 
-def is_fda_record(obj):
+def is_article_record(obj):
+    """Whether `obj` restates the article (and so must cite it)."""
+    if isinstance(obj, GlossaryTerm):
+        return obj.slug not in OTHER_GLOSSARY
     therapy = obj if isinstance(obj, Therapy) else getattr(obj, "therapy", None)
-    return therapy is not None and therapy.slug in FDA_LABELS
+    return therapy is None or therapy.slug not in FDA_LABELS
 
 
 def test_loading_twice_adds_no_rows(loaded):
@@ -182,7 +201,7 @@ ACTUAL = {
     "conditions": lambda: {
         (c.slug, (c.name, c.category, c.parent and c.parent.slug)) for c in Condition.objects.all()
     },
-    "condition spellings": lambda: set(
+    "condition other names": lambda: set(
         ConditionName.objects.values_list("condition__slug", "name")
     ),
     "indications": lambda: {
@@ -198,10 +217,11 @@ EXPECTED = {
     "brands": set(BRANDS.items()),
     "therapy abbreviations": set(THERAPY_ABBREVIATIONS.items()),
     "conditions": set(CONDITIONS.items()),
-    "condition spellings": set(CONDITION_SPELLINGS.items()),
+    "condition other names": set(CONDITION_SPELLINGS.items())
+    | set(CONDITION_ABBREVIATIONS.items()),
     "indications": INDICATIONS,
     "modifier roles": set(range(1, MODIFIER_ROLE_COUNT + 1)),
-    "glossary": set(GLOSSARY.items()),
+    "glossary": set(GLOSSARY.items()) | {(slug, t) for slug, (t, _) in OTHER_GLOSSARY.items()},
 }
 
 
@@ -218,8 +238,14 @@ def test_every_record_has_a_source_and_article_facts_cite_the_article(loaded, mo
     for obj in model.objects.all():
         sources = sources_of(obj)
         assert sources, f"{model.__name__} {obj} has no source"
-        if not is_fda_record(obj):
+        if is_article_record(obj):
             assert ARTICLE in sources, f"{model.__name__} {obj} does not cite the article"
+
+
+@pytest.mark.parametrize("slug", OTHER_GLOSSARY)
+def test_terms_the_article_does_not_define_cite_what_defines_them(loaded, slug):
+    sources = sources_of(GlossaryTerm.objects.get(slug=slug))
+    assert sources and sources <= OTHER_GLOSSARY[slug][1], sources
 
 
 @pytest.mark.parametrize("agent", FDA_LABELS)
@@ -239,6 +265,16 @@ def test_condition_spellings_only_drop_apostrophes():
     for slug, spelling in CONDITION_SPELLINGS.items():
         name = CONDITIONS[slug][0]
         assert squash(spelling) in {squash(name), squash(name.replace("'s", ""))}, spelling
+
+
+def test_condition_abbreviations_stand_for_each_word_of_the_name():
+    for slug, abbreviation in CONDITION_ABBREVIATIONS.items():
+        words = CONDITIONS[slug][0].lower().split()
+        parts = re.findall(r"[A-Z][a-z]*", abbreviation)  # "PsA": "Ps" for Psoriatic, "A" ...
+        assert len(parts) == len(words), abbreviation
+        assert all(w.startswith(part.lower()) for part, w in zip(parts, words, strict=True)), (
+            abbreviation
+        )
 
 
 def copied_runs(text, article_runs=ARTICLE_RUNS):
@@ -328,7 +364,10 @@ if article_fingerprint.ARTICLE.is_file():
         assert built["text_sha256"] == FINGERPRINT["text_sha256"], (
             f"{article_fingerprint.ARTICLE} is not the article the fingerprint was built from"
         )
-        assert built == FINGERPRINT, (
-            "fixtures/article-fingerprint.json is out of date: "
-            "run .venv/bin/python scripts/article_fingerprint.py --rebuild"
+        rebuild = "run .venv/bin/python scripts/article_fingerprint.py --rebuild"
+        assert built["run_sha256"] == FINGERPRINT["run_sha256"], rebuild
+        # The same article, but the content's names it mentions changed (fixtures/catalog.json).
+        assert built["names_sha256"] == FINGERPRINT["names_sha256"], (
+            f"the fixture's names changed since the fingerprint was built: {rebuild}"
         )
+        assert built == FINGERPRINT, rebuild

@@ -22,6 +22,7 @@ from catalog.models import (
     TherapyClass,
     TherapyName,
 )
+from tests.helpers import make_reviewer
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,10 @@ def test_the_first_versions_hold_the_records_and_their_sources(versioned):
     assert rituximab.history.count() == 1
     first = latest(rituximab)
     assert first.name == "Rituximab"
-    assert {row.source.slug for row in first.sources.all()} == {"drugscom-immunotherapy"}
+    assert {row.source.slug for row in first.sources.all()} == {
+        "drugscom-immunotherapy",
+        "fda-label-rituxan",
+    }
     assert TherapyName.history.filter(therapy_id=rituximab.pk).count() == 1
     assert Indication.history.filter(therapy_id=rituximab.pk).count() == 3
 
@@ -55,24 +59,23 @@ def test_field_changes_are_labelled_and_shown_as_editors_see_them(versioned):
     rituximab = Therapy.objects.get(slug="rituximab")
     before = latest(rituximab)
     fda = Source.objects.get(slug="fda-label-humira")
+    cited = ", ".join(str(source) for source in rituximab.sources.all())
     rituximab.name = "Rituximab (biosimilar)"
     rituximab.therapy_class = TherapyClass.objects.get(slug="interferons")
     rituximab.status = "draft"
-    rituximab.last_reviewed = datetime.date(2024, 3, 1)
-    rituximab.reviewed_by = "A. Smith, MD"
+    rituximab.mark_reviewed(make_reviewer(), today=datetime.date(2024, 3, 1))
     rituximab.save()
     rituximab.sources.add(fda)
     after = latest(rituximab)
 
     changes = field_changes(before, after)
-    article = str(Source.objects.get(slug="drugscom-immunotherapy"))
     assert changes == [
         ("Status", "Published", "Draft"),
-        ("Last reviewed", "2022-01-12", "2024-03-01"),
-        ("Reviewed by", "—", "A. Smith, MD"),
+        ("Last reviewed", "—", "2024-03-01"),
+        ("Reviewed by", "—", "Jane Doe, MD, rheumatology"),
         ("Name", "Rituximab", "Rituximab (biosimilar)"),
         ("Class", "Monoclonal antibodies", "Interferons"),
-        ("Sources", article, ", ".join(sorted([article, str(fda)]))),
+        ("Sources", cited, ", ".join(str(s) for s in rituximab.sources.all())),
     ]
     assert "Updated at" not in dict((label, old) for label, old, _ in changes)
     assert field_changes(before, after, excluded=["sources"])[-1][0] == "Class"
@@ -135,7 +138,9 @@ def test_related_state_of_a_condition_a_class_and_other_records(versioned):
     assert "Rituximab (when other agents have not worked)" in indications  # an agent
     interferons = TherapyClass.objects.get(slug="interferons")
     assert related_state(TherapyClass, interferons.pk, now) == {
-        "Indications (class level)": "Kaposi's sarcoma, Kidney cancer, Leukemia, Lymphoma, Melanoma"
+        "Indications (class level)": "Kaposi's sarcoma (has been used for), Kidney cancer "
+        "(has been used for), Leukemia (has been used for), Lymphoma (has been used for), "
+        "Melanoma (has been used for)"
     }
     assert related_state(Source, Source.objects.first().pk, now) == {}
 

@@ -260,7 +260,11 @@ def test_the_glossary_cites_publisher_then_title(client, article):
     assert "Immunotherapy, “Drugs.com”" not in shown
     term = GlossaryTerm.objects.get(slug="antigen")
     term.sources.add(Source.objects.create(slug="z", title="Antigens", publisher="NCI"))
-    assert "Source: NCI, “Antigens”; Drugs.com, “Immunotherapy”" in page_text(  # by title
+    herceptin = (
+        "Genentech, Inc.; label on DailyMed, “HERCEPTIN (trastuzumab) prescribing information”"
+    )
+    # By title; the antigen's definition also cites the label that corrects the article (issue 14).
+    assert f"Source: NCI, “Antigens”; {herceptin}; Drugs.com, “Immunotherapy”" in page_text(
         client.get("/glossary/?q=antigen")
     )
 
@@ -289,8 +293,14 @@ def test_a_row_is_a_dict_of_what_lists_show(article):
     }
     (term,) = GlossaryTerm.objects.filter(slug="antigen").rows("url", "sources")
     assert term["url"] == GlossaryTerm.objects.get(slug="antigen").get_absolute_url()
+    # Its sources in the sources' order (by title): the corrected definition cites a label.
     assert term["sources"] == [
-        {"slug": "drugscom-immunotherapy", "publisher": "Drugs.com", "title": "Immunotherapy"}
+        {
+            "slug": "fda-label-herceptin",
+            "publisher": "Genentech, Inc.; label on DailyMed",
+            "title": "HERCEPTIN (trastuzumab) prescribing information",
+        },
+        {"slug": "drugscom-immunotherapy", "publisher": "Drugs.com", "title": "Immunotherapy"},
     ]
 
 

@@ -72,8 +72,9 @@ def test_classes_without_published_agents_get_a_column_of_their_own(client):
     response = client.get("/matrix/")
     keys = column_keys(response)
     assert "interferons" in keys and "colony-stimulating-factors" in keys
+    # The article says interferons "have been used", not that they are (a label's word).
     assert cell(response, "kidney-cancer", "interferons") == [
-        ("class", "", "/conditions/kidney-cancer/#class-indications")
+        ("class", "Has been used for", "/conditions/kidney-cancer/#class-indications")
     ]
     assert cell(response, "kidney-cancer", "interleukin-2") == [
         ("agent", "May be effective", "/therapies/interleukin-2/")

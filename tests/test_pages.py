@@ -5,7 +5,7 @@ from django.utils.html import escape
 
 from catalog.models import Therapy, TherapyClass
 
-from .helpers import listed_slugs, page_text
+from .helpers import listed_slugs, make_reviewer, page_text, review
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +171,8 @@ def test_therapy_detail_shows_names_indications_sources_and_review(client):
         assert condition in text
     assert "When other agents have not worked" in text
     assert "Drugs.com" in text
-    assert "Last reviewed:" in text and "12 January 2022" in text
+    assert "Not yet reviewed by our medical reviewers." in text
+    assert "last updated 12 January 2022" in text  # the article's own date, in its citation
     assert "Not medical advice." in text
     # What its class as a whole is used for is shown too.
     assert "Conditions its class as a whole is used for" in text
@@ -181,9 +182,9 @@ def test_therapy_detail_shows_names_indications_sources_and_review(client):
 def test_anti_tnf_detail_cites_its_label_not_the_article(client):
     text = page_text(client.get("/therapies/adalimumab/"))
     assert "Humira" in text
-    assert "U.S. Food and Drug Administration" in text
+    assert "AbbVie Inc.; label on DailyMed" in text
     assert "HUMIRA (adalimumab) prescribing information" in text
-    assert "not yet reviewed" in text
+    assert "Not yet reviewed by our medical reviewers." in text
     assert "Crohn" in text and "Ulcerative colitis" in text
 
 
@@ -329,12 +330,41 @@ def test_hostile_query_strings_get_a_clear_answer_and_leave_data_intact(
         assert response.json()["invalid_params"]  # a problem naming the parameter
 
 
-def test_detail_page_shows_who_reviewed_it_and_when(client):
-    therapy = Therapy.objects.get(slug="tocilizumab")
-    therapy.last_reviewed = datetime.date(2026, 11, 2)
-    therapy.reviewed_by = "A. Reviewer, MD"
-    therapy.save()
+def test_detail_page_names_its_reviewer_under_the_title_and_the_next_review(client):
+    jane = make_reviewer()
+    review(Therapy.objects.get(slug="tocilizumab"), jane, datetime.date(2026, 12, 3))
     response = client.get("/therapies/tocilizumab/")
     html = response.content.decode()
-    assert "Medically reviewed by A. Reviewer, MD on" in page_text(response)
-    assert '<time datetime="2026-11-02">2 November 2026</time>' in html
+    text = page_text(response).replace(" .", ".")  # a date is a <time>, the stop after it
+    assert (
+        "Medically reviewed by Jane Doe, MD, rheumatology — 3 December 2026. "
+        "Next review due 3 December 2027." in text
+    )
+    assert html.index("<h1>") < html.index("Medically reviewed by") < html.index("On this page")
+    assert '<time datetime="2026-12-03">3 December 2026</time>' in html
+    assert "jdoe" not in html  # the login name is never public
+
+
+def test_a_review_past_its_due_date_says_so(client):
+    review(Therapy.objects.get(slug="tocilizumab"), make_reviewer(), datetime.date(2024, 1, 5))
+    text = page_text(client.get("/therapies/tocilizumab/")).replace(" .", ".")
+    assert "Medically reviewed by Jane Doe, MD, rheumatology — 5 January 2024." in text
+    assert "Review overdue: the next review was due 4 January 2025." in text
+
+
+def test_a_source_review_date_is_not_the_sites_review(client):
+    """The article's own "last updated 12 January 2022" belongs to its citation."""
+    text = page_text(client.get("/therapies/rituximab/"))
+    assert "Not yet reviewed by our medical reviewers." in text
+    assert "Medically reviewed by" not in text.replace("Medically reviewed by Drugs.com", "")
+    assert "Drugs.com, “Immunotherapy” (Last updated 12 January 2022), last updated" in text
+
+
+def test_last_updated_is_when_the_content_last_changed(client):
+    therapy = Therapy.objects.get(slug="rituximab")
+    therapy.summary = "An edited summary."
+    therapy.save()
+    edited = datetime.datetime(2026, 11, 20, 9, 30, tzinfo=datetime.UTC)
+    therapy.history.filter(pk=therapy.history.latest().pk).update(history_date=edited)
+    text = page_text(client.get("/therapies/rituximab/")).replace(" .", ".")
+    assert "Last updated 20 November 2026." in text  # the history's date, not the row's

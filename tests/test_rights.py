@@ -10,7 +10,14 @@ from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from catalog.history import populate_initial_history
-from catalog.models import Condition, Indication, Source, Therapy, TherapyClass
+from catalog.models import (
+    Condition,
+    Indication,
+    ReviewerProfile,
+    Source,
+    Therapy,
+    TherapyClass,
+)
 
 from .helpers import (
     _add_form_data,
@@ -18,6 +25,7 @@ from .helpers import (
     api_write,
     form_data,
     json_ld_nodes,
+    make_reviewer,
     make_user,
     page_text,
     problem,
@@ -25,8 +33,11 @@ from .helpers import (
 
 pytestmark = pytest.mark.django_db
 
-FORGED_REVIEW = {"reviewed_by": "Dr Fake, MD", "last_reviewed": "2026-11-30"}
-REVIEW_FIELDS = ("last_reviewed", "reviewed_by", "review_interval_days")
+FORGED_REVIEW = {
+    "reviewer": {"name": "Dr Fake", "credential": "MD", "specialty": ""},
+    "last_reviewed": "2026-11-30",
+}
+REVIEW_FIELDS = ("last_reviewed", "reviewer", "review_interval_days")
 NEW_THERAPY = {
     "slug": "newumab",
     "name": "Newumab",
@@ -82,10 +93,9 @@ def assert_public_page_shows_no_forged_review(client, slug="rituximab"):
     client.logout()
     page = client.get(f"/therapies/{slug}/")
     assert "Dr Fake" not in page.content.decode()
-    assert "Last reviewed: 12 January 2022" in page_text(page)
+    assert "Not yet reviewed by our medical reviewers." in page_text(page)
     web_page = json_ld_nodes(page)["MedicalWebPage"]
-    assert web_page["lastReviewed"] == "2022-01-12"
-    assert "reviewedBy" not in web_page
+    assert "lastReviewed" not in web_page and "reviewedBy" not in web_page
 
 
 # --- publication state: the API ---------------------------------------------------------------
@@ -214,7 +224,7 @@ def test_an_editor_cannot_forge_a_review_through_a_patch(client, editor, resourc
     response = api_write(api, "patch", f"/api/v1/{resource}/{slug}/", FORGED_REVIEW)
     detail = problem(response, 403)["detail"]
     assert "last_reviewed: only reviewers record a medical review" in detail
-    assert "reviewed_by: only reviewers record a medical review" in detail
+    assert "reviewer: only reviewers record a medical review" in detail
     assert review_of(model, slug) == before
     assert_public_page_shows_no_forged_review(client)
 
@@ -236,17 +246,15 @@ def test_an_editor_cannot_forge_a_review_through_a_put_or_a_post(client, editor)
 
 
 @pytest.mark.parametrize("who", ["editor_reviewer", "superuser"])
-def test_a_reviewer_who_may_edit_records_a_review_through_the_api(client, request, who):
+def test_even_a_reviewer_records_a_review_in_the_admin_not_through_the_api(client, request, who):
+    """A review names its reviewer's profile, which only the admin's action sets: a review
+    typed into an API write would name whoever the client says."""
     api = logged_in(client, request.getfixturevalue(who))
-    review = {"reviewed_by": "A. Real, MD", "last_reviewed": "2026-11-30"}
-    response = api_write(api, "patch", "/api/v1/therapies/rituximab/", review)
-    assert response.status_code == 200, response.content
-    assert response.json()["reviewed_by"] == "A. Real, MD"
-    client.logout()
-    page = client.get("/therapies/rituximab/")
-    assert "Medically reviewed by A. Real, MD on 30 November 2026" in page_text(page)
-    web_page = json_ld_nodes(page)["MedicalWebPage"]
-    assert web_page["reviewedBy"] == {"@type": "Person", "name": "A. Real, MD"}
+    response = api_write(api, "patch", "/api/v1/therapies/rituximab/", FORGED_REVIEW)
+    detail = problem(response, 403)["detail"]
+    assert "with “Mark as reviewed” in the admin" in detail
+    assert review_of(Therapy, "rituximab") == (None, None, 365)
+    assert_public_page_shows_no_forged_review(client)
 
 
 def test_a_reviewer_without_the_change_permission_cannot_write_through_the_api(client):
@@ -267,14 +275,15 @@ def test_review_fields_are_read_only_for_an_editor_and_a_forged_post_is_ignored(
     content = page.content.decode()
     for name in REVIEW_FIELDS:
         assert f'name="{name}"' not in content
-    assert "Jan. 12, 2022" in page_text(page)  # shown, not editable
+    assert "Last reviewed:" in page_text(page)  # shown, not editable
     data = form_data(page)
-    data.update({**FORGED_REVIEW, "review_interval_days": "5000", "summary": "Edited."})
+    forged = {"last_reviewed": "2026-11-30", "reviewer": str(make_reviewer().pk)}
+    data.update({**forged, "review_interval_days": "5000", "summary": "Edited."})
     response = admin.post(url, data)
     assert response.status_code == 302, page_text(response)
     therapy.refresh_from_db()
     assert therapy.summary == "Edited."
-    assert review_of(Therapy, "rituximab") == (datetime.date(2022, 1, 12), "", 365)
+    assert review_of(Therapy, "rituximab") == (None, None, 365)
     assert_public_page_shows_no_forged_review(client)
 
 
@@ -288,21 +297,24 @@ def test_a_new_record_from_an_editor_starts_unreviewed(client, editor):
             "summary": "s",
             "action": "stimulates",
             "sources": [str(Source.objects.get(slug="drugscom-immunotherapy").pk)],
-            **FORGED_REVIEW,
+            "last_reviewed": "2026-11-30",
+            "reviewer": str(make_reviewer().pk),
         }
     )
     response = admin.post(admin_url(TherapyClass, "add"), data)
     assert response.status_code == 302, page_text(response)
-    assert review_of(TherapyClass, "vaccines") == (None, "", 365)
+    assert review_of(TherapyClass, "vaccines") == (None, None, 365)
 
 
 def test_reverting_to_an_old_review_needs_the_review_permission(client, editor):
     populate_initial_history()
     therapy = Therapy.objects.get(slug="rituximab")
-    therapy.mark_reviewed("Dr Old, MD", today=datetime.date(2020, 1, 1))
+    old_reviewer = make_reviewer("old", "Dr Old")
+    current = make_reviewer("current", "A. Current")
+    therapy.mark_reviewed(old_reviewer, today=datetime.date(2020, 1, 1))
     therapy.save()
     old = therapy.history.latest()
-    therapy.mark_reviewed("A. Current, MD", today=datetime.date(2026, 11, 1))
+    therapy.mark_reviewed(current, today=datetime.date(2026, 11, 1))
     therapy.save()
 
     admin = logged_in(client, editor)
@@ -310,19 +322,20 @@ def test_reverting_to_an_old_review_needs_the_review_permission(client, editor):
     data = {}
     _add_form_data(data, admin.get(url).context["adminform"].form)
     assert admin.post(url, data).status_code == 302
-    assert review_of(Therapy, "rituximab") == (datetime.date(2026, 11, 1), "A. Current, MD", 365)
+    assert review_of(Therapy, "rituximab") == (datetime.date(2026, 11, 1), current, 365)
 
 
 @pytest.mark.parametrize("who", ["editor_reviewer", "superuser"])
-def test_a_reviewer_who_may_edit_records_a_review_in_the_admin_form(client, request, who):
+def test_no_one_types_a_review_into_the_admin_form(client, request, who):
+    """The form shows the review; only the action records one, naming the reviewer."""
     admin = logged_in(client, request.getfixturevalue(who))
     url = admin_url(Therapy, "change", Therapy.objects.get(slug="rituximab").pk)
     data = form_data(admin.get(url))
-    assert data["last_reviewed"] == "2022-01-12"
-    data.update({"reviewed_by": "A. Real, MD", "last_reviewed": "2026-11-30"})
+    assert "last_reviewed" not in data and "reviewer" not in data
+    data.update({"last_reviewed": "2026-11-30", "reviewer": str(make_reviewer().pk)})
     response = admin.post(url, data)
     assert response.status_code == 302, page_text(response)
-    assert review_of(Therapy, "rituximab") == (datetime.date(2026, 11, 30), "A. Real, MD", 365)
+    assert review_of(Therapy, "rituximab") == (None, None, 365)
 
 
 def test_mark_reviewed_is_an_action_for_reviewers_only(client, editor):
@@ -337,13 +350,25 @@ def test_mark_reviewed_is_an_action_for_reviewers_only(client, editor):
         follow=True,
     )
     assert "No action selected." in page_text(response)
-    assert review_of(Therapy, "rituximab") == (datetime.date(2022, 1, 12), "", 365)
+    assert review_of(Therapy, "rituximab") == (None, None, 365)
 
-    admin = logged_in(client, make_user("rita", "Reviewers", first_name="Rita", last_name="Md"))
-    response = admin.post(
-        admin_url(Therapy, "changelist"),
-        {"action": "mark_reviewed", "_selected_action": [rituximab.pk], "index": "0"},
-        follow=True,
+    # A reviewer without a profile is asked for one: a review names a person.
+    rita = make_user("rita", "Reviewers", first_name="Rita", last_name="Md")
+    admin = logged_in(client, rita)
+    action = {"action": "mark_reviewed", "_selected_action": [rituximab.pk], "index": "0"}
+    response = admin.post(admin_url(Therapy, "changelist"), action, follow=True)
+    assert "A review names its reviewer: ask an administrator for a reviewer profile" in (
+        page_text(response)
     )
+    assert review_of(Therapy, "rituximab") == (None, None, 365)
+
+    profile = ReviewerProfile.objects.create(
+        user=rita, full_name="Rita Md", credential="PharmD", specialty="oncology"
+    )
+    response = admin.post(admin_url(Therapy, "changelist"), action, follow=True)
     assert "1 therapy marked reviewed." in page_text(response)
-    assert review_of(Therapy, "rituximab")[1] == "Rita Md"
+    assert review_of(Therapy, "rituximab")[1] == profile
+    client.logout()
+    text = page_text(client.get("/therapies/rituximab/"))
+    assert "Medically reviewed by Rita Md, PharmD, oncology" in text
+    assert "rita " not in text

@@ -1,6 +1,7 @@
 """Search engines and sharing: JSON-LD, canonical and Open Graph tags, sitemap.xml, robots.txt
 and the 301 from a renamed record's old URL."""
 
+import datetime
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -11,7 +12,7 @@ from django.utils import timezone
 from catalog.history import populate_initial_history
 from catalog.models import Condition, Indication, Therapy, TherapyClass
 
-from .helpers import page_text
+from .helpers import make_reviewer, page_text, review
 
 pytestmark = pytest.mark.django_db
 
@@ -75,8 +76,8 @@ def test_therapy_page_describes_the_drug(client):
     assert page["url"] == "http://testserver/therapies/rituximab/"
     assert page["description"] == Therapy.objects.get(slug="rituximab").summary
     assert page["about"] == {"@id": drug["@id"]}
-    assert page["lastReviewed"] == "2022-01-12"
-    assert "reviewedBy" not in page  # the fixture names no reviewer
+    # The article's own review date (2022-01-12) is its citation's, not a review by the site.
+    assert "lastReviewed" not in page and "reviewedBy" not in page
     assert crumbs(nodes) == [
         ("immunosite", "http://testserver/"),
         ("Therapies", "http://testserver/therapies/"),
@@ -85,11 +86,16 @@ def test_therapy_page_describes_the_drug(client):
     ]
 
 
-def test_therapy_page_names_its_reviewer_and_omits_unset_review(client):
-    Therapy.objects.filter(slug="rituximab").update(reviewed_by="A. Smith, MD")
-    Therapy.objects.filter(slug="tocilizumab").update(last_reviewed=None)
+def test_therapy_page_names_its_reviewer_as_a_person_and_omits_unset_review(client):
+    review(Therapy.objects.get(slug="rituximab"), make_reviewer(), datetime.date(2026, 12, 3))
     page = json_ld(client.get("/therapies/rituximab/"))["MedicalWebPage"]
-    assert page["reviewedBy"] == {"@type": "Person", "name": "A. Smith, MD"}
+    assert page["lastReviewed"] == "2026-12-03"
+    assert page["reviewedBy"] == {
+        "@type": "Person",
+        "name": "Jane Doe",
+        "honorificSuffix": "MD",
+        "knowsAbout": "rheumatology",
+    }
     page = json_ld(client.get("/therapies/tocilizumab/"))["MedicalWebPage"]
     assert "lastReviewed" not in page and "reviewedBy" not in page
     for therapy in Therapy.objects.published().prefetch_related("other_names"):

@@ -13,6 +13,8 @@ from django.utils.safestring import SafeString
 from catalog import structured_data
 from catalog.models import Condition, Indication, Therapy, TherapyClass
 
+from .helpers import make_reviewer
+
 pytestmark = pytest.mark.django_db
 
 HOSTILE = '</script><script>alert("x")</script><!-- & <img src=x onerror=alert(1)>'
@@ -57,8 +59,7 @@ def test_script_content_is_safe_for_templates_and_serialises_dates():
 
 def test_a_therapy_is_a_medical_web_page_about_a_drug(request_):
     rituximab = Therapy.objects.select_related("therapy_class").get(slug="rituximab")
-    rituximab.last_reviewed = datetime.date(2024, 3, 1)
-    rituximab.reviewed_by = "A. Smith, MD"
+    rituximab.mark_reviewed(make_reviewer(specialty=""), today=datetime.date(2024, 3, 1))
     page, drug, trail = structured_data.therapy(request_, rituximab)
 
     url = "http://testserver/therapies/rituximab/"
@@ -70,7 +71,7 @@ def test_a_therapy_is_a_medical_web_page_about_a_drug(request_):
         "description": rituximab.summary,
         "about": {"@id": f"{url}#drug"},
         "lastReviewed": "2024-03-01",
-        "reviewedBy": {"@type": "Person", "name": "A. Smith, MD"},
+        "reviewedBy": {"@type": "Person", "name": "Jane Doe", "honorificSuffix": "MD"},
     }
     assert drug == {
         "@type": "Drug",

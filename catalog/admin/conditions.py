@@ -5,6 +5,7 @@ from django.contrib import admin
 from ..models import Condition, ConditionName
 from .indications import ConditionIndicationInline
 from .review import ReviewedAdmin, ReviewFilter
+from .sections import ConditionSectionInline
 
 __all__ = ["ConditionAdmin"]
 
@@ -28,4 +29,4 @@ class ConditionAdmin(ReviewedAdmin):
     search_fields = ["name", "slug", "other_names__name", "summary"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent", "sources"]
-    inlines = [ConditionNameInline, ConditionIndicationInline]
+    inlines = [ConditionNameInline, ConditionSectionInline, ConditionIndicationInline]

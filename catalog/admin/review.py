@@ -2,7 +2,8 @@
 and the dashboard of records due for review (its URL is the admin site's, immunosite/admin.py).
 Review state is decided by the database (ReviewQuerySet): nothing is computed row by row here."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -53,12 +54,28 @@ class ReviewedAdmin(PublishableAdmin):
     def has_review_permission(self, request):
         return rights.may(request.user, self.model, REVIEW)
 
+    # A review is recorded by the action, by the reviewer who takes it: never typed.
+    REVIEW_RECORD = ("last_reviewed", "reviewer")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + [name for name in self.REVIEW_RECORD if name not in fields]
+
     @admin.action(description="Mark as reviewed", permissions=["review"])
     def mark_reviewed(self, request, queryset):
-        reviewer = request.user.get_full_name() or request.user.get_username()
+        try:
+            profile = request.user.reviewer_profile
+        except ObjectDoesNotExist:
+            self.message_user(
+                request,
+                "A review names its reviewer: ask an administrator for a reviewer profile (your "
+                "full name, credential and specialty) first. Nothing was marked reviewed.",
+                messages.ERROR,
+            )
+            return
 
         def change(obj):
-            obj.mark_reviewed(obj.reviewed_by or reviewer)
+            obj.mark_reviewed(profile)
 
         self.apply(request, queryset, change, "Marked reviewed via admin action", "marked reviewed")
 
@@ -73,7 +90,13 @@ class ReviewDashboard(TemplateView):
 
     site = None  # the admin site serving it (as_view(site=...))
     template_name = "admin/catalog/review_dashboard.html"
-    fields = ["pk", "name", "status", "last_reviewed", "reviewed_by"]
+    fields = [
+        "pk",
+        "name",
+        "status",
+        "last_reviewed",
+        *(f"reviewer__{name}" for name in ("full_name", "credential", "specialty")),
+    ]
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
@@ -82,7 +105,7 @@ class ReviewDashboard(TemplateView):
             model_admin = self.site.get_model_admin(model)
             if not model_admin.has_view_permission(self.request):
                 continue
-            due = due_for_review(model.objects.only(*self.fields), today)
+            due = due_for_review(model.objects.select_related("reviewer").only(*self.fields), today)
             due = due.order_by(F("review_due_on").asc(nulls_first=True), "name", "pk")
             change = f"{self.site.name}:{model._meta.app_label}_{model._meta.model_name}_change"
             rows = [(obj, reverse(change, args=[obj.pk])) for obj in due]

@@ -5,6 +5,7 @@ from django.contrib import admin
 from ..models import Therapy, TherapyClass, TherapyName
 from .indications import ClassIndicationInline, TherapyIndicationInline
 from .review import ReviewedAdmin, ReviewFilter
+from .sections import TherapySectionInline
 
 __all__ = ["TherapyAdmin", "TherapyClassAdmin"]
 
@@ -38,7 +39,7 @@ class TherapyAdmin(ReviewedAdmin):
     search_fields = ["name", "slug", "other_names__name", "summary"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["therapy_class", "sources"]
-    inlines = [TherapyNameInline, TherapyIndicationInline]
+    inlines = [TherapyNameInline, TherapySectionInline, TherapyIndicationInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("other_names")

@@ -19,9 +19,28 @@ SOURCE = "drugscom-immunotherapy"
 EDITORIAL = {
     "status": "published",
     "published_at": "2026-11-28T00:00:00Z",
-    "last_reviewed": "2022-01-12",
-    "reviewed_by": "",
+    "last_reviewed": "2026-12-03",
+    "reviewer": {"name": "Jane Doe", "credential": "MD", "specialty": "rheumatology"},
+    "review_due": "2027-12-03",
     "review_interval_days": 365,
+}
+# The source's limits on a use: none set, and those of a label.
+NO_LIMITS = {
+    "severity": "",
+    "severity_label": "",
+    "population": "",
+    "combination": "",
+    "line_of_therapy": "",
+    "line_of_therapy_label": "",
+    "note": "",
+}
+LABEL = "fda-label-remicade"
+RA_LIMITS = {
+    **NO_LIMITS,
+    "severity": "moderate-to-severe",
+    "severity_label": "Moderately to severely active",
+    "population": "adults",
+    "combination": "with methotrexate",
 }
 
 
@@ -81,8 +100,16 @@ THERAPY = {
             "condition": {"slug": "rheumatoid-arthritis", "name": "Rheumatoid arthritis"},
             "qualifier": "other-agents-failed",
             "qualifier_label": "When other agents have not worked",
-            "note": "",
+            **NO_LIMITS,
             "sources": [SOURCE],
+        }
+    ],
+    "sections": [
+        {
+            "kind": "how-given",
+            "kind_label": "How it is given",
+            "body": "Rituximab is given as an infusion into a vein.",
+            "sources": ["fda-label-rituxan"],
         }
     ],
     "sources": [SOURCE],
@@ -124,8 +151,12 @@ CONDITION = {
     "children": [],
     "other_names": ["NHL"],
     "summary": "A cancer of the lymphatic system treated with, among others, rituximab.",
+    "sections": [],
     "sources": [SOURCE],
     **EDITORIAL,
+    "last_reviewed": None,
+    "reviewer": None,
+    "review_due": None,
 }
 NEW_CONDITION = {
     "slug": "hodgkin-lymphoma",
@@ -143,8 +174,18 @@ INDICATION_RECORDS = [
         "condition": {"slug": "rheumatoid-arthritis", "name": "Rheumatoid arthritis"},
         "qualifier": "other-agents-failed",
         "qualifier_label": "When other agents have not worked",
-        "note": "",
+        **NO_LIMITS,
         "sources": [SOURCE],
+    },
+    {
+        "level": "agent",
+        "therapy": {"slug": "infliximab", "name": "Infliximab"},
+        "therapy_class": None,
+        "condition": {"slug": "rheumatoid-arthritis", "name": "Rheumatoid arthritis"},
+        "qualifier": "",
+        "qualifier_label": "Used for",
+        **RA_LIMITS,
+        "sources": [LABEL],
     },
     {
         "level": "class",
@@ -153,6 +194,7 @@ INDICATION_RECORDS = [
         "condition": {"slug": "leukemia", "name": "Leukemia"},
         "qualifier": "",
         "qualifier_label": "Used for",
+        **NO_LIMITS,
         "note": "Certain types.",
         "sources": [SOURCE],
     },
@@ -164,14 +206,18 @@ SOURCE_RECORDS = [
         "publisher": "Drugs.com",
         "url": "https://www.drugs.com/health-guide/immunotherapy.html",
         "last_updated": "2022-01-12",
-        "note": "Medically reviewed by Drugs.com.",
+        "version": "Last updated 12 January 2022",
+        "note": "Medically reviewed by Drugs.com (its own review).",
     },
     {
-        "slug": "fda-label-humira",
-        "title": "Humira (adalimumab) prescribing information",
-        "publisher": "U.S. Food and Drug Administration",
-        "url": None,
-        "last_updated": None,
+        "slug": "fda-label-rituxan",
+        "title": "RITUXAN (rituximab) injection, for intravenous use: prescribing information "
+        "and Medication Guide",
+        "publisher": "Genentech, Inc.; label on DailyMed (U.S. National Library of Medicine)",
+        "url": "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?"
+        "setid=b172773b-3905-4a1c-ad95-bab4b6126563",
+        "last_updated": "2025-01-06",
+        "version": "SPL version 36, effective 6 January 2025",
         "note": "",
     },
 ]
@@ -300,7 +346,14 @@ def writes(noun, model, record, new):
 def as_created(new, record):
     """The 201 body for `new`, shaped like `record`: a draft, with nothing listed that `new`
     does not give, and its related records as objects (here: `record`'s)."""
-    created = {**record, "status": "draft", "published_at": None, "last_reviewed": None}
+    created = {
+        **record,
+        "status": "draft",
+        "published_at": None,
+        "last_reviewed": None,
+        "reviewer": None,
+        "review_due": None,
+    }
     created.update({key: [] for key, value in record.items() if isinstance(value, list)})
     created.update({k: v for k, v in new.items() if not isinstance(record.get(k), dict)})
     created["html_url"] = record["html_url"].replace(record["slug"], new["slug"])

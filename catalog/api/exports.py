@@ -14,10 +14,11 @@ BATCH = 500
 
 def flat(value):
     """A cell: related records by slug (or name), an indication as its condition's slug with
-    its qualifier's text (`psoriasis (Used for)`), lists joined with "; "."""
+    its qualifier's text and the source's limits (`psoriasis (Used for — Severe, adults)`), lists
+    joined with "; "."""
     if isinstance(value, dict):
         if "condition" in value and "qualifier_label" in value:
-            return f"{flat(value['condition'])} ({value['qualifier_label']})"
+            return f"{flat(value['condition'])} ({use_terms(value)})"
         for key in ("slug", "condition", "name"):
             if key in value:
                 return flat(value[key])
@@ -25,6 +26,21 @@ def flat(value):
     if isinstance(value, list):
         return "; ".join(flat(item) for item in value)
     return "" if value is None else str(value)
+
+
+def use_terms(indication):
+    """How the source puts a use, then the limits it sets (as Indication.limits reads them)."""
+    limits = [
+        indication.get("severity") and indication.get("severity_label"),
+        indication.get("population"),
+        indication.get("combination"),
+        indication.get("line_of_therapy") and indication.get("line_of_therapy_label"),
+        indication.get("note"),
+    ]
+    limits = ", ".join(limit for limit in limits if limit)
+    return (
+        f"{indication['qualifier_label']} — {limits}" if limits else indication["qualifier_label"]
+    )
 
 
 # A cell starting with one of these is a formula to a spreadsheet (`=HYPERLINK(…)`), or can

@@ -18,6 +18,7 @@ from ..models import (
     GlossaryTerm,
     Indication,
     ModifierRole,
+    Section,
     Source,
     Therapy,
     TherapyClass,
@@ -82,13 +83,34 @@ class EditorialSerializer(serializers.ModelSerializer):
     model's publish permission and a change of the review fields its review permission
     (catalog/rights.py): otherwise a 403 problem naming the fields, and nothing is written."""
 
+    # A review is recorded in the admin, by the reviewer it names ("Mark as reviewed"): a
+    # write that would change one is refused, not silently ignored.
+    REVIEW_RECORD = ("last_reviewed", "reviewer", "review_due")
+
     def validate(self, attrs):
         attrs = super().validate(attrs)
         user = self.context["request"].user
         refused = rights.refused_changes(user, self.Meta.model, attrs, self.instance)
         if refused:
             raise PermissionDenied(rights.refusal_message(refused))
+        forged = self.changed_review_fields()
+        if forged:
+            raise PermissionDenied(
+                "; ".join(
+                    f"{name}: only reviewers record a medical review, with “Mark as reviewed” "
+                    "in the admin (the review names them)"
+                    for name in forged
+                )
+            )
         return attrs
+
+    def changed_review_fields(self):
+        """The review fields the request sends with a value other than the record's."""
+        sent = [name for name in self.REVIEW_RECORD if name in self.initial_data]
+        if not sent:
+            return []
+        current = self.to_representation(self.instance) if self.instance else {}
+        return [name for name in sent if self.initial_data[name] != current.get(name)]
 
     def save(self, **kwargs):
         if "status" in self.validated_data:
@@ -99,24 +121,12 @@ class EditorialSerializer(serializers.ModelSerializer):
         return super().save(**kwargs)
 
 
-class OptionalURLField(serializers.URLField):
-    """A URL, or null where the record has none (the database keeps an empty string)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(allow_null=True, **kwargs)
-
-    def to_representation(self, value):
-        return value or None
-
-
 class SourceSerializer(serializers.ModelSerializer):
-    url = OptionalURLField(
-        read_only=True, help_text="The source's web address; null when it has none (print)."
-    )
+    url = serializers.URLField(read_only=True, help_text="Where a reader can open what is cited.")
 
     class Meta:
         model = Source
-        fields = ["slug", "title", "publisher", "url", "last_updated", "note"]
+        fields = ["slug", "title", "publisher", "url", "last_updated", "version", "note"]
 
 
 SOURCE_SLUGS = {"many": True, "read_only": True, "slug_field": "slug"}
@@ -125,8 +135,82 @@ EDITORIAL_FIELDS = [
     "status",
     "published_at",
     "last_reviewed",
-    "reviewed_by",
+    "reviewer",
+    "review_due",
     "review_interval_days",
+]
+# A review is recorded in the admin ("Mark as reviewed") by the reviewer it names.
+REVIEW_RECORD = ["last_reviewed"]
+
+
+REVIEWER_KEYS = {"name": "full_name", "credential": "credential", "specialty": "specialty"}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "description": "Who of the site's medical reviewers last reviewed the record, as its "
+        "page names them (never a login); null until one has. A source's own review belongs "
+        "to the source (see `sources`).",
+        "properties": {
+            "name": {"type": "string", "example": "Jane Doe"},
+            "credential": {"type": "string", "example": "MD"},
+            "specialty": {"type": "string", "example": "rheumatology"},
+        },
+        "required": list(REVIEWER_KEYS),
+    }
+)
+class ReviewerField(serializers.Field):
+    """The reviewer profile (from the record, or from its list row's dict)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        read = value.get if isinstance(value, dict) else functools.partial(getattr, value)
+        return {name: read(key) for name, key in REVIEWER_KEYS.items()}
+
+
+def reviewer_field():
+    return ReviewerField()
+
+
+def review_due_field():
+    return serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the record is due to be reviewed again; null until its first review.",
+    )
+
+
+class SectionSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    sources = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+
+    class Meta:
+        model = Section
+        fields = ["kind", "kind_label", "body", "sources"]
+
+
+def sections_field():
+    return SectionSerializer(
+        many=True,
+        read_only=True,
+        help_text="The page's sections that are written (a kind missing is not yet written), "
+        "each with the sources it cites.",
+    )
+
+
+# The source's limits on a use (an empty string where it sets none).
+LIMIT_FIELDS = [
+    "severity",
+    "severity_label",
+    "population",
+    "combination",
+    "line_of_therapy",
+    "line_of_therapy_label",
+    "note",
 ]
 
 
@@ -148,6 +232,10 @@ class IndicationSerializer(serializers.ModelSerializer):
     condition = RefSerializer(read_only=True)
     level = serializers.CharField(read_only=True)
     qualifier_label = serializers.CharField(source="get_qualifier_display", read_only=True)
+    severity_label = serializers.CharField(source="get_severity_display", read_only=True)
+    line_of_therapy_label = serializers.CharField(
+        source="get_line_of_therapy_display", read_only=True
+    )
     sources = serializers.SlugRelatedField(**SOURCE_SLUGS)
 
     class Meta:
@@ -159,14 +247,14 @@ class IndicationSerializer(serializers.ModelSerializer):
             "condition",
             "qualifier",
             "qualifier_label",
-            "note",
+            *LIMIT_FIELDS,
             "sources",
         ]
 
 
 class TherapyIndicationSerializer(IndicationSerializer):
     class Meta(IndicationSerializer.Meta):
-        fields = ["condition", "qualifier", "qualifier_label", "note", "sources"]
+        fields = ["condition", "qualifier", "qualifier_label", *LIMIT_FIELDS, "sources"]
 
 
 class TherapyClassRefSerializer(RefSerializer):
@@ -189,7 +277,10 @@ class TherapySerializer(EditorialSerializer):
         help_text="Every other name of the therapy (brand names, abbreviations …) with its kind.",
     )
     indications = TherapyIndicationSerializer(many=True, read_only=True)
+    sections = sections_field()
     sources = serializers.SlugRelatedField(**WRITABLE_SOURCES)
+    reviewer = reviewer_field()
+    review_due = review_due_field()
 
     class Meta:
         model = Therapy
@@ -202,17 +293,20 @@ class TherapySerializer(EditorialSerializer):
             "other_names",
             "summary",
             "description",
+            "sections",
             "indications",
             "sources",
             *EDITORIAL_FIELDS,
         ]
-        read_only_fields = ["published_at"]
+        read_only_fields = ["published_at", *REVIEW_RECORD]
 
 
 class TherapyClassSerializer(EditorialSerializer):
     html_url = HtmlUrlField()
     action_label = serializers.CharField(source="get_action_display", read_only=True)
     sources = serializers.SlugRelatedField(**WRITABLE_SOURCES)
+    reviewer = reviewer_field()
+    review_due = review_due_field()
 
     class Meta:
         model = TherapyClass
@@ -228,7 +322,7 @@ class TherapyClassSerializer(EditorialSerializer):
             "sources",
             *EDITORIAL_FIELDS,
         ]
-        read_only_fields = ["published_at"]
+        read_only_fields = ["published_at", *REVIEW_RECORD]
 
 
 class ConditionSerializer(EditorialSerializer):
@@ -237,7 +331,10 @@ class ConditionSerializer(EditorialSerializer):
     parent = RefField(queryset=Condition.objects.all(), required=False, allow_null=True)
     children = RefSerializer(many=True, read_only=True)
     other_names = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    sections = sections_field()
     sources = serializers.SlugRelatedField(**WRITABLE_SOURCES)
+    reviewer = reviewer_field()
+    review_due = review_due_field()
 
     class Meta:
         model = Condition
@@ -251,10 +348,11 @@ class ConditionSerializer(EditorialSerializer):
             "children",
             "other_names",
             "summary",
+            "sections",
             "sources",
             *EDITORIAL_FIELDS,
         ]
-        read_only_fields = ["published_at"]
+        read_only_fields = ["published_at", *REVIEW_RECORD]
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

@@ -14,6 +14,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from django.contrib.auth.management import create_permissions
+
 from catalog.triggers import VersionTriggers
 
 REVIEWED = ["therapy", "therapyclass", "condition"]
@@ -94,289 +96,752 @@ def cite_the_labels(apps, schema_editor):
         )
 
 
-class Migration(migrations.Migration):
+def grant_roles(apps, schema_editor):
+    """Editors write sections as they write the rest; reviewers read them and the profiles.
+    Reviewer profiles (a name and a credential) are kept by administrators."""
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    catalog = Permission.objects.filter(content_type__app_label="catalog")
+    editors, _ = Group.objects.get_or_create(name="Editors")
+    editors.permissions.add(
+        *catalog.filter(codename__in=["add_section", "change_section", "view_section"])
+    )
+    reviewers, _ = Group.objects.get_or_create(name="Reviewers")
+    reviewers.permissions.add(
+        *catalog.filter(codename__in=["view_section", "view_reviewerprofile"])
+    )
 
+
+class Migration(migrations.Migration):
     dependencies = [
-        ('catalog', '0009_drop_updated_at_indexes'),
+        ("catalog", "0009_drop_updated_at_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalindication',
-            name='combination',
-            field=models.CharField(blank=True, help_text='Given with what, e.g. “with methotrexate”.', max_length=150),
+            model_name="historicalindication",
+            name="combination",
+            field=models.CharField(
+                blank=True, help_text="Given with what, e.g. “with methotrexate”.", max_length=150
+            ),
         ),
         migrations.AddField(
-            model_name='historicalindication',
-            name='line_of_therapy',
-            field=models.CharField(blank=True, choices=[('', '—'), ('after-conventional-therapy', 'After an inadequate response to conventional therapy'), ('after-dmard', 'After an inadequate response to one or more DMARDs'), ('after-tnf-blocker', 'After an inadequate response to one or more TNF blockers'), ('after-other-therapy', 'After other treatment did not work well enough'), ('first-line', 'As a first treatment')], max_length=30, verbose_name='line of therapy'),
+            model_name="historicalindication",
+            name="line_of_therapy",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "—"),
+                    (
+                        "after-conventional-therapy",
+                        "After an inadequate response to conventional therapy",
+                    ),
+                    ("after-dmard", "After an inadequate response to one or more DMARDs"),
+                    (
+                        "after-tnf-blocker",
+                        "After an inadequate response to one or more TNF blockers",
+                    ),
+                    ("after-other-therapy", "After other treatment did not work well enough"),
+                    ("first-line", "As a first treatment"),
+                ],
+                max_length=30,
+                verbose_name="line of therapy",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalindication',
-            name='population',
-            field=models.CharField(blank=True, help_text='For whom, e.g. “adults”, “people 2 years and older”, “HER2-positive cancer”.', max_length=150),
+            model_name="historicalindication",
+            name="population",
+            field=models.CharField(
+                blank=True,
+                help_text="For whom, e.g. “adults”, “people 2 years and older”, “HER2-positive cancer”.",
+                max_length=150,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalindication',
-            name='severity',
-            field=models.CharField(blank=True, choices=[('', '—'), ('moderate-to-severe', 'Moderately to severely active'), ('active', 'Active disease'), ('severe', 'Severe'), ('advanced', 'Advanced'), ('metastatic', 'Metastatic (spread to other parts of the body)')], max_length=30),
+            model_name="historicalindication",
+            name="severity",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "—"),
+                    ("moderate-to-severe", "Moderately to severely active"),
+                    ("active", "Active disease"),
+                    ("severe", "Severe"),
+                    ("advanced", "Advanced"),
+                    ("metastatic", "Metastatic (spread to other parts of the body)"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsource',
-            name='version',
-            field=models.CharField(blank=True, help_text="Which text is cited, e.g. a label's revision (“SPL version 36, effective 6 January 2025”).", max_length=200),
+            model_name="historicalsource",
+            name="version",
+            field=models.CharField(
+                blank=True,
+                help_text="Which text is cited, e.g. a label's revision (“SPL version 36, effective 6 January 2025”).",
+                max_length=200,
+            ),
         ),
         migrations.AddField(
-            model_name='indication',
-            name='combination',
-            field=models.CharField(blank=True, help_text='Given with what, e.g. “with methotrexate”.', max_length=150),
+            model_name="indication",
+            name="combination",
+            field=models.CharField(
+                blank=True, help_text="Given with what, e.g. “with methotrexate”.", max_length=150
+            ),
         ),
         migrations.AddField(
-            model_name='indication',
-            name='line_of_therapy',
-            field=models.CharField(blank=True, choices=[('', '—'), ('after-conventional-therapy', 'After an inadequate response to conventional therapy'), ('after-dmard', 'After an inadequate response to one or more DMARDs'), ('after-tnf-blocker', 'After an inadequate response to one or more TNF blockers'), ('after-other-therapy', 'After other treatment did not work well enough'), ('first-line', 'As a first treatment')], max_length=30, verbose_name='line of therapy'),
+            model_name="indication",
+            name="line_of_therapy",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "—"),
+                    (
+                        "after-conventional-therapy",
+                        "After an inadequate response to conventional therapy",
+                    ),
+                    ("after-dmard", "After an inadequate response to one or more DMARDs"),
+                    (
+                        "after-tnf-blocker",
+                        "After an inadequate response to one or more TNF blockers",
+                    ),
+                    ("after-other-therapy", "After other treatment did not work well enough"),
+                    ("first-line", "As a first treatment"),
+                ],
+                max_length=30,
+                verbose_name="line of therapy",
+            ),
         ),
         migrations.AddField(
-            model_name='indication',
-            name='population',
-            field=models.CharField(blank=True, help_text='For whom, e.g. “adults”, “people 2 years and older”, “HER2-positive cancer”.', max_length=150),
+            model_name="indication",
+            name="population",
+            field=models.CharField(
+                blank=True,
+                help_text="For whom, e.g. “adults”, “people 2 years and older”, “HER2-positive cancer”.",
+                max_length=150,
+            ),
         ),
         migrations.AddField(
-            model_name='indication',
-            name='severity',
-            field=models.CharField(blank=True, choices=[('', '—'), ('moderate-to-severe', 'Moderately to severely active'), ('active', 'Active disease'), ('severe', 'Severe'), ('advanced', 'Advanced'), ('metastatic', 'Metastatic (spread to other parts of the body)')], max_length=30),
+            model_name="indication",
+            name="severity",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "—"),
+                    ("moderate-to-severe", "Moderately to severely active"),
+                    ("active", "Active disease"),
+                    ("severe", "Severe"),
+                    ("advanced", "Advanced"),
+                    ("metastatic", "Metastatic (spread to other parts of the body)"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AddField(
-            model_name='source',
-            name='version',
-            field=models.CharField(blank=True, help_text="Which text is cited, e.g. a label's revision (“SPL version 36, effective 6 January 2025”).", max_length=200),
+            model_name="source",
+            name="version",
+            field=models.CharField(
+                blank=True,
+                help_text="Which text is cited, e.g. a label's revision (“SPL version 36, effective 6 January 2025”).",
+                max_length=200,
+            ),
         ),
         migrations.AlterField(
-            model_name='condition',
-            name='last_reviewed',
-            field=models.DateField(blank=True, help_text="When one of the site's medical reviewers last reviewed this record (not the date of a source's own review, which belongs to the source).", null=True),
+            model_name="condition",
+            name="last_reviewed",
+            field=models.DateField(
+                blank=True,
+                help_text="When one of the site's medical reviewers last reviewed this record (not the date of a source's own review, which belongs to the source).",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalcondition',
-            name='last_reviewed',
-            field=models.DateField(blank=True, help_text="When one of the site's medical reviewers last reviewed this record (not the date of a source's own review, which belongs to the source).", null=True),
+            model_name="historicalcondition",
+            name="last_reviewed",
+            field=models.DateField(
+                blank=True,
+                help_text="When one of the site's medical reviewers last reviewed this record (not the date of a source's own review, which belongs to the source).",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalindication',
-            name='note',
-            field=models.CharField(blank=True, help_text='Anything else the source adds, in a short phrase.', max_length=300),
+            model_name="historicalindication",
+            name="note",
+            field=models.CharField(
+                blank=True,
+                help_text="Anything else the source adds, in a short phrase.",
+                max_length=300,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalindication',
-            name='qualifier',
-            field=models.CharField(blank=True, choices=[('', 'Used for'), ('may-be-effective', 'May be effective'), ('may-help', 'May help'), ('other-agents-failed', 'When other agents have not worked'), ('conventional-drugs-failed', 'When conventional drugs fail'), ('have-been-used', 'Has been used for')], max_length=30),
+            model_name="historicalindication",
+            name="qualifier",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Used for"),
+                    ("may-be-effective", "May be effective"),
+                    ("may-help", "May help"),
+                    ("other-agents-failed", "When other agents have not worked"),
+                    ("conventional-drugs-failed", "When conventional drugs fail"),
+                    ("have-been-used", "Has been used for"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalsource',
-            name='last_updated',
-            field=models.DateField(blank=True, help_text="The source's own date: when it was last updated or reviewed by its publisher.", null=True),
+            model_name="historicalsource",
+            name="last_updated",
+            field=models.DateField(
+                blank=True,
+                help_text="The source's own date: when it was last updated or reviewed by its publisher.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalsource',
-            name='url',
-            field=models.URLField(help_text='Where a reader can open the text cited (https).', validators=[django.core.validators.URLValidator(schemes=['http', 'https'])], verbose_name='URL'),
+            model_name="historicalsource",
+            name="url",
+            field=models.URLField(
+                help_text="Where a reader can open the text cited (https).",
+                validators=[django.core.validators.URLValidator(schemes=["http", "https"])],
+                verbose_name="URL",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicaltherapy',
-            name='last_reviewed',
-            field=models.DateField(blank=True, help_text="When one of the site's medical reviewers last reviewed this record (not the date of a source's own review, which belongs to the source).", null=True),
+            model_name="historicaltherapy",
+            name="last_reviewed",
+            field=models.DateField(
+                blank=True,
+                help_text="When one of the site's medical reviewers last reviewed this record (not the date of a source's own review, which belongs to the source).",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicaltherapyclass',
-            name='last_reviewed',
-            field=models.DateField(blank=True, help_text="When one of the site's medical reviewers last reviewed this record (not the date of a source's own review, which belongs to the source).", null=True),
+            model_name="historicaltherapyclass",
+            name="last_reviewed",
+            field=models.DateField(
+                blank=True,
+                help_text="When one of the site's medical reviewers last reviewed this record (not the date of a source's own review, which belongs to the source).",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='indication',
-            name='note',
-            field=models.CharField(blank=True, help_text='Anything else the source adds, in a short phrase.', max_length=300),
+            model_name="indication",
+            name="note",
+            field=models.CharField(
+                blank=True,
+                help_text="Anything else the source adds, in a short phrase.",
+                max_length=300,
+            ),
         ),
         migrations.AlterField(
-            model_name='indication',
-            name='qualifier',
-            field=models.CharField(blank=True, choices=[('', 'Used for'), ('may-be-effective', 'May be effective'), ('may-help', 'May help'), ('other-agents-failed', 'When other agents have not worked'), ('conventional-drugs-failed', 'When conventional drugs fail'), ('have-been-used', 'Has been used for')], max_length=30),
+            model_name="indication",
+            name="qualifier",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Used for"),
+                    ("may-be-effective", "May be effective"),
+                    ("may-help", "May help"),
+                    ("other-agents-failed", "When other agents have not worked"),
+                    ("conventional-drugs-failed", "When conventional drugs fail"),
+                    ("have-been-used", "Has been used for"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AlterField(
-            model_name='source',
-            name='last_updated',
-            field=models.DateField(blank=True, help_text="The source's own date: when it was last updated or reviewed by its publisher.", null=True),
+            model_name="source",
+            name="last_updated",
+            field=models.DateField(
+                blank=True,
+                help_text="The source's own date: when it was last updated or reviewed by its publisher.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='source',
-            name='url',
-            field=models.URLField(help_text='Where a reader can open the text cited (https).', validators=[django.core.validators.URLValidator(schemes=['http', 'https'])], verbose_name='URL'),
+            model_name="source",
+            name="url",
+            field=models.URLField(
+                help_text="Where a reader can open the text cited (https).",
+                validators=[django.core.validators.URLValidator(schemes=["http", "https"])],
+                verbose_name="URL",
+            ),
         ),
         migrations.AlterField(
-            model_name='therapy',
-            name='last_reviewed',
-            field=models.DateField(blank=True, help_text="When one of the site's medical reviewers last reviewed this record (not the date of a source's own review, which belongs to the source).", null=True),
+            model_name="therapy",
+            name="last_reviewed",
+            field=models.DateField(
+                blank=True,
+                help_text="When one of the site's medical reviewers last reviewed this record (not the date of a source's own review, which belongs to the source).",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='therapyclass',
-            name='last_reviewed',
-            field=models.DateField(blank=True, help_text="When one of the site's medical reviewers last reviewed this record (not the date of a source's own review, which belongs to the source).", null=True),
+            model_name="therapyclass",
+            name="last_reviewed",
+            field=models.DateField(
+                blank=True,
+                help_text="When one of the site's medical reviewers last reviewed this record (not the date of a source's own review, which belongs to the source).",
+                null=True,
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalReviewerProfile',
+            name="HistoricalReviewerProfile",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('full_name', models.CharField(help_text='As shown to the public: “Jane Doe”.', max_length=120)),
-                ('credential', models.CharField(help_text='Professional credential: MD, PharmD, RN, PhD …', max_length=40)),
-                ('specialty', models.CharField(blank=True, help_text='Optional, e.g. “rheumatology”, “oncology”.', max_length=80)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "full_name",
+                    models.CharField(
+                        help_text="As shown to the public: “Jane Doe”.", max_length=120
+                    ),
+                ),
+                (
+                    "credential",
+                    models.CharField(
+                        help_text="Professional credential: MD, PharmD, RN, PhD …", max_length=40
+                    ),
+                ),
+                (
+                    "specialty",
+                    models.CharField(
+                        blank=True,
+                        help_text="Optional, e.g. “rheumatology”, “oncology”.",
+                        max_length=80,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical reviewer profile',
-                'verbose_name_plural': 'historical reviewer profiles',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical reviewer profile",
+                "verbose_name_plural": "historical reviewer profiles",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalSection',
+            name="HistoricalSection",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('how-it-works', 'What it is and how it works'), ('how-given', 'How it is given'), ('common-side-effects', 'Common side effects'), ('serious-side-effects', 'Serious side effects and warnings'), ('before-starting', 'Before you start'), ('pregnancy-breastfeeding', 'Pregnancy and breastfeeding'), ('other-brands', 'Other brands and biosimilars'), ('what-it-is', 'What it is')], max_length=30)),
-                ('body', models.TextField(help_text='Plain language (reading grade 6 to 8), short sentences.')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('condition', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='catalog.condition')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('therapy', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='catalog.therapy')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("how-it-works", "What it is and how it works"),
+                            ("how-given", "How it is given"),
+                            ("common-side-effects", "Common side effects"),
+                            ("serious-side-effects", "Serious side effects and warnings"),
+                            ("before-starting", "Before you start"),
+                            ("pregnancy-breastfeeding", "Pregnancy and breastfeeding"),
+                            ("other-brands", "Other brands and biosimilars"),
+                            ("what-it-is", "What it is"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Plain language (reading grade 6 to 8), short sentences."
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "condition",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="catalog.condition",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "therapy",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="catalog.therapy",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical section',
-                'verbose_name_plural': 'historical sections',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical section",
+                "verbose_name_plural": "historical sections",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ReviewerProfile',
+            name="ReviewerProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('full_name', models.CharField(help_text='As shown to the public: “Jane Doe”.', max_length=120)),
-                ('credential', models.CharField(help_text='Professional credential: MD, PharmD, RN, PhD …', max_length=40)),
-                ('specialty', models.CharField(blank=True, help_text='Optional, e.g. “rheumatology”, “oncology”.', max_length=80)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='reviewer_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "full_name",
+                    models.CharField(
+                        help_text="As shown to the public: “Jane Doe”.", max_length=120
+                    ),
+                ),
+                (
+                    "credential",
+                    models.CharField(
+                        help_text="Professional credential: MD, PharmD, RN, PhD …", max_length=40
+                    ),
+                ),
+                (
+                    "specialty",
+                    models.CharField(
+                        blank=True,
+                        help_text="Optional, e.g. “rheumatology”, “oncology”.",
+                        max_length=80,
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reviewer_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reviewer profile',
-                'ordering': ['full_name'],
+                "verbose_name": "reviewer profile",
+                "ordering": ["full_name"],
             },
         ),
         migrations.AddField(
-            model_name='condition',
-            name='reviewer',
-            field=models.ForeignKey(blank=True, help_text='Who reviewed it: recorded by “Mark as reviewed”, never typed.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.reviewerprofile'),
+            model_name="condition",
+            name="reviewer",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Who reviewed it: recorded by “Mark as reviewed”, never typed.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="catalog.reviewerprofile",
+                verbose_name="reviewed by",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcondition',
-            name='reviewer',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Who reviewed it: recorded by “Mark as reviewed”, never typed.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='catalog.reviewerprofile'),
+            model_name="historicalcondition",
+            name="reviewer",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="Who reviewed it: recorded by “Mark as reviewed”, never typed.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="catalog.reviewerprofile",
+                verbose_name="reviewed by",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltherapy',
-            name='reviewer',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Who reviewed it: recorded by “Mark as reviewed”, never typed.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='catalog.reviewerprofile'),
+            model_name="historicaltherapy",
+            name="reviewer",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="Who reviewed it: recorded by “Mark as reviewed”, never typed.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="catalog.reviewerprofile",
+                verbose_name="reviewed by",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltherapyclass',
-            name='reviewer',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Who reviewed it: recorded by “Mark as reviewed”, never typed.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='catalog.reviewerprofile'),
+            model_name="historicaltherapyclass",
+            name="reviewer",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="Who reviewed it: recorded by “Mark as reviewed”, never typed.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="catalog.reviewerprofile",
+                verbose_name="reviewed by",
+            ),
         ),
         migrations.AddField(
-            model_name='therapy',
-            name='reviewer',
-            field=models.ForeignKey(blank=True, help_text='Who reviewed it: recorded by “Mark as reviewed”, never typed.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.reviewerprofile'),
+            model_name="therapy",
+            name="reviewer",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Who reviewed it: recorded by “Mark as reviewed”, never typed.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="catalog.reviewerprofile",
+                verbose_name="reviewed by",
+            ),
         ),
         migrations.AddField(
-            model_name='therapyclass',
-            name='reviewer',
-            field=models.ForeignKey(blank=True, help_text='Who reviewed it: recorded by “Mark as reviewed”, never typed.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.reviewerprofile'),
+            model_name="therapyclass",
+            name="reviewer",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Who reviewed it: recorded by “Mark as reviewed”, never typed.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="catalog.reviewerprofile",
+                verbose_name="reviewed by",
+            ),
         ),
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('how-it-works', 'What it is and how it works'), ('how-given', 'How it is given'), ('common-side-effects', 'Common side effects'), ('serious-side-effects', 'Serious side effects and warnings'), ('before-starting', 'Before you start'), ('pregnancy-breastfeeding', 'Pregnancy and breastfeeding'), ('other-brands', 'Other brands and biosimilars'), ('what-it-is', 'What it is')], max_length=30)),
-                ('body', models.TextField(help_text='Plain language (reading grade 6 to 8), short sentences.')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('condition', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='catalog.condition')),
-                ('sources', models.ManyToManyField(related_name='+', to='catalog.source')),
-                ('therapy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='catalog.therapy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("how-it-works", "What it is and how it works"),
+                            ("how-given", "How it is given"),
+                            ("common-side-effects", "Common side effects"),
+                            ("serious-side-effects", "Serious side effects and warnings"),
+                            ("before-starting", "Before you start"),
+                            ("pregnancy-breastfeeding", "Pregnancy and breastfeeding"),
+                            ("other-brands", "Other brands and biosimilars"),
+                            ("what-it-is", "What it is"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Plain language (reading grade 6 to 8), short sentences."
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "condition",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="catalog.condition",
+                    ),
+                ),
+                ("sources", models.ManyToManyField(related_name="+", to="catalog.source")),
+                (
+                    "therapy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="catalog.therapy",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['therapy', 'condition', 'kind'],
+                "ordering": ["therapy", "condition", "kind"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalSection_sources',
+            name="HistoricalSection_sources",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='catalog.historicalsection')),
-                ('source', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='catalog.source')),
-                ('section', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='catalog.section')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="catalog.historicalsection",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="catalog.source",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="catalog.section",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalSection_sources',
+                "verbose_name": "HistoricalSection_sources",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddConstraint(
-            model_name='section',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('condition__isnull', True), ('kind__in', ['how-it-works', 'how-given', 'common-side-effects', 'serious-side-effects', 'before-starting', 'pregnancy-breastfeeding', 'other-brands']), ('therapy__isnull', False)), models.Q(('condition__isnull', False), ('kind__in', ['what-it-is']), ('therapy__isnull', True)), _connector='OR'), name='section_of_a_therapy_or_a_condition', violation_error_message='A section belongs to a therapy or to a condition, with a kind of section that record has.'),
+            model_name="section",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("condition__isnull", True),
+                        (
+                            "kind__in",
+                            [
+                                "how-it-works",
+                                "how-given",
+                                "common-side-effects",
+                                "serious-side-effects",
+                                "before-starting",
+                                "pregnancy-breastfeeding",
+                                "other-brands",
+                            ],
+                        ),
+                        ("therapy__isnull", False),
+                    ),
+                    models.Q(
+                        ("condition__isnull", False),
+                        ("kind__in", ["what-it-is"]),
+                        ("therapy__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="section_of_a_therapy_or_a_condition",
+                violation_error_message="A section belongs to a therapy or to a condition, with a kind of section that record has.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='section',
-            constraint=models.UniqueConstraint(fields=('therapy', 'kind'), name='unique_therapy_section', violation_error_message='This therapy already has this section.'),
+            model_name="section",
+            constraint=models.UniqueConstraint(
+                fields=("therapy", "kind"),
+                name="unique_therapy_section",
+                violation_error_message="This therapy already has this section.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='section',
-            constraint=models.UniqueConstraint(fields=('condition', 'kind'), name='unique_condition_section', violation_error_message='This condition already has this section.'),
+            model_name="section",
+            constraint=models.UniqueConstraint(
+                fields=("condition", "kind"),
+                name="unique_condition_section",
+                violation_error_message="This condition already has this section.",
+            ),
         ),
         migrations.RunPython(keep_real_reviews, migrations.RunPython.noop),
         migrations.RunPython(cite_the_labels, migrations.RunPython.noop),
+        migrations.RunPython(grant_roles, migrations.RunPython.noop),
         migrations.RemoveField(
-            model_name='condition',
-            name='reviewed_by',
+            model_name="condition",
+            name="reviewed_by",
         ),
         migrations.RemoveField(
-            model_name='historicalcondition',
-            name='reviewed_by',
+            model_name="historicalcondition",
+            name="reviewed_by",
         ),
         migrations.RemoveField(
-            model_name='historicaltherapy',
-            name='reviewed_by',
+            model_name="historicaltherapy",
+            name="reviewed_by",
         ),
         migrations.RemoveField(
-            model_name='historicaltherapyclass',
-            name='reviewed_by',
+            model_name="historicaltherapyclass",
+            name="reviewed_by",
         ),
         migrations.RemoveField(
-            model_name='therapy',
-            name='reviewed_by',
+            model_name="therapy",
+            name="reviewed_by",
         ),
         migrations.RemoveField(
-            model_name='therapyclass',
-            name='reviewed_by',
+            model_name="therapyclass",
+            name="reviewed_by",
         ),
         # New versioned tables, and every table this migration altered (SQLite may have
         # rebuilt it, dropping its triggers).

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .rows import Many, RowsQuerySet
+from .rows import Computed, Label, Many, One, RowsQuerySet
 
 __all__ = [
     "PUBLISH",
@@ -172,9 +172,28 @@ DUE_SOON_DAYS = 30
 # What a list row holds of a record's publication and review (catalog/models/rows.py), and of
 # each source it cites.
 EDITORIAL_ROW_FIELDS = {
-    name: name
-    for name in ("status", "published_at", "last_reviewed", "reviewed_by", "review_interval_days")
+    **{name: name for name in ("status", "published_at", "last_reviewed", "review_interval_days")},
+    # The site's own review: who (a reviewer profile, never a login) and when it is due again.
+    "reviewer": One("reviewer", ["full_name", "credential", "specialty"]),
+    "review_due": Computed(
+        lambda prefix: AddDays(
+            models.F(f"{prefix}last_reviewed"), models.F(f"{prefix}review_interval_days")
+        )
+    ),
 }
+# The source's limits on a use, as a list row holds them (see Indication.limits).
+LIMIT_ROW_FIELDS = {
+    "severity": "severity",
+    "severity_label": Label("severity"),
+    "population": "population",
+    "combination": "combination",
+    "line_of_therapy": "line_of_therapy",
+    "line_of_therapy_label": Label("line_of_therapy"),
+    "note": "note",
+}
+LIMIT_KEYS = tuple(LIMIT_ROW_FIELDS)
+
+
 CITATION = ("slug", "publisher", "title")
 SOURCES_ROW = Many("sources", CITATION)
 
@@ -220,6 +239,7 @@ class ReviewedContent(Publishable, SluggedModel):
     )
     reviewer = models.ForeignKey(
         "catalog.ReviewerProfile",
+        verbose_name="reviewed by",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -262,6 +282,12 @@ class ReviewedContent(Publishable, SluggedModel):
     def is_reviewed(self):
         """Reviewed by one of the site's reviewers (a date and a named profile)."""
         return self.last_reviewed is not None and self.reviewer_id is not None
+
+    def content_changed_at(self):
+        """When the record last changed: its latest version (the history), or the row's own
+        time for a record loaded without one. Not its review date, which says something else."""
+        latest = self.history.order_by("-history_date").values_list("history_date", flat=True)
+        return latest.first() or self.updated_at
 
     def mark_reviewed(self, profile, today=None):
         """Record a review by `profile` (the reviewer's own: catalog/rights.py checks who)."""

@@ -17,6 +17,7 @@ from .base import (
     editorial_permissions,
 )
 from .rows import Label, Many, One, PageURL, RowsQuerySet
+from .sections import SECTIONS_ROW
 
 __all__ = ["Condition", "ConditionCategory", "ConditionName"]
 
@@ -39,6 +40,7 @@ class ConditionQuerySet(ReviewQuerySet):
         "children": Many("children", ["slug", "name", "url"], visible=True),
         "other_names": Many("other_names", ["name"]),
         "summary": "summary",
+        "sections": SECTIONS_ROW,
         "sources": SOURCES_ROW,
         **EDITORIAL_ROW_FIELDS,
     }
@@ -48,8 +50,8 @@ class ConditionQuerySet(ReviewQuerySet):
 
     def for_display(self, public=True):
         children = Condition.objects.published() if public else Condition.objects.all()
-        return self.select_related("parent").prefetch_related(
-            "other_names", "sources", Prefetch("children", queryset=children)
+        return self.select_related("parent", "reviewer").prefetch_related(
+            "other_names", "sources", "sections__sources", Prefetch("children", queryset=children)
         )
 
     def matching(self, conditions):

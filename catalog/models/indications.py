@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Case, CharField, Q, Value, When
 from simple_history.models import HistoricalRecords
 
-from .base import SOURCES_ROW, Publishable, editorial_permissions
+from .base import LIMIT_ROW_FIELDS, SOURCES_ROW, Publishable, editorial_permissions
 from .conditions import Condition
 from .rows import Computed, Label, One, RowsQuerySet
 from .therapies import Therapy, TherapyClass
@@ -64,7 +64,7 @@ class IndicationQuerySet(RowsQuerySet):
         "condition": One("condition", ["slug", "name", "url"]),
         "qualifier": "qualifier",
         "qualifier_label": Label("qualifier"),
-        "note": "note",
+        **LIMIT_ROW_FIELDS,
         "sources": SOURCES_ROW,
     }
 

@@ -8,8 +8,14 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from .base import REVIEW, permission_codename
+from .rows import RowsQuerySet
 
 __all__ = ["ReviewerProfile"]
+
+
+class ReviewerQuerySet(RowsQuerySet):
+    # What a record's row says of its reviewer (catalog/models/rows.py): never the login.
+    row_fields = {"full_name": "full_name", "credential": "credential", "specialty": "specialty"}
 
 
 class ReviewerProfile(models.Model):
@@ -25,6 +31,7 @@ class ReviewerProfile(models.Model):
     )
 
     history = HistoricalRecords()
+    objects = ReviewerQuerySet.as_manager()
 
     class Meta:
         ordering = ["full_name"]

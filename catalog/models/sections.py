@@ -7,7 +7,10 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-__all__ = ["Section"]
+from .base import SOURCES_ROW
+from .rows import Label, Many, RowsQuerySet
+
+__all__ = ["SECTIONS_ROW", "Section", "SectionKind"]
 
 
 class SectionKind(models.TextChoices):
@@ -34,7 +37,21 @@ THERAPY_KINDS = [
 CONDITION_KINDS = [SectionKind.WHAT_IT_IS]
 
 
-class SectionManager(models.Manager):
+class SectionQuerySet(RowsQuerySet):
+    # A section as its record's list row holds it (catalog/models/rows.py).
+    row_fields = {
+        "kind": "kind",
+        "kind_label": Label("kind"),
+        "body": "body",
+        "sources": SOURCES_ROW,
+    }
+
+
+# A therapy's or a condition's sections in its list row, in page order.
+SECTIONS_ROW = Many("sections", ["kind", "kind_label", "body", "sources"])
+
+
+class SectionManager(models.Manager.from_queryset(SectionQuerySet)):
     def get_by_natural_key(self, therapy_slug, condition_slug, kind):
         return self.get(therapy__slug=therapy_slug, condition__slug=condition_slug, kind=kind)
 

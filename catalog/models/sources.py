@@ -13,7 +13,8 @@ __all__ = ["Source"]
 
 class SourceQuerySet(RowsQuerySet):
     row_fields = {
-        name: name for name in ("slug", "title", "publisher", "url", "last_updated", "note")
+        name: name
+        for name in ("slug", "title", "publisher", "url", "last_updated", "version", "note")
     }
 
 

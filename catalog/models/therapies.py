@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from .base import (
     EDITORIAL_ROW_FIELDS,
+    LIMIT_KEYS,
     SOURCES_ROW,
     Publishable,
     ReviewedContent,
@@ -17,6 +18,7 @@ from .base import (
 )
 from .conditions import Condition
 from .rows import Label, Many, One, PageURL, RowsQuerySet, Values
+from .sections import SECTIONS_ROW
 
 __all__ = ["Action", "Therapy", "TherapyClass", "TherapyName"]
 
@@ -53,7 +55,7 @@ class TherapyClassQuerySet(ReviewQuerySet):
         return self.filter(TherapyClass.visible())
 
     def for_display(self, public=True):
-        return self.prefetch_related("sources")
+        return self.select_related("reviewer").prefetch_related("sources")
 
 
 class TherapyClass(Searchable, ReviewedContent):
@@ -105,9 +107,10 @@ class TherapyQuerySet(ReviewQuerySet):
         "description": "description",
         "indications": Many(
             "indications",
-            ["condition", "qualifier", "qualifier_label", "note", "sources"],
+            ["condition", "qualifier", "qualifier_label", *LIMIT_KEYS, "sources"],
             visible=True,
         ),
+        "sections": SECTIONS_ROW,
         "sources": SOURCES_ROW,
         **EDITORIAL_ROW_FIELDS,
     }
@@ -120,9 +123,10 @@ class TherapyQuerySet(ReviewQuerySet):
         published indications)."""
         indication = indications_of(Therapy)
         indications = indication.objects.published() if public else indication.objects.all()
-        return self.select_related("therapy_class").prefetch_related(
+        return self.select_related("therapy_class", "reviewer").prefetch_related(
             "other_names",
             "sources",
+            "sections__sources",
             Prefetch(
                 "indications",
                 queryset=indications.select_related("condition").prefetch_related("sources"),
