@@ -39,6 +39,10 @@ class MatrixForm(RecordsForm):
     )
 
 
+# What a cell shows of a use besides its qualifier: the source's limits (Indication.limits).
+LIMIT_FIELDS = ("severity", "population", "combination", "line_of_therapy", "note")
+
+
 @dataclass
 class Use:
     """One claim in a cell: `level` is "agent" or "class"."""
@@ -54,6 +58,11 @@ class Use:
     @property
     def qualifier(self):
         return self.indication.get_qualifier_display() if self.indication.qualifier else ""
+
+    @property
+    def limits(self):
+        """The source's limits on the use ("Moderately to severely active, adults")."""
+        return ", ".join(self.indication.limits)
 
 
 @dataclass
@@ -179,7 +188,7 @@ def build(classes=None, categories=None, column_page=1):
         condition_qs = condition_qs.filter(category__in=categories)
     conditions = list(condition_qs[: MAX_ROWS + 1])
     published = Indication.objects.published().order_by()
-    fields = ("therapy_id", "therapy_class_id", "condition_id", "qualifier", "note")
+    fields = ("therapy_id", "therapy_class_id", "condition_id", "qualifier", *LIMIT_FIELDS)
     if paginator.count <= MAX_COLUMNS and len(conditions) <= MAX_ROWS and column_page == 1:
         therapies = {}
         for therapy in therapy_qs:

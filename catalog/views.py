@@ -182,6 +182,7 @@ class PublicDetailView(DetailView):
                 self.object.sections.all(), self.section_kinds
             )
         context["cited_sources"] = self.cited_sources(context)
+        context["glossary_terms"] = GlossaryTerm.objects.link_targets()
         context["content_changed_at"] = self.object.content_changed_at()
         context["canonical_url"] = self.request.build_absolute_uri(self.object.get_absolute_url())
         if self.public:

@@ -316,7 +316,7 @@ def test_labels_without_a_confirmed_setid_link_to_the_label(article, slug):
 REMICADE, HERCEPTIN, FULPHILA = "fda-label-remicade", "fda-label-herceptin", "fda-label-fulphila"
 CORRECTIONS = [  # (model, "slug.field", what it must say, the sources it must cite)
     # Kept: the article's "when conventional drugs fail" (an earlier summary dropped it).
-    (TherapyClass, "anti-tnf-therapy.summary", r"when conventional drugs fail", {ARTICLE}),
+    (TherapyClass, "anti-tnf-therapy.summary", r"(?i)when conventional drugs fail", {ARTICLE}),
     # They block the action of TNF (bind and neutralise it); the article: "inhibits production".
     (
         TherapyClass,

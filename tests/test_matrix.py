@@ -298,3 +298,12 @@ def test_large_matrix_keeps_filters_in_its_page_links(client, large_matrix):
 )
 def test_large_matrix_bad_pages(client, large_matrix, query, status):
     assert client.get(f"/matrix/?{query}").status_code == status
+
+
+def test_a_cell_shows_the_limits_the_label_sets(client):
+    response = client.get("/matrix/")
+    index = column_keys(response).index("infliximab")
+    (row,) = [r for r in rows(response) if r.condition.slug == "rheumatoid-arthritis"]
+    (use,) = [u for u in row.cells[index] if u.level == "agent"]
+    assert use.limits == "Moderately to severely active, with methotrexate"
+    assert "(Moderately to severely active, with methotrexate)" in page_text(response)

@@ -15,8 +15,9 @@ def test_condition_with_many_therapies_lists_the_first_and_links_to_all(
     client, make_catalog, django_assert_max_num_queries, size
 ):
     make_catalog(size)  # every synthetic therapy is used for "synth parent" and "synth child"
-    # 10: with the condition's sections and its latest version ("Last updated").
-    with django_assert_max_num_queries(10):
+    # 11: with the condition's sections, its latest version ("Last updated") and the
+    # glossary's terms (linked on first use).
+    with django_assert_max_num_queries(11):
         response = client.get("/conditions/synth-parent/")
     html = response.content.decode()
     table = html.split('id="agent-indications"')[1].split("</table>")[0]

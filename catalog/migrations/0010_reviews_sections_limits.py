@@ -42,36 +42,42 @@ VERSIONED = [
 
 
 def recorded_by(history, record):
-    """The history version that set the record's current review date, or None."""
+    """The history version that set the record's current review date, or None: a version with
+    that date whose previous one had another, or one that created the record with it (a first
+    version that records a change, of a record loaded without history, set nothing)."""
     versions = list(history.objects.filter(id=record.pk).order_by("history_date", "history_id"))
     setter = None
     for before, version in zip([None, *versions], versions, strict=False):
-        if version.last_reviewed == record.last_reviewed and (
-            before is None or before.last_reviewed != version.last_reviewed
-        ):
+        if version.last_reviewed != record.last_reviewed:
+            continue
+        if before is None:
+            setter = version if version.history_type == "+" else None
+        elif before.last_reviewed != version.last_reviewed:
             setter = version
     return setter
 
 
 def keep_real_reviews(apps, schema_editor):
+    """A review date stays only where a user set it, under a profile naming that person: the
+    name they typed ("Jane Doe, MD"), else their account's name; never the login name. A
+    review that names no one is cleared (the public line must name a person)."""
     Profile = apps.get_model("catalog", "ReviewerProfile")
     for name in REVIEWED:
         model = apps.get_model("catalog", name)
         history = apps.get_model("catalog", f"historical{name}")
         for record in model.objects.exclude(last_reviewed=None):
             setter = recorded_by(history, record)
-            if setter is None or setter.history_user_id is None:
-                model.objects.filter(pk=record.pk).update(last_reviewed=None)
-                continue
-            user = setter.history_user
+            user = setter.history_user if setter is not None else None
             typed = (record.reviewed_by or "").strip()
             full_name, _, credential = typed.partition(",")
+            # The migration's User model has fields, not methods (no get_full_name()).
+            account_name = f"{user.first_name} {user.last_name}".strip() if user else ""
+            full_name = full_name.strip() or account_name
+            if user is None or not full_name:
+                model.objects.filter(pk=record.pk).update(last_reviewed=None)
+                continue
             profile, _ = Profile.objects.get_or_create(
-                user=user,
-                defaults={
-                    "full_name": (full_name.strip() or user.get_full_name() or user.username),
-                    "credential": credential.strip(),
-                },
+                user=user, defaults={"full_name": full_name, "credential": credential.strip()}
             )
             model.objects.filter(pk=record.pk).update(reviewer=profile)
 

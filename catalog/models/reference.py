@@ -31,6 +31,14 @@ class GlossaryTermQuerySet(RowsQuerySet):
         "sources": SOURCES_ROW,
     }
 
+    def link_targets(self):
+        """(slug, names) of every term, for linking a text's terms to the glossary: the term
+        and what it is also called (semicolon-separated)."""
+        return [
+            (slug, [term, *(name for name in also_called.split(";") if name.strip())])
+            for slug, term, also_called in self.values_list("slug", "term", "also_called")
+        ]
+
 
 class ModifierRole(SluggedModel):
     """One of the ways biological response modifiers fight cancer."""
