@@ -27,8 +27,12 @@ def may(user, model, action):
 
 
 def locked_fields(user, model):
-    """The guarded fields of `model` that `user` may not change."""
-    return [name for name, action in guarded_fields(model).items() if not may(user, model, action)]
+    """The guarded fields of `model` that `user` may not change, and those only an action sets
+    (`RECORDED_BY_ACTION`: a review), which no one changes through a form or a revert."""
+    refused = [
+        name for name, action in guarded_fields(model).items() if not may(user, model, action)
+    ]
+    return refused + [n for n in getattr(model, "RECORDED_BY_ACTION", ()) if n not in refused]
 
 
 def refused_changes(user, model, values, instance=None):

@@ -306,7 +306,10 @@ def test_a_new_record_from_an_editor_starts_unreviewed(client, editor):
     assert review_of(TherapyClass, "vaccines") == (None, None, 365)
 
 
-def test_reverting_to_an_old_review_needs_the_review_permission(client, editor):
+@pytest.mark.parametrize("who", ["editor", "editor_reviewer"])
+def test_reverting_to_an_old_version_keeps_the_current_review(client, request, who):
+    """A review is recorded only by the reviewer's own action: reverting restores an old
+    version's content, never its review, even for a reviewer."""
     populate_initial_history()
     therapy = Therapy.objects.get(slug="rituximab")
     old_reviewer = make_reviewer("old", "Dr Old")
@@ -317,7 +320,7 @@ def test_reverting_to_an_old_review_needs_the_review_permission(client, editor):
     therapy.mark_reviewed(current, today=datetime.date(2026, 11, 1))
     therapy.save()
 
-    admin = logged_in(client, editor)
+    admin = logged_in(client, request.getfixturevalue(who))
     url = reverse("admin:catalog_therapy_simple_history", args=[therapy.pk, old.pk])
     data = {}
     _add_form_data(data, admin.get(url).context["adminform"].form)

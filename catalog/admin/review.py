@@ -54,13 +54,6 @@ class ReviewedAdmin(PublishableAdmin):
     def has_review_permission(self, request):
         return rights.may(request.user, self.model, REVIEW)
 
-    # A review is recorded by the action, by the reviewer who takes it: never typed.
-    REVIEW_RECORD = ("last_reviewed", "reviewer")
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        return fields + [name for name in self.REVIEW_RECORD if name not in fields]
-
     @admin.action(description="Mark as reviewed", permissions=["review"])
     def mark_reviewed(self, request, queryset):
         try:

@@ -9,6 +9,8 @@ import json
 from django.http import StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
 
+from ..models import limit_phrases
+
 BATCH = 500
 
 
@@ -29,18 +31,16 @@ def flat(value):
 
 
 def use_terms(indication):
-    """How the source puts a use, then the limits it sets (as Indication.limits reads them)."""
-    limits = [
-        indication.get("severity") and indication.get("severity_label"),
-        indication.get("population"),
-        indication.get("combination"),
-        indication.get("line_of_therapy") and indication.get("line_of_therapy_label"),
-        indication.get("note"),
-    ]
-    limits = ", ".join(limit for limit in limits if limit)
-    return (
-        f"{indication['qualifier_label']} — {limits}" if limits else indication["qualifier_label"]
+    """How the source puts a use (a list row), then the limits it sets, as its page says them."""
+    limits = limit_phrases(
+        indication["severity"] and indication["severity_label"],
+        indication["population"],
+        indication["combination"],
+        indication["line_of_therapy"] and indication["line_of_therapy_label"],
+        indication["note"],
     )
+    label = indication["qualifier_label"]
+    return f"{label} — {', '.join(limits)}" if limits else label
 
 
 # A cell starting with one of these is a formula to a spreadsheet (`=HYPERLINK(…)`), or can

@@ -83,10 +83,6 @@ class EditorialSerializer(serializers.ModelSerializer):
     model's publish permission and a change of the review fields its review permission
     (catalog/rights.py): otherwise a 403 problem naming the fields, and nothing is written."""
 
-    # A review is recorded in the admin, by the reviewer it names ("Mark as reviewed"): a
-    # write that would change one is refused, not silently ignored.
-    REVIEW_RECORD = ("last_reviewed", "reviewer", "review_due")
-
     def validate(self, attrs):
         attrs = super().validate(attrs)
         user = self.context["request"].user
@@ -106,7 +102,10 @@ class EditorialSerializer(serializers.ModelSerializer):
 
     def changed_review_fields(self):
         """The review fields the request sends with a value other than the record's."""
-        sent = [name for name in self.REVIEW_RECORD if name in self.initial_data]
+        # A review is recorded in the admin, by the reviewer it names ("Mark as reviewed"): a
+        # write that would change one is refused, not silently ignored.
+        review = (*getattr(self.Meta.model, "RECORDED_BY_ACTION", ()), "review_due")
+        sent = [name for name in review if name in self.initial_data]
         if not sent:
             return []
         current = self.to_representation(self.instance) if self.instance else {}
@@ -139,8 +138,6 @@ EDITORIAL_FIELDS = [
     "review_due",
     "review_interval_days",
 ]
-# A review is recorded in the admin ("Mark as reviewed") by the reviewer it names.
-REVIEW_RECORD = ["last_reviewed"]
 
 
 REVIEWER_KEYS = {"name": "full_name", "credential": "credential", "specialty": "specialty"}
@@ -170,10 +167,6 @@ class ReviewerField(serializers.Field):
     def to_representation(self, value):
         read = value.get if isinstance(value, dict) else functools.partial(getattr, value)
         return {name: read(key) for name, key in REVIEWER_KEYS.items()}
-
-
-def reviewer_field():
-    return ReviewerField()
 
 
 def review_due_field():
@@ -279,7 +272,7 @@ class TherapySerializer(EditorialSerializer):
     indications = TherapyIndicationSerializer(many=True, read_only=True)
     sections = sections_field()
     sources = serializers.SlugRelatedField(**WRITABLE_SOURCES)
-    reviewer = reviewer_field()
+    reviewer = ReviewerField()
     review_due = review_due_field()
 
     class Meta:
@@ -298,14 +291,14 @@ class TherapySerializer(EditorialSerializer):
             "sources",
             *EDITORIAL_FIELDS,
         ]
-        read_only_fields = ["published_at", *REVIEW_RECORD]
+        read_only_fields = ["published_at", "last_reviewed"]
 
 
 class TherapyClassSerializer(EditorialSerializer):
     html_url = HtmlUrlField()
     action_label = serializers.CharField(source="get_action_display", read_only=True)
     sources = serializers.SlugRelatedField(**WRITABLE_SOURCES)
-    reviewer = reviewer_field()
+    reviewer = ReviewerField()
     review_due = review_due_field()
 
     class Meta:
@@ -322,7 +315,7 @@ class TherapyClassSerializer(EditorialSerializer):
             "sources",
             *EDITORIAL_FIELDS,
         ]
-        read_only_fields = ["published_at", *REVIEW_RECORD]
+        read_only_fields = ["published_at", "last_reviewed"]
 
 
 class ConditionSerializer(EditorialSerializer):
@@ -333,7 +326,7 @@ class ConditionSerializer(EditorialSerializer):
     other_names = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     sections = sections_field()
     sources = serializers.SlugRelatedField(**WRITABLE_SOURCES)
-    reviewer = reviewer_field()
+    reviewer = ReviewerField()
     review_due = review_due_field()
 
     class Meta:
@@ -352,7 +345,7 @@ class ConditionSerializer(EditorialSerializer):
             "sources",
             *EDITORIAL_FIELDS,
         ]
-        read_only_fields = ["published_at", *REVIEW_RECORD]
+        read_only_fields = ["published_at", "last_reviewed"]
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

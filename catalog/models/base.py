@@ -250,6 +250,9 @@ class ReviewedContent(Publishable, SluggedModel):
         default=365, help_text="Review again this many days after the last review."
     )
 
+    # Set only by mark_reviewed (the admin's "Mark as reviewed", naming the reviewer who takes
+    # it): no form, revert or API write changes them, whoever makes it (catalog/rights.py).
+    RECORDED_BY_ACTION = ("last_reviewed", "reviewer")
     # A medical review is recorded only by those holding the review permission.
     GUARDED_FIELDS = {
         **Publishable.GUARDED_FIELDS,

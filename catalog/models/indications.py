@@ -9,7 +9,7 @@ from .conditions import Condition
 from .rows import Computed, Label, One, RowsQuerySet
 from .therapies import Therapy, TherapyClass
 
-__all__ = ["Indication", "LineOfTherapy", "Qualifier", "Severity"]
+__all__ = ["Indication", "LineOfTherapy", "Qualifier", "Severity", "limit_phrases"]
 
 
 class Qualifier(models.TextChoices):
@@ -47,6 +47,13 @@ class LineOfTherapy(models.TextChoices):
     )
     AFTER_OTHER = "after-other-therapy", "After other treatment did not work well enough"
     FIRST_LINE = "first-line", "As a first treatment"
+
+
+def limit_phrases(severity, population, combination, line_of_therapy, note):
+    """A use's limits as the pages, the matrix and the exports say them: the set ones, in
+    this order, without a closing full stop (`severity` and `line_of_therapy` as labels)."""
+    phrases = (severity, population, combination, line_of_therapy, note)
+    return [phrase.rstrip(".") for phrase in phrases if phrase]
 
 
 def level(prefix):
@@ -167,14 +174,13 @@ class Indication(Publishable):
     def limits(self):
         """The source's limits on this use, as phrases in reading order ("Moderately to
         severely active", "adults", "with methotrexate", "after …", the note)."""
-        phrases = [
+        return limit_phrases(
             self.get_severity_display() if self.severity else "",
             self.population,
             self.combination,
             self.get_line_of_therapy_display() if self.line_of_therapy else "",
             self.note,
-        ]
-        return [phrase.rstrip(".") for phrase in phrases if phrase]
+        )
 
     @property
     def subject(self):
