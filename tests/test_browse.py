@@ -291,8 +291,8 @@ def test_published_at_is_untouched_by_browsing(client):
 @pytest.fixture
 def long_index(make_catalog, monkeypatch):
     make_catalog(30)  # 30 therapies "synth therapy 000NN" with brand names "Brandsynth-000NN"
-    monkeypatch.setattr("catalog.views.AZ_ONE_PAGE_LIMIT", 20)
-    monkeypatch.setattr("catalog.views.AZ_PAGE_SIZE", 12)
+    monkeypatch.setattr("catalog.views.pages.AZ_ONE_PAGE_LIMIT", 20)
+    monkeypatch.setattr("catalog.views.pages.AZ_PAGE_SIZE", 12)
 
 
 def az_names(html):

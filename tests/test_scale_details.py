@@ -54,7 +54,7 @@ def test_home_lists_the_first_classes_and_conditions_and_links_to_all(
 ):
     for i in range(4):
         make_catalog(1, prefix=f"home{i}")  # a class and a parent condition (cancer) each
-    monkeypatch.setattr("catalog.views.HOME_LIMIT", 5)
+    monkeypatch.setattr("catalog.views.pages.HOME_LIMIT", 5)
     with django_assert_max_num_queries(6):
         html = client.get("/").content.decode()
     classes = html.split('id="classes-heading"')[1].split("</section>")[0]

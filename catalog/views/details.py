@@ -1,0 +1,166 @@
+"""The detail pages of therapies, classes and conditions, and their staff previews: published
+records only (a renamed record's old URL answers 301), the sections, uses and sources a page
+shows, and its schema.org data (catalog/structured_data.py)."""
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.db.models import Q
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.utils.decorators import method_decorator
+from django.views.generic import DetailView
+
+from .. import seo, structured_data
+from ..models import Condition, GlossaryTerm, Indication, Section, Therapy, TherapyClass
+
+DETAIL_LIST_LIMIT = 50
+
+
+def first_rows(queryset, limit=DETAIL_LIST_LIMIT):
+    """The first `limit` rows of a detail page's list, and whether there are more (one query:
+    it fetches one row more). A condition with thousands of therapies lists the first ones and
+    links to the therapy list, which pages, filters and downloads them all."""
+    rows = list(queryset[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+class PublicDetailView(DetailView):
+    """A detail page: published records only, unless this is a staff preview."""
+
+    public = True
+
+    def get_queryset(self):
+        queryset = self.model.objects.for_display(public=self.public)
+        return queryset.published() if self.public else queryset
+
+    def get(self, request, *args, **kwargs):
+        """A renamed record's old URL answers 301 to its current one."""
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            moved = seo.renamed(self.model, kwargs["slug"]) if self.public else None
+            if moved is None:
+                raise
+            return HttpResponsePermanentRedirect(moved.get_absolute_url())
+
+    def indications(self):
+        return Indication.objects.for_display().filter(Indication.visible() if self.public else Q())
+
+    def structured_data(self, context):
+        """schema.org nodes for the page (see structured_data.py)."""
+        raise NotImplementedError
+
+    # The kinds of section the page shows, in page order (Section.THERAPY_KINDS …); () for none.
+    section_kinds = ()
+
+    def cited_sources(self, context):
+        """Every source the page's content cites: the record's, its sections', and those of the
+        uses it lists, each once, in that order."""
+        record = self.object
+        groups = [record.sources.all()]
+        if self.section_kinds:
+            groups += [section.sources.all() for section in record.sections.all()]
+        for name in ("indications", "agent_indications", "class_indications"):
+            groups += [indication.sources.all() for indication in context.get(name) or ()]
+        return list({source.pk: source for group in groups for source in group}.values())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(preview=not self.public, **kwargs)
+        if self.section_kinds:
+            context["sections"] = Section.in_page_order(
+                self.object.sections.all(), self.section_kinds
+            )
+        context["cited_sources"] = self.cited_sources(context)
+        context["glossary_terms"] = GlossaryTerm.objects.link_targets()
+        context["content_changed_at"] = self.object.content_changed_at()
+        context["canonical_url"] = self.request.build_absolute_uri(self.object.get_absolute_url())
+        if self.public:
+            nodes = self.structured_data(context)
+            context["structured_data"] = structured_data.script_content(nodes)
+        return context
+
+
+class TherapyDetailView(PublicDetailView):
+    model = Therapy
+    template_name = "catalog/therapy_detail.html"
+    section_kinds = Section.THERAPY_KINDS
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            indications=self.object.indications.all(),
+            class_indications=list(
+                self.indications().filter(therapy_class=self.object.therapy_class_id)
+            ),
+            **kwargs,
+        )
+
+    def structured_data(self, context):
+        return structured_data.therapy(self.request, self.object)
+
+
+class TherapyClassDetailView(PublicDetailView):
+    model = TherapyClass
+    template_name = "catalog/class_detail.html"
+
+    def get_context_data(self, **kwargs):
+        therapies = Therapy.objects.filter(therapy_class=self.object)
+        therapies = (therapies.published() if self.public else therapies).prefetch_related(
+            "other_names"
+        )
+        shown, more = first_rows(therapies)
+        return super().get_context_data(
+            therapies=shown,
+            therapy_total=therapies.count() if more else None,
+            indications=self.indications().filter(therapy_class=self.object),
+            **kwargs,
+        )
+
+    def structured_data(self, context):
+        return structured_data.therapy_class(self.request, self.object, context["therapies"])
+
+
+class ConditionDetailView(PublicDetailView):
+    model = Condition
+    template_name = "catalog/condition_detail.html"
+    section_kinds = Section.CONDITION_KINDS
+
+    def get_context_data(self, **kwargs):
+        indications = self.indications().filter(
+            condition__in=Condition.objects.matching([self.object])
+        )
+        # The therapy list counts them; counting here too would cost as much as the page.
+        agents, more = first_rows(indications.filter(therapy__isnull=False))
+        return super().get_context_data(
+            agent_indications=agents,
+            more_agents=more,
+            class_indications=list(indications.filter(therapy_class__isnull=False)),
+            **kwargs,
+        )
+
+    def structured_data(self, context):
+        return structured_data.condition(
+            self.request,
+            self.object,
+            context["agent_indications"],
+            context["class_indications"],
+        )
+
+
+class PreviewMixin:
+    """Staff see drafts exactly as the public will, before publishing."""
+
+    public = False
+
+    @method_decorator(staff_member_required)
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
+
+
+class TherapyPreview(PreviewMixin, TherapyDetailView):
+    pass
+
+
+class TherapyClassPreview(PreviewMixin, TherapyClassDetailView):
+    pass
+
+
+class ConditionPreview(PreviewMixin, ConditionDetailView):
+    pass

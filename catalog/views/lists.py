@@ -1,0 +1,118 @@
+"""The filterable, paginated list pages (therapies, classes, conditions, glossary) and the
+"Use this data" links to the same list in the API. Filtering lives in catalog/filters.py, list
+rows on the models (catalog/models/rows.py)."""
+
+from urllib.parse import urlencode
+
+from django.core.exceptions import BadRequest
+from django.urls import reverse
+from django_filters.views import FilterView
+
+from .. import filters, params
+from ..models import GlossaryTerm, ModifierRole
+from ..paging import Paginator, whole_number
+
+
+def api_query(filterset_class, query):
+    """The list page's query string as the API takes it: only the filters' own parameters
+    (never `page`), and without blank values. The pages' filter form sends `?q=&ordering=`,
+    which the pages accept but the API refuses (blank filters are 400s there)."""
+    return urlencode(params.given(query, filterset_class.base_filters))
+
+
+def api_links(api_url_name, filterset_class, query):
+    """The "Download CSV", "Download JSON" (JSON Lines) and "API query" links of a list page:
+    the same filters and order, on the matching API endpoint."""
+    endpoint = reverse(api_url_name)
+    query = api_query(filterset_class, query)
+
+    def url(fmt=None):
+        parts = ([query] if query else []) + ([f"format={fmt}"] if fmt else [])
+        return f"{endpoint}?{'&'.join(parts)}" if parts else endpoint
+
+    return {"csv": url("csv"), "jsonl": url("jsonl"), "api": url()}
+
+
+class FilteredListView(FilterView):
+    """A filterable, paginated list of published records. Bad filter values or page numbers
+    answer 400.
+
+    The template reads list rows (dicts: catalog/models/rows.py) with the keys in `row_keys`
+    and nothing more, each row's related records read in its own query, so a page costs the
+    same few queries whatever its length: the filters' record lookup (if any), the count, the
+    page's keys and its rows (near either end of a long list, the rows alone). Deep pages cost
+    what the first ones do (paging.Paginator)."""
+
+    paginate_by = 20
+    paginator_class = Paginator
+    strict = True
+    api_url_name = None  # the API list endpoint with the same filters (`therapy-list`)
+    row_keys = ()  # what a row shows
+
+    def records(self):
+        model = self.filterset_class._meta.model
+        return model.objects.published()
+
+    def get_queryset(self):
+        return self.records().rows(*self.row_keys)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        """Counts are cached under the catalog's version (asked once per request)."""
+        version = self.request.catalog_version.changed_at
+        return super().get_paginator(queryset, per_page, version=version, **kwargs)
+
+    def paginate_queryset(self, queryset, page_size):
+        page = self.request.GET.get(self.page_kwarg, "1")
+        if page != "last" and not whole_number(page):
+            raise BadRequest(f"“{page[:50]}” is not a page number (1 or more).")
+        return super().paginate_queryset(queryset, page_size)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.api_url_name:
+            context["api_links"] = api_links(
+                self.api_url_name, self.filterset_class, self.request.GET
+            )
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            response_kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **response_kwargs)
+
+
+class TherapyListView(FilteredListView):
+    filterset_class = filters.TherapyFilter
+    api_url_name = "therapy-list"
+    # Name, brand names, class, summary, the conditions it is used for.
+    row_keys = ("slug", "name", "url", "brand_names", "therapy_class", "summary", "indications")
+    template_name = "catalog/therapy_list.html"
+
+
+class TherapyClassListView(FilteredListView):
+    filterset_class = filters.TherapyClassFilter
+    api_url_name = "therapyclass-list"
+    row_keys = ("slug", "name", "url", "abbreviation", "action_label", "summary")
+    template_name = "catalog/class_list.html"
+
+
+class ConditionListView(FilteredListView):
+    filterset_class = filters.ConditionFilter
+    api_url_name = "condition-list"
+    # Name, category, the broader condition it belongs to, summary.
+    row_keys = ("slug", "name", "url", "category_label", "parent", "summary")
+    template_name = "catalog/condition_list.html"
+
+
+class GlossaryView(FilteredListView):
+    filterset_class = filters.GlossaryFilter
+    api_url_name = "glossaryterm-list"
+    row_keys = ("slug", "term", "definition", "also_called", "sources")
+    template_name = "catalog/glossary.html"
+    paginate_by = 100
+
+    def records(self):
+        return GlossaryTerm.objects.all()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(roles=ModifierRole.objects.all(), **kwargs)

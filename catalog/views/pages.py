@@ -1,0 +1,140 @@
+"""The overview pages: home (classes and conditions by category) and the A-Z index of every
+name (read from the search index)."""
+
+import string
+import unicodedata
+
+from django.core.exceptions import BadRequest
+from django.db.models import Q
+from django.http import Http404
+from django.views.generic import TemplateView
+
+from ..models import Condition, ConditionCategory, ModifierRole, SearchTerm, Therapy, TherapyClass
+from ..paging import Paginator, whole_number
+from .details import first_rows
+from .lists import TherapyClassListView
+
+HOME_LIMIT = 24  # classes, and top-level conditions per category, listed on the home page
+
+
+class HomeView(TemplateView):
+    """The overview: classes and conditions by category, the first HOME_LIMIT of each with a
+    link to the full list when there are more (a large catalog has thousands)."""
+
+    template_name = "catalog/home.html"
+
+    def get_context_data(self, **kwargs):
+        top = Condition.objects.published().filter(parent=None)
+        top = top.rows("slug", "name", "url", "children")
+        classes = TherapyClass.objects.published().rows(*TherapyClassListView.row_keys)
+        classes, more_classes = first_rows(classes, HOME_LIMIT)
+        categories = []
+        for value, label in ConditionCategory.choices:
+            conditions, more = first_rows(top.filter(category=value), HOME_LIMIT)
+            categories.append((label, conditions, value if more else None))
+        return super().get_context_data(
+            classes=classes,
+            more_classes=more_classes,
+            roles=ModifierRole.objects.all(),
+            categories=categories,
+            **kwargs,
+        )
+
+
+def initial(name):
+    """The A-Z letter a name is filed under: its first letter without accents, else "#"."""
+    first = unicodedata.normalize("NFKD", name.strip()[:1]).encode("ascii", "ignore").decode()
+    first = first.upper()
+    return first if first in string.ascii_uppercase else "#"
+
+
+def sort_key(name):
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return (text.casefold(), name)
+
+
+AZ_ONE_PAGE_LIMIT = 2000  # names; beyond, the index shows one letter per page
+AZ_PAGE_SIZE = 500
+AZ_LETTERS = [*string.ascii_uppercase, "#"]
+
+
+class AtoZView(TemplateView):
+    """Published therapies and conditions A to Z, with their other names as "see" entries, all
+    read from the search index (`SearchTerm`: every name of every record).
+
+    Up to AZ_ONE_PAGE_LIMIT names, the whole index on one page (two queries). Beyond, one
+    letter per page (`?letter=B`, `#` for names that start with a digit or another script),
+    AZ_PAGE_SIZE names to a page in the order of their normalised names (an index range per
+    letter)."""
+
+    template_name = "catalog/a_z.html"
+
+    def chosen_letter(self):
+        letter = self.request.GET.get("letter", "").strip().upper()
+        if letter and letter not in AZ_LETTERS:
+            raise BadRequest("Choose a letter from A to Z, or # for other names.")
+        return letter
+
+    @staticmethod
+    def names():
+        visible = Therapy.visible("therapy__") | Condition.visible("condition__")
+        return SearchTerm.objects.filter(visible).select_related("therapy", "condition")
+
+    @staticmethod
+    def entry(term):
+        return {
+            "name": term.name,
+            "target": term.therapy or term.condition,
+            "kind": "therapy" if term.therapy_id else "condition",
+            "see": bool(term.relation),
+        }
+
+    def one_letter(self, letter):
+        names = self.names()
+        if letter == "#":
+            names = names.exclude(key__regex=r"^[a-z]")
+        else:
+            low = letter.lower()
+            names = names.filter(key__gte=low, key__lt=chr(ord(low) + 1))
+        number = whole_number(self.request.GET.get("page", "1"))
+        if not number:
+            raise BadRequest("The page must be a whole number from 1.")
+        version = self.request.catalog_version.changed_at
+        paginator = Paginator(names.order_by("key", "pk"), AZ_PAGE_SIZE, version=version)
+        if number > 1 and number > paginator.num_pages:
+            raise Http404("There is no such page.")
+        page = paginator.page(number)
+        entries = [self.entry(term) for term in page.object_list]
+        anchor = letter if letter != "#" else "other"
+        return {
+            "by_letter": True,
+            "letter": letter,
+            "letters": [(c, c if c != "#" else "other", True) for c in AZ_LETTERS],
+            "groups": [(letter, anchor, entries)] if entries else [],
+            "page_obj": page,
+            "paginator": paginator,
+            "is_paginated": page.has_other_pages(),
+        }
+
+    def get_context_data(self, **kwargs):
+        letter = self.chosen_letter()
+        names = SearchTerm.objects.filter(Q(therapy__isnull=False) | Q(condition__isnull=False))
+        if names[AZ_ONE_PAGE_LIMIT : AZ_ONE_PAGE_LIMIT + 1].exists():
+            return super().get_context_data(**self.one_letter(letter or "A"), **kwargs)
+        groups = {}
+        entries = (self.entry(term) for term in self.names())
+        for entry in sorted(entries, key=lambda e: sort_key(e["name"])):
+            groups.setdefault(initial(entry["name"]), []).append(entry)
+        letters = list(string.ascii_uppercase) + (["#"] if "#" in groups else [])
+        return super().get_context_data(
+            letters=[
+                (letter, letter if letter != "#" else "other", letter in groups)
+                for letter in letters
+            ],
+            groups=[
+                (letter, letter if letter != "#" else "other", groups[letter])
+                for letter in letters
+                if letter in groups
+            ],
+            **kwargs,
+        )
