@@ -368,3 +368,22 @@ def test_last_updated_is_when_the_content_last_changed(client):
     therapy.history.filter(pk=therapy.history.latest().pk).update(history_date=edited)
     text = page_text(client.get("/therapies/rituximab/")).replace(" .", ".")
     assert "Last updated 20 November 2026." in text  # the history's date, not the row's
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/therapies/",
+        "/therapies/rituximab/",
+        "/classes/monoclonal-antibodies/",
+        "/conditions/rheumatoid-arthritis/",
+        "/glossary/",
+        "/a-z/",
+        "/matrix/",
+        "/search/?q=rituximab",
+    ],
+)
+def test_every_page_says_not_medical_advice_once(client, url):
+    body = client.get(url).content.decode()
+    assert body.count("Not medical advice") == 1, url
