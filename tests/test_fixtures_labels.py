@@ -49,9 +49,11 @@ SETIDS = {  # label source -> the DailyMed setid it was identified by
     "fda-label-simponi-aria": "9e260a47-55af-4c92-8d88-a86ccc767fff",  # DailyMed
     "fda-label-proleukin": "f3c516ad-d405-4fbe-af6a-962080dbfa7d",  # FDALabel
     "fda-label-remicade": "a0a046c1-056d-45a9-bfd9-13b47c24f257",  # DailyMed Medication Guide
+    "fda-label-cimzia": "b4c2c9dc-a0bb-4d64-a667-a67ebe88392d",  # openFDA NDC spl_set_id
+    "fda-label-humira": "608d4f0d-b19f-46d3-749a-7159aa5f933d",  # DrugCentral's copy, by setid
+    "fda-label-enbrel": "a002b40c-097d-47a5-957f-7a7b1807af7f",  # HL7 FHIR SPL build, by setid
 }
-SETIDS_NOT_FOUND = ["fda-label-herceptin", "fda-label-humira", "fda-label-cimzia"]
-SETIDS_NOT_FOUND += ["fda-label-enbrel", "fda-label-simponi"]  # in no FDA record seen
+SETIDS_NOT_FOUND = ["fda-label-herceptin", "fda-label-simponi"]  # in no FDA record seen
 SPL_VERSIONS = {  # label source -> (SPL version, effective date) as FDALabel gives them
     "fda-label-rituxan": ("36", "2025-01-06"),
     "fda-label-proleukin": ("7", "2024-12-20"),
@@ -107,6 +109,7 @@ FACTS = [
     ("golimumab", "latent TB test", "before-starting", LATENT_TB_TEST),
     ("infliximab", "binds TNF: blocks its action", "how-it-works", r"blocks the action.*TNF"),
     ("infliximab", "latent TB test", "before-starting", LATENT_TB_TEST),
+    ("certolizumab-pegol", "latent TB test, before and during", "before-starting", LATENT_TB_TEST),
 ]
 NOT_YET_WRITTEN = [  # in the research only from copies of the label: "Not yet written"
     ("rituximab", "target: CD20", "how-it-works", r"CD20"),
@@ -117,7 +120,10 @@ NOT_YET_WRITTEN = [  # in the research only from copies of the label: "Not yet w
     ("trastuzumab", "route: infusion into a vein", "how-given", IN_A_VEIN),
     ("etanercept", "a decoy TNF receptor", "how-it-works", r"receptor"),
     *[(a, "route: under the skin", "how-given", UNDER_THE_SKIN) for a in TNF_BLOCKERS[:4]],
-    *[(a, "latent TB test", "before-starting", LATENT_TB_TEST) for a in TNF_BLOCKERS[:3]],
+    *[
+        (a, "latent TB test", "before-starting", LATENT_TB_TEST)
+        for a in ("adalimumab", "etanercept")
+    ],
     ("golimumab", "hepatitis B test", "before-starting", r"hepatitis B"),
     ("infliximab", "route: infusion into a vein", "how-given", IN_A_VEIN),
     ("infliximab", "hepatitis B test", "before-starting", r"hepatitis B"),
