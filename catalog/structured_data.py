@@ -1,12 +1,15 @@
 """schema.org JSON-LD for the public detail pages, built from the records as plain dicts.
 
-Each function takes the request (for absolute URLs) and returns a list of schema.org nodes;
-`script_content` serialises them for a `<script type="application/ld+json">` block."""
+Each function takes the request (for absolute URLs) and the page's breadcrumb trail, and returns
+a list of schema.org nodes; `script_content` serialises them for a `<script
+type="application/ld+json">` block. Every property takes a type schema.org's vocabulary allows
+for it (tests/test_structured_data.py): a condition's agents are its `drug` (a Drug), the
+classes used as a whole its `possibleTreatment` (a MedicalTherapy named after the class: the
+property takes therapies, not drugs or drug classes); a breadcrumb's `item` is a WebPage."""
 
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 CONTEXT = "https://schema.org"
@@ -44,26 +47,19 @@ def breadcrumbs(request, trail):
                 "@type": "ListItem",
                 "position": position,
                 "name": name,
-                "item": absolute(request, path),
+                "item": {"@type": "WebPage", "@id": absolute(request, path)},
             }
             for position, (name, path) in enumerate(trail, start=1)
         ],
     }
 
 
-def drug_class_ref(request, therapy_class):
+def ref(request, schema_type, record):
+    """A short node for a record another node points to: its type, name and page."""
     return {
-        "@type": "DrugClass",
-        "name": therapy_class.name,
-        "url": absolute(request, therapy_class.get_absolute_url()),
-    }
-
-
-def drug_ref(request, therapy):
-    return {
-        "@type": "Drug",
-        "name": therapy.name,
-        "url": absolute(request, therapy.get_absolute_url()),
+        "@type": schema_type,
+        "name": record.name,
+        "url": absolute(request, record.get_absolute_url()),
     }
 
 
@@ -82,11 +78,7 @@ def reviewed(node, record):
     return node
 
 
-def home_trail():
-    return [(SITE_NAME, reverse("catalog:home"))]
-
-
-def therapy(request, therapy):
+def therapy(request, therapy, trail):
     url = absolute(request, therapy.get_absolute_url())
     drug = {
         "@type": "Drug",
@@ -94,9 +86,11 @@ def therapy(request, therapy):
         "name": therapy.name,
         "nonProprietaryName": therapy.name,
         "proprietaryName": therapy.brand_names,
-        "drugClass": drug_class_ref(request, therapy.therapy_class),
+        "drugClass": ref(request, "DrugClass", therapy.therapy_class),
         "url": url,
     }
+    if therapy.names_besides_brands:
+        drug["alternateName"] = therapy.names_besides_brands
     page = reviewed(
         {
             "@type": "MedicalWebPage",
@@ -108,16 +102,10 @@ def therapy(request, therapy):
         },
         therapy,
     )
-    trail = [
-        *home_trail(),
-        ("Therapies", reverse("catalog:therapy-list")),
-        (therapy.therapy_class.name, therapy.therapy_class.get_absolute_url()),
-        (therapy.name, therapy.get_absolute_url()),
-    ]
     return [page, drug, breadcrumbs(request, trail)]
 
 
-def therapy_class(request, therapy_class, therapies=()):
+def therapy_class(request, therapy_class, trail, therapies=()):
     url = absolute(request, therapy_class.get_absolute_url())
     node = {
         "@type": "DrugClass",
@@ -129,28 +117,18 @@ def therapy_class(request, therapy_class, therapies=()):
     if therapy_class.abbreviation:
         node["alternateName"] = therapy_class.abbreviation
     if therapies:
-        node["drug"] = [drug_ref(request, t) for t in therapies]
-    trail = [
-        *home_trail(),
-        ("Classes", reverse("catalog:class-list")),
-        (therapy_class.name, therapy_class.get_absolute_url()),
-    ]
+        node["drug"] = [ref(request, "Drug", t) for t in therapies]
     return [node, breadcrumbs(request, trail)]
 
 
-def condition(request, condition, agent_indications=(), class_indications=()):
-    """`agent_indications`, `class_indications`: the published indications the page lists."""
+def once_each(records):
+    """The records in order, each once (a parent condition lists its sub-conditions' uses)."""
+    return list({record.pk: record for record in records}.values())
+
+
+def condition(request, condition, trail, agent_indications=(), class_indications=()):
+    """`agent_indications`, `class_indications`: the published uses the page lists."""
     url = absolute(request, condition.get_absolute_url())
-    treatments, seen = [], set()
-    for indication in [*agent_indications, *class_indications]:
-        subject = indication.subject
-        if (type(subject), subject.pk) in seen:  # a parent lists its sub-conditions' too
-            continue
-        seen.add((type(subject), subject.pk))
-        if indication.therapy_id:
-            treatments.append(drug_ref(request, subject))
-        else:
-            treatments.append(drug_class_ref(request, subject))
     node = {
         "@type": "MedicalCondition",
         "@id": url,
@@ -161,10 +139,10 @@ def condition(request, condition, agent_indications=(), class_indications=()):
     other_names = [n.name for n in condition.other_names.all()]
     if other_names:
         node["alternateName"] = other_names
-    if treatments:
-        node["possibleTreatment"] = treatments
-    trail = [*home_trail(), ("Conditions", reverse("catalog:condition-list"))]
-    if condition.parent:
-        trail.append((condition.parent.name, condition.parent.get_absolute_url()))
-    trail.append((condition.name, condition.get_absolute_url()))
+    drugs = once_each(indication.therapy for indication in agent_indications)
+    if drugs:
+        node["drug"] = [ref(request, "Drug", therapy) for therapy in drugs]
+    classes = once_each(indication.therapy_class for indication in class_indications)
+    if classes:
+        node["possibleTreatment"] = [ref(request, "MedicalTherapy", c) for c in classes]
     return [node, breadcrumbs(request, trail)]

@@ -1,6 +1,8 @@
 """How names are compared: one normaliser for search, the list filters' `q` and the A-Z, so
-"Crohns", "crohn's" and "CROHN\u2019S" are the same name, as are "il2" and "IL-2"."""
+"Crohns", "crohn's" and "CROHN\u2019S" are the same name, as are "il2" and "IL-2"; and how a
+page leaves out a sentence it has already said (`without_repeats`)."""
 
+import re
 import unicodedata
 
 
@@ -20,3 +22,24 @@ def normalise(text):
 def words_of(text):
     """The words of a name for word-by-word matching: "Non-small cell" -> non, small, cell."""
     return "".join(c if c.isalnum() else " " for c in loose(text)).split()
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def sentences(text):
+    """A paragraph's sentences, as written (split after ".", "!" or "?" and a space)."""
+    return [sentence for sentence in SENTENCE_END.split(text.strip()) if sentence]
+
+
+def without_repeats(text, earlier):
+    """`text` without the sentences `earlier` already says (compared loosely), its lines and
+    paragraphs kept: a page showing a summary and then a description says each sentence once.
+    Empty when every sentence is a repeat."""
+    said = {loose(sentence) for sentence in sentences(earlier or "")}
+    lines = []
+    for line in (text or "").splitlines():
+        kept = [s for s in sentences(line) if loose(s) not in said]
+        if kept or not line.strip():  # a blank line separates paragraphs
+            lines.append(" ".join(kept))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -83,7 +83,9 @@ PUBLIC_PAGES = [
         lists_therapies("Rituximab", "Tocilizumab"),
         id="therapies-filtered",
     ),
-    pytest.param("/therapies/rituximab/", 200, "Rituximab", mentions("Rituxan"), id="therapy"),
+    pytest.param(
+        "/therapies/rituximab/", 200, "Rituximab (Rituxan)", mentions("Rituxan"), id="therapy"
+    ),
     pytest.param("/classes/", 200, "Classes of therapy", mentions("Interferons"), id="classes"),
     pytest.param("/classes/interferons/", 200, "Interferons", None, id="class"),
     pytest.param("/conditions/", 200, "Conditions", mentions("Leukemia"), id="conditions"),

@@ -49,7 +49,7 @@ def test_typeahead_suggests_and_keyboard_chooses(live_server, page, browse):
     box.press("ArrowDown")
     box.press("Enter")
     expect(page).to_have_url(f"{live_server.url}/therapies/rituximab/")
-    expect(page.locator("h1")).to_have_text("Rituximab")
+    expect(page.locator("h1")).to_have_text("Rituximab (Rituxan)")
     browse.assert_none("type-ahead to a therapy")
 
 
@@ -107,7 +107,7 @@ def test_print_stylesheet_keeps_content_and_drops_navigation(live_server, page, 
     page.emulate_media(media="print")
     for chrome in [".site-header nav", ".site-search", ".skip-link"]:
         assert not visible(page, chrome), f"{chrome} is printed"
-    expect(page.locator("h1")).to_have_text("Rituximab")
+    expect(page.locator("h1")).to_have_text("Rituximab (Rituxan)")
     expect(page.locator("main")).to_contain_text("Rituxan")
     expect(page.locator("main table").first).to_be_visible()
     expect(page.locator(".disclaimer").first).to_be_visible()  # the medical disclaimer prints

@@ -1,4 +1,6 @@
 import datetime
+import html as html_entities
+import re
 
 import pytest
 from django.utils.html import escape
@@ -164,7 +166,7 @@ def test_list_pages_use_a_constant_number_of_queries(
 def test_therapy_detail_shows_names_indications_sources_and_review(client):
     response = client.get("/therapies/rituximab/")
     text = page_text(response)
-    assert "<h1>Rituximab</h1>" in response.content.decode()
+    assert "<h1>Rituximab (Rituxan)</h1>" in response.content.decode()
     assert "Rituxan" in text
     assert "Monoclonal antibodies" in text
     for condition in ["Non-Hodgkin", "Chronic lymphocytic leukemia", "Rheumatoid arthritis"]:
@@ -205,11 +207,11 @@ def test_class_detail_lists_therapies_and_class_level_indications(client):
 def test_condition_detail_shows_therapies_directly_and_through_their_class(client):
     response = client.get("/conditions/rheumatoid-arthritis/")
     html, text = response.content.decode(), page_text(response)
-    assert "Therapies used for it" in text
+    assert "Therapies used for Rheumatoid arthritis" in text
     assert 'href="/therapies/tocilizumab/"' in html
     assert 'href="/therapies/rituximab/"' in html
     assert "When other agents have not worked" in text
-    assert "Classes of therapy used for it" in text
+    assert "Whole class" in text
     assert 'href="/classes/anti-tnf-therapy/"' in html
     assert "When conventional drugs fail" in text
     assert 'href="/classes/monoclonal-antibodies/"' in html
@@ -387,3 +389,196 @@ def test_last_updated_is_when_the_content_last_changed(client):
 def test_every_page_says_not_medical_advice_once(client, url):
     body = client.get(url).content.decode()
     assert body.count("Not medical advice") == 1, url
+
+
+# --- drug, class and condition pages: names, summary, data link, trail, uses ---------------
+
+
+def main_html(response):
+    """The page's <main>, where the record's content is (not the head's meta description)."""
+    body = response.content.decode()
+    return body[body.index("<main") : body.index("</main>")]
+
+
+def main_text(response):
+    """The visible text of the page's <main>, tags stripped (glossary links too)."""
+    return " ".join(html_entities.unescape(re.sub(r"<[^>]+>", " ", main_html(response))).split())
+
+
+def test_drug_page_title_has_the_generic_and_brand_names_and_other_names_below(client):
+    rituximab = Therapy.objects.get(slug="rituximab")
+    rituximab.other_names.create(name="MabThera", kind="brand")
+    rituximab.other_names.create(name="RTX", kind="abbreviation")
+    response = client.get("/therapies/rituximab/")
+    html, text = main_html(response), page_text(response)
+    assert "<h1>Rituximab (MabThera, Rituxan)</h1>" in html  # the record's order (the API's)
+    assert "Also called: RTX" in text
+    assert "Brand name" not in text  # no "Brand name … / Brand name …" list
+    order = ["<h1>", "Not yet reviewed", 'class="lead"', "On this page", 'id="uses-heading"']
+    positions = [html.index(marker) for marker in [*order, 'id="sources-heading"']]
+    assert positions == sorted(positions)
+    contents = html.split('id="contents-heading"')[1].split("</nav>")[0]
+    assert 'href="#uses">What it is used for</a>' in contents
+    assert 'href="#sources">Sources</a>' in contents
+    # A drug without brand names keeps its plain name.
+    assert "<h1>Tocilizumab (Actemra)</h1>" in main_html(client.get("/therapies/tocilizumab/"))
+    assert "<h1>Interleukin-2</h1>" in main_html(client.get("/therapies/interleukin-2/"))
+
+
+def test_a_description_repeating_the_summary_shows_each_sentence_once(client):
+    rituximab = Therapy.objects.get(slug="rituximab")
+    first = "Rituximab (Rituxan) is a monoclonal antibody."
+    assert rituximab.summary.startswith(first)
+    rituximab.description = f"{first} It is given as an infusion into a vein."
+    rituximab.save()
+    response = client.get("/therapies/rituximab/")
+    assert main_text(response).count("is a monoclonal antibody .") == 1  # a glossary link
+    assert "<p>It is given as an infusion into a vein.</p>" in main_html(response)
+
+    antibodies = TherapyClass.objects.get(slug="monoclonal-antibodies")
+    antibodies.description = antibodies.summary  # all of it a repeat: no description at all
+    antibodies.save()
+    text = main_text(client.get("/classes/monoclonal-antibodies/"))
+    assert text.count("are made in a lab.") == 1
+
+
+def test_the_repeat_rule_compares_sentences_loosely_and_keeps_paragraphs():
+    from catalog.text import without_repeats
+
+    summary = "It eases pain. It is a pill."
+    assert without_repeats("It eases pain.  Take it daily.\n\nIT IS A PILL.", summary) == (
+        "Take it daily."
+    )
+    assert without_repeats("One.\n\nTwo. It eases pain.", summary) == "One.\n\nTwo."
+    assert without_repeats("It eases pain it says.", summary) == "It eases pain it says."
+    assert without_repeats("", summary) == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "api_url"),
+    [
+        ("/therapies/rituximab/", "/api/v1/therapies/rituximab/"),
+        ("/classes/monoclonal-antibodies/", "/api/v1/therapy-classes/monoclonal-antibodies/"),
+        ("/conditions/rheumatoid-arthritis/", "/api/v1/conditions/rheumatoid-arthritis/"),
+    ],
+)
+def test_read_the_same_data_as_json_links_to_the_records_own_api_url(client, url, api_url):
+    footer = client.get(url).content.decode().split('<footer class="site-footer">')[1]
+    assert f'<a href="{api_url}">Read the same data as JSON</a>.' in footer
+    record = client.get(api_url, HTTP_ACCEPT="application/json").json()
+    assert record["slug"] == url.rstrip("/").rsplit("/", 1)[1]
+    # Other pages still link to the API's root.
+    assert '<a href="/api/v1/">Read the same data as JSON</a>' in client.get("/").content.decode()
+
+
+def breadcrumb_trail(response):
+    """The breadcrumb trail: (name, path) pairs, and the path marked as the current page."""
+    body = response.content.decode()
+    assert body.count('aria-label="Breadcrumb"') == 1  # the old per-template trail is gone
+    nav = body.split('aria-label="Breadcrumb"')[1].split("</nav>")[0]
+    links = re.findall(r'<a href="([^"]*)"( aria-current="page")?>([^<]*)</a>', nav)
+    current = [path for path, mark, _ in links if mark]
+    return [(html_entities.unescape(name), path) for path, _, name in links], current
+
+
+@pytest.mark.parametrize(
+    ("url", "trail"),
+    [
+        (
+            "/therapies/rituximab/",
+            [
+                ("Home", "/"),
+                ("Therapies", "/therapies/"),
+                ("Monoclonal antibodies", "/classes/monoclonal-antibodies/"),
+                ("Rituximab", "/therapies/rituximab/"),
+            ],
+        ),
+        (
+            "/classes/monoclonal-antibodies/",
+            [
+                ("Home", "/"),
+                ("Classes", "/classes/"),
+                ("Monoclonal antibodies", "/classes/monoclonal-antibodies/"),
+            ],
+        ),
+        (
+            "/conditions/crohns-disease/",
+            [
+                ("Home", "/"),
+                ("Conditions", "/conditions/"),
+                ("Inflammatory bowel disease", "/conditions/inflammatory-bowel-disease/"),
+                ("Crohn's disease", "/conditions/crohns-disease/"),
+            ],
+        ),
+        (
+            "/conditions/rheumatoid-arthritis/",
+            [
+                ("Home", "/"),
+                ("Conditions", "/conditions/"),
+                ("Rheumatoid arthritis", "/conditions/rheumatoid-arthritis/"),
+            ],
+        ),
+    ],
+)
+def test_detail_breadcrumbs_follow_the_contents_hierarchy(client, url, trail):
+    assert breadcrumb_trail(client.get(url)) == (trail, [url])
+
+
+def test_a_preview_has_the_same_trail_ending_at_itself(client, admin_user):
+    client.force_login(admin_user)
+    trail, current = breadcrumb_trail(client.get("/preview/therapies/rituximab/"))
+    assert [name for name, _ in trail] == [
+        "Home",
+        "Therapies",
+        "Monoclonal antibodies",
+        "Rituximab",
+    ]
+    assert current == ["/preview/therapies/rituximab/"]
+
+
+def uses_table(response):
+    body = main_html(response)
+    return body.split('<table class="indications condition-uses"')[1].split("</table>")[0]
+
+
+def test_condition_page_says_what_it_is_then_lists_its_therapies_in_one_table(client):
+    response = client.get("/conditions/rheumatoid-arthritis/")
+    html = main_html(response)
+    assert html.count("<table") == 1
+    assert html.index('id="what-it-is-heading"') < html.index('id="uses-heading"')
+    assert '<h2 id="uses-heading">Therapies used for Rheumatoid arthritis</h2>' in html
+    table = uses_table(response)
+    headers = re.findall(r'<th scope="col">([^<]*)</th>', table)
+    assert headers == [
+        "Therapy",
+        "Brand names",
+        "Class",
+        "Level",
+        "How the source puts it",
+        "Limits the source sets",
+        "Evidence",
+    ]
+    rows = {
+        re.search(r'<th scope="row"><a href="([^"]*)">', row).group(1): row
+        for row in table.split("<tr>")[2:]
+    }
+    rituximab = rows["/therapies/rituximab/"]
+    assert '<td data-label="Brand names">Rituxan</td>' in rituximab
+    assert 'href="/classes/monoclonal-antibodies/">Monoclonal antibodies</a>' in rituximab
+    assert '<td data-label="Level">Agent</td>' in rituximab
+    assert "When other agents have not worked" in rituximab
+    assert "Moderately to severely active; adults; with methotrexate" in rituximab
+    anti_tnf = rows["/classes/anti-tnf-therapy/"]
+    assert '<td data-label="Level">Whole class</td>' in anti_tnf
+    assert "When conventional drugs fail" in anti_tnf
+    # Each use links to its evidence: the full citation in the page's sources.
+    evidence = re.findall(r'<a href="#(source-[\w-]+)">', table)
+    assert evidence and all(f'<li id="{anchor}">' in html for anchor in evidence)
+    assert 'href="#source-fda-label-rituxan">Genentech' in rituximab
+
+
+def test_a_parent_conditions_table_says_which_sub_condition_a_use_is_for(client):
+    table = uses_table(client.get("/conditions/leukemia/"))
+    rituximab = table.split('href="/therapies/rituximab/"')[1].split("</tr>")[0]
+    assert "(for Chronic lymphocytic leukemia)" in rituximab
+    assert 'href="/classes/interferons/"' in table

@@ -52,7 +52,8 @@ def canonical(response):
 def crumbs(nodes):
     items = nodes["BreadcrumbList"]["itemListElement"]
     assert [item["position"] for item in items] == list(range(1, len(items) + 1))
-    return [(item["name"], item["item"]) for item in items]
+    assert all(item["item"]["@type"] == "WebPage" for item in items)
+    return [(item["name"], item["item"]["@id"]) for item in items]
 
 
 # --- JSON-LD ---------------------------------------------------------------------------------
@@ -79,7 +80,7 @@ def test_therapy_page_describes_the_drug(client):
     # The article's own review date (2022-01-12) is its citation's, not a review by the site.
     assert "lastReviewed" not in page and "reviewedBy" not in page
     assert crumbs(nodes) == [
-        ("immunosite", "http://testserver/"),
+        ("Home", "http://testserver/"),
         ("Therapies", "http://testserver/therapies/"),
         ("Monoclonal antibodies", "http://testserver/classes/monoclonal-antibodies/"),
         ("Rituximab", "http://testserver/therapies/rituximab/"),
@@ -125,10 +126,13 @@ def test_condition_page_lists_published_treatments(client):
     condition = nodes["MedicalCondition"]
     assert condition["name"] == "Rheumatoid arthritis"
     assert condition["url"] == "http://testserver/conditions/rheumatoid-arthritis/"
-    treatments = {(t["@type"], t["name"]): t["url"] for t in condition["possibleTreatment"]}
+    treatments = {
+        (t["@type"], t["name"]): t["url"]
+        for t in condition["drug"] + condition["possibleTreatment"]
+    }
     assert treatments[("Drug", "Rituximab")] == "http://testserver/therapies/rituximab/"
     assert treatments[("Drug", "Adalimumab")] == "http://testserver/therapies/adalimumab/"
-    assert treatments[("DrugClass", "Monoclonal antibodies")] == (
+    assert treatments[("MedicalTherapy", "Monoclonal antibodies")] == (
         "http://testserver/classes/monoclonal-antibodies/"
     )
     expected_drugs = {
@@ -138,7 +142,7 @@ def test_condition_page_lists_published_treatments(client):
     }
     assert {name for kind, name in treatments if kind == "Drug"} == expected_drugs
     assert crumbs(nodes) == [
-        ("immunosite", "http://testserver/"),
+        ("Home", "http://testserver/"),
         ("Conditions", "http://testserver/conditions/"),
         ("Rheumatoid arthritis", "http://testserver/conditions/rheumatoid-arthritis/"),
     ]
@@ -147,7 +151,7 @@ def test_condition_page_lists_published_treatments(client):
 def test_condition_page_leaves_out_draft_treatments(client):
     Therapy.objects.filter(slug="rituximab").update(status="draft")
     condition = json_ld(client.get("/conditions/rheumatoid-arthritis/"))["MedicalCondition"]
-    names = [t["name"] for t in condition["possibleTreatment"]]
+    names = [t["name"] for t in condition["drug"]]
     assert "Rituximab" not in names
     assert "Adalimumab" in names
 
@@ -155,13 +159,13 @@ def test_condition_page_leaves_out_draft_treatments(client):
 def test_sub_condition_breadcrumb_goes_through_its_parent(client):
     nodes = json_ld(client.get("/conditions/chronic-lymphocytic-leukemia/"))
     assert [name for name, _ in crumbs(nodes)] == [
-        "immunosite",
+        "Home",
         "Conditions",
         "Leukemia",
         "Chronic lymphocytic leukemia",
     ]
     leukemia = json_ld(client.get("/conditions/leukemia/"))["MedicalCondition"]
-    names = [t["name"] for t in leukemia["possibleTreatment"]]
+    names = [t["name"] for t in leukemia["drug"]]
     assert names.count("Rituximab") == 1  # via its sub-condition, listed once
 
 

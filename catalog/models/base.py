@@ -8,12 +8,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ..text import without_repeats
 from .rows import Computed, Label, Many, One, RowsQuerySet
 
 __all__ = [
     "PUBLISH",
     "PUBLISHED",
     "REVIEW",
+    "DescribedContent",
     "Publishable",
     "ReviewQuerySet",
     "ReviewedContent",
@@ -196,6 +198,16 @@ LIMIT_KEYS = tuple(LIMIT_ROW_FIELDS)
 
 CITATION = ("slug", "publisher", "title")
 SOURCES_ROW = Many("sources", CITATION)
+
+
+class DescribedContent:
+    """A record whose page shows its summary and then its longer `description`."""
+
+    @property
+    def description_after_summary(self):
+        """The description without what the summary above it already says: a description
+        that starts with, or contains, a sentence of the summary shows that sentence once."""
+        return without_repeats(self.description, self.summary)
 
 
 class ReviewQuerySet(RowsQuerySet):

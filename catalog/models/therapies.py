@@ -9,6 +9,7 @@ from .base import (
     EDITORIAL_ROW_FIELDS,
     LIMIT_KEYS,
     SOURCES_ROW,
+    DescribedContent,
     Publishable,
     ReviewedContent,
     ReviewQuerySet,
@@ -58,7 +59,7 @@ class TherapyClassQuerySet(ReviewQuerySet):
         return self.select_related("reviewer").prefetch_related("sources")
 
 
-class TherapyClass(Searchable, ReviewedContent):
+class TherapyClass(Searchable, DescribedContent, ReviewedContent):
     name = models.CharField(max_length=120, unique=True)
     abbreviation = models.CharField(max_length=30, blank=True)
     action = models.CharField(
@@ -146,7 +147,7 @@ class TherapyQuerySet(ReviewQuerySet):
         return self.filter(Exists(uses))
 
 
-class Therapy(Searchable, ReviewedContent):
+class Therapy(Searchable, DescribedContent, ReviewedContent):
     name = models.CharField(max_length=120, unique=True)
     therapy_class = models.ForeignKey(
         TherapyClass, on_delete=models.PROTECT, related_name="therapies", verbose_name="class"
@@ -201,6 +202,17 @@ class Therapy(Searchable, ReviewedContent):
     @property
     def brand_names(self):
         return [n.name for n in self.other_names.all() if n.kind == TherapyName.Kind.BRAND]
+
+    @property
+    def names_besides_brands(self):
+        """Its other names that are not brands (abbreviations, synonyms), in the record's order."""
+        return [n.name for n in self.other_names.all() if n.kind != TherapyName.Kind.BRAND]
+
+    @property
+    def name_with_brands(self):
+        """Its name and brand names, as a drug page's title: "Rituximab (Rituxan, MabThera)"."""
+        brands = self.brand_names
+        return f"{self.name} ({', '.join(brands)})" if brands else self.name
 
     def search_names(self):
         return [(self.name, ""), *((n.name, n.kind) for n in self.other_names.all())]

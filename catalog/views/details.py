@@ -1,10 +1,13 @@
 """The detail pages of therapies, classes and conditions, and their staff previews: published
 records only (a renamed record's old URL answers 301), the sections, uses and sources a page
-shows, and its schema.org data (catalog/structured_data.py)."""
+shows, where it sits (its breadcrumb trail, also its schema.org BreadcrumbList), the record's
+own API URL, and its schema.org data (catalog/structured_data.py)."""
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.db.models import Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponsePermanentRedirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.generic import DetailView
 
@@ -26,6 +29,10 @@ class PublicDetailView(DetailView):
     """A detail page: published records only, unless this is a staff preview."""
 
     public = True
+    # The list the record belongs to, as (name, URL name) for the breadcrumb trail.
+    list_page = None
+    # The URL name of the record's own API resource ("Read the same data as JSON").
+    api_url_name = None
 
     def get_queryset(self):
         queryset = self.model.objects.for_display(public=self.public)
@@ -47,6 +54,23 @@ class PublicDetailView(DetailView):
     def structured_data(self, context):
         """schema.org nodes for the page (see structured_data.py)."""
         raise NotImplementedError
+
+    def parent_crumbs(self):
+        """(name, path) pairs between the record's list and the record (its class, its parent)."""
+        return []
+
+    def breadcrumbs(self):
+        """Home, the record's list, its parents, the record: the page's trail, and its
+        schema.org BreadcrumbList. A preview ends at itself."""
+        record = self.object
+        name, url_name = self.list_page
+        here = record.get_absolute_url() if self.public else self.request.path
+        return [
+            ("Home", reverse("catalog:home")),
+            (name, reverse(url_name)),
+            *self.parent_crumbs(),
+            (record.name, here),
+        ]
 
     # The kinds of section the page shows, in page order (Section.THERAPY_KINDS …); () for none.
     section_kinds = ()
@@ -72,6 +96,8 @@ class PublicDetailView(DetailView):
         context["glossary_terms"] = GlossaryTerm.objects.link_targets()
         context["content_changed_at"] = self.object.content_changed_at()
         context["canonical_url"] = self.request.build_absolute_uri(self.object.get_absolute_url())
+        context["api_url"] = reverse(self.api_url_name, args=[self.object.slug])
+        context["breadcrumbs"] = self.breadcrumbs()
         if self.public:
             nodes = self.structured_data(context)
             context["structured_data"] = structured_data.script_content(nodes)
@@ -82,6 +108,12 @@ class TherapyDetailView(PublicDetailView):
     model = Therapy
     template_name = "catalog/therapy_detail.html"
     section_kinds = Section.THERAPY_KINDS
+    list_page = ("Therapies", "catalog:therapy-list")
+    api_url_name = "therapy-detail"
+
+    def parent_crumbs(self):
+        therapy_class = self.object.therapy_class
+        return [(therapy_class.name, therapy_class.get_absolute_url())]
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -93,12 +125,14 @@ class TherapyDetailView(PublicDetailView):
         )
 
     def structured_data(self, context):
-        return structured_data.therapy(self.request, self.object)
+        return structured_data.therapy(self.request, self.object, context["breadcrumbs"])
 
 
 class TherapyClassDetailView(PublicDetailView):
     model = TherapyClass
     template_name = "catalog/class_detail.html"
+    list_page = ("Classes", "catalog:class-list")
+    api_url_name = "therapyclass-detail"
 
     def get_context_data(self, **kwargs):
         therapies = Therapy.objects.filter(therapy_class=self.object)
@@ -114,24 +148,49 @@ class TherapyClassDetailView(PublicDetailView):
         )
 
     def structured_data(self, context):
-        return structured_data.therapy_class(self.request, self.object, context["therapies"])
+        return structured_data.therapy_class(
+            self.request, self.object, context["breadcrumbs"], context["therapies"]
+        )
 
 
 class ConditionDetailView(PublicDetailView):
     model = Condition
     template_name = "catalog/condition_detail.html"
     section_kinds = Section.CONDITION_KINDS
+    list_page = ("Conditions", "catalog:condition-list")
+    api_url_name = "condition-detail"
+
+    def parent_crumbs(self):
+        parent = self.object.parent
+        return [(parent.name, parent.get_absolute_url())] if parent else []
+
+    def uses(self):
+        """The uses for the condition and its sub-conditions, in one table: the whole-class
+        ones first (they are few), then each therapy's, by name; with the brand names and
+        class of each therapy."""
+        uses = self.indications().filter(condition__in=Condition.objects.matching([self.object]))
+        whole_class_first = Case(
+            When(therapy__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+        return (
+            uses.select_related("therapy__therapy_class")
+            .prefetch_related("therapy__other_names")
+            .order_by(
+                whole_class_first,
+                Coalesce(F("therapy__name"), F("therapy_class__name")),
+                "condition__name",
+            )
+        )
 
     def get_context_data(self, **kwargs):
-        indications = self.indications().filter(
-            condition__in=Condition.objects.matching([self.object])
-        )
-        # The therapy list counts them; counting here too would cost as much as the page.
-        agents, more = first_rows(indications.filter(therapy__isnull=False))
+        # The first rows only: a condition may have thousands of uses, which the therapy list
+        # pages; counting them here too would cost as much as the page.
+        uses, more = first_rows(self.uses())
         return super().get_context_data(
-            agent_indications=agents,
+            class_indications=[use for use in uses if use.therapy_class_id],
+            agent_indications=[use for use in uses if use.therapy_id],
+            uses_shown=len(uses),
             more_agents=more,
-            class_indications=list(indications.filter(therapy_class__isnull=False)),
             **kwargs,
         )
 
@@ -139,6 +198,7 @@ class ConditionDetailView(PublicDetailView):
         return structured_data.condition(
             self.request,
             self.object,
+            context["breadcrumbs"],
             context["agent_indications"],
             context["class_indications"],
         )
