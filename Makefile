@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip 2>&1 | grep -v "is ignored" || true
 	$(BIN)/pip install --quiet -e '.[dev]' 2>&1 | grep -v "is ignored" || true
 	$(BIN)/python -c "import django, rest_framework, django_filters, pytest_django"
-	test -d node_modules/axe-core || npm ci --no-audit --no-fund
+	test -d node_modules/axe-core -a -d node_modules/lighthouse || npm ci --no-audit --no-fund
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -81,3 +81,9 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+
+# The README's screenshots (docs/screenshots/): the seeded site under gunicorn with DEBUG off,
+# in Chromium at 1280 and 390 px (scripts/screenshots.py; --full-page for whole pages).
+.PHONY: screenshots
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py $(SCREENSHOTS_ARGS)

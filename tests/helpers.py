@@ -134,6 +134,27 @@ def problem(response, status):
     return body
 
 
+# One page of each public page type, with the status it answers: what the page-wide checks
+# (HTML validation, layout in a browser, schema.org data, Lighthouse) go through.
+PAGE_TYPES = {
+    "home": ("/", 200),
+    "therapies": ("/therapies/", 200),
+    "therapies-filtered": ("/therapies/?condition=rheumatoid-arthritis", 200),
+    "therapy": ("/therapies/rituximab/", 200),
+    "classes": ("/classes/", 200),
+    "class": ("/classes/monoclonal-antibodies/", 200),
+    "conditions": ("/conditions/", 200),
+    "condition": ("/conditions/rheumatoid-arthritis/", 200),
+    "glossary": ("/glossary/", 200),
+    "a-z": ("/a-z/", 200),
+    "matrix": ("/matrix/", 200),
+    "search": ("/search/?q=antibod", 200),
+    "search-no-results": ("/search/?q=zzqxv", 200),
+    "404": ("/no-such-page/", 404),
+    "400": ("/therapies/?page=abc", 400),
+}
+
+
 JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
 
 
