@@ -1,4 +1,4 @@
-"""WCAG 2.2 AA, checked by axe-core in Chromium, on every public page type; and screenshots.
+"""WCAG 2.2 AA, checked by axe-core in Chromium, on every public page type.
 
 axe-core comes from the npm registry, pinned in package.json / package-lock.json (`make install`
 runs `npm ci`). Without node_modules/axe-core the accessibility test is skipped locally, and
@@ -9,8 +9,7 @@ The site's Content-Security-Policy forbids inline scripts, so `page.add_script_t
 Playwright runs it through the DevTools protocol, which a page's CSP does not govern, and no
 element is added to the page. The CSP itself is checked by tests/test_browser.py, unchanged.
 
-The browser tests write docs/screenshots/ (home, filtered list, therapy detail and matrix at
-360 px and 1280 px wide) and check that at 360 px the pages do not scroll sideways.
+That no page scrolls sideways is tests/test_browser_layout.py's; screenshots: `make screenshots`.
 
 Database handling is the `browser_db` fixture's (tests/conftest.py: transactional tests,
 content loaded before each, the database restored after the module).
@@ -29,7 +28,6 @@ pytestmark = [
 ]
 
 AXE_PATH = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 AXE_RUN = """
@@ -84,43 +82,6 @@ def test_page_has_no_wcag_violations(live_server, page, axe_source, path, status
         f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["targets"])
         for v in violations
     )
-
-
-# The elements that stick out to the right, for the failure message.
-WIDER_THAN_VIEWPORT = """
-() => [...document.body.querySelectorAll("*")]
-  .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-  .slice(0, 10)
-  .map((e) => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.scrollWidth)} px)`)
-"""
-
-SCREENSHOT_PAGES = [
-    ("home", "/", True),
-    ("therapies", "/therapies/?condition=rheumatoid-arthritis", True),
-    ("rituximab", "/therapies/rituximab/", True),
-    ("matrix", "/matrix/", False),  # the matrix scrolls inside its own region
-]
-
-
-@pytest.mark.parametrize("width", [360, 1280])
-def test_screenshots_and_no_horizontal_overflow(live_server, new_context, width):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page = new_context(viewport={"width": width, "height": 800}).new_page()
-    for name, path, check_overflow in SCREENSHOT_PAGES:
-        response = page.goto(live_server.url + path)
-        assert response.status == 200, path
-        page.wait_for_load_state("load")
-        if width == 360 and check_overflow:
-            scroll_width = page.evaluate("document.documentElement.scrollWidth")
-            assert scroll_width <= width + 1, (
-                f"{path} scrolls sideways at {width} px: {page.evaluate(WIDER_THAN_VIEWPORT)}"
-            )
-        if width == 360 and name == "matrix":
-            # The page itself stays within the viewport; the table scrolls in .matrix-scroll.
-            assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
-        target = SCREENSHOTS / f"{name}-{width}.png"
-        page.screenshot(path=str(target), full_page=True)
-        assert target.exists() and target.stat().st_size > 5000, target
 
 
 def test_open_typeahead_has_no_wcag_violations(live_server, page, axe_source):
