@@ -297,6 +297,17 @@ def result_rows(response):
     return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", row)).split()) for row in rows]
 
 
+def matrix_column_keys(response):
+    """The matrix's columns, each as the slug of its therapy, or of its class when it stands
+    for the class."""
+    return [(c.therapy or c.therapy_class).slug for c in response.context["matrix"]["columns"]]
+
+
+def matrix_rows(response):
+    """The matrix table's rows, in order, across its categories."""
+    return [row for s in response.context["matrix"]["sections"] for row in s.rows]
+
+
 def add_inline_row(data, prefix, **values):
     """Append a new row to the inline formset `prefix` in `data` (indication rows start as
     drafts, as the form's status select does)."""

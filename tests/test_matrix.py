@@ -1,5 +1,7 @@
 """The matrix (`/matrix/`): its cells, rows and columns, its filters (typed classes and a
-category select, as on the lists) and its errors, and its pages of therapies in a large catalog."""
+category select, as on the lists) and its errors, and its pages of therapies in a large catalog.
+How it reads (order, legend, the list for phones): tests/test_matrix_reading.py; in a browser:
+tests/test_browser_matrix.py."""
 
 import re
 
@@ -8,20 +10,13 @@ import pytest
 from catalog.matrix import MAX_COLUMNS
 from catalog.models import Condition, Indication, Therapy, TherapyClass
 
+from .helpers import matrix_column_keys as column_keys
+from .helpers import matrix_rows as rows
 from .helpers import page_text
 
 pytestmark = pytest.mark.django_db
 
 ANTI_TNF = ["adalimumab", "certolizumab-pegol", "etanercept", "golimumab", "infliximab"]
-
-
-def column_keys(response):
-    """Each column as the slug of its therapy, or of its class when it stands for the class."""
-    return [(c.therapy or c.therapy_class).slug for c in response.context["matrix"]["columns"]]
-
-
-def rows(response):
-    return [row for s in response.context["matrix"]["sections"] for row in s.rows]
 
 
 def cell(response, condition, column):
@@ -115,10 +110,15 @@ def test_qualifier_text_is_shown(client):
 def test_table_semantics(client):
     html = client.get("/matrix/").content.decode()
     assert html.count("<table") == 1
-    assert re.search(r'<table class="matrix">\s*<caption>[^<]+</caption>', html)
+    # The table's name is a heading above its scrolling region, so it is never cut off.
+    assert '<h2 id="matrix-heading">Therapies used for each condition</h2>' in html
+    assert "<caption" not in html
     assert re.search(
-        r'<div class="matrix-scroll" tabindex="0" role="region" aria-label="[^"]+">', html
+        r'<div class="matrix-scroll" tabindex="0" role="region" aria-label="[^"]+">\s*'
+        r'<table class="matrix" aria-labelledby="matrix-heading">',
+        html,
     )
+    assert '<th scope="col" rowspan="2" class="corner">Condition</th>' in html
     assert '<th scope="colgroup" colspan="5"><a href="/classes/anti-tnf-therapy/">' in html
     assert '<th scope="colgroup" colspan="1"><a href="/classes/interferons/">' in html
     assert html.count('<th scope="rowgroup"') == 2
@@ -133,9 +133,9 @@ def test_table_semantics(client):
     [
         ("therapy_class=anti-tnf-therapy", ANTI_TNF, None),
         ("therapy_class=interferons,interleukins", ["interferons", "interleukin-2"], None),
-        (
+        (  # a class with no use after those with one
             "therapy_class=interferons&therapy_class=colony-stimulating-factors",
-            ["colony-stimulating-factors", "interferons"],
+            ["interferons", "colony-stimulating-factors"],
             None,
         ),
         ("category=cancer", None, "cancer"),
@@ -175,7 +175,8 @@ def test_drafts_are_absent(client):
     ("query", "columns"),
     [
         ("therapy_class=Anti-TNF+therapy", ANTI_TNF),
-        ("therapy_class=anti-tnf+THERAPY,Interleukins", [*ANTI_TNF, "interleukin-2"]),
+        # interleukins (used for cancers) before anti-TNF therapy: cancer rows come first
+        ("therapy_class=anti-tnf+THERAPY,Interleukins", ["interleukin-2", *ANTI_TNF]),
         ("therapy_class=Interferons&therapy_class=interleukins", ["interferons", "interleukin-2"]),
         ("therapy_class=+interferons+", ["interferons"]),
     ],
