@@ -96,7 +96,7 @@ def test_short_texts_match_at_the_start_of_a_word_on_search_and_lists(client):
 
 
 def test_a_text_never_runs_from_inside_one_word_into_the_next(client):
-    """"car-t" is in "psoriati-c art-hritis" letter for letter, across a word boundary: not a
+    """ "car-t" is in "psoriati-c art-hritis" letter for letter, across a word boundary: not a
     match, on search or the lists; "art" at the start of "arthritis" is."""
     page, slugs = page_and_api(client, "condition", "car-t")
     assert slugs == []
