@@ -12,10 +12,10 @@ is not in "psoriati·c art·hritis"). Or else every word of the text starts a wo
 The database's own indexes do the work (migration 0006): on PostgreSQL a pattern B-tree on
 `key` for prefixes, a GIN trigram index (pg_trgm) on `key` for substrings and misspellings and
 a GIN full-text index (to_tsvector) on `words`; on SQLite two FTS5 tables (trigram and unicode61
-tokenizers). The trigram index narrows the rows to those whose key contains the text, and a
-regular expression on those rows' `words` then keeps the matches at word starts. Texts shorter
-than three letters and digits cannot use a trigram index: they match the start of a name (the
-B-tree) or of one of its words (the full-text index).
+tokenizers). The trigram index narrows the rows to those whose key contains the text, and
+tests on those rows' `words` (LIKE, then a regular expression) keep the matches at word starts.
+Texts shorter than three letters and digits cannot use a trigram index: they match the start of
+a name (the B-tree) or of one of its words (the full-text index).
 """
 
 import re
@@ -117,6 +117,17 @@ class Query:
             pattern += "|" + "".join(letters)
         return pattern
 
+    def _at_word_starts(self):
+        """The rows (already narrowed to keys containing the search) where it starts a word,
+        or, long enough, sits inside one: plain LIKE tests first, the regular expression
+        only for what they leave (a text running on from a word start in mid-name)."""
+        needle = self.needle
+        if len(needle) >= INSIDE_WORD_LENGTH:
+            simple = Q(words__contains=needle)  # `words` has a space between words
+        else:
+            simple = Q(words__startswith=needle) | Q(words__contains=f" {needle}")
+        return simple | Q(key__startswith=needle) | Q(words__regex=self.pattern())
+
     def _key_contains(self):
         """Rows whose key contains the search: the trigram index when it is long enough."""
         if self.postgresql:
@@ -143,7 +154,7 @@ class Query:
         if not self.needle:
             return Q(pk__in=[])
         if self.indexed:
-            found = Q(self._key_contains()) & Q(words__regex=self.pattern())
+            found = Q(self._key_contains()) & self._at_word_starts()
         else:
             found = self._word_starts()
         return self._or_words(found)
