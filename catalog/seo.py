@@ -1,5 +1,6 @@
-"""For search engines: the sitemap index and its sitemaps, robots.txt, and where a renamed
-record's old slug now lives."""
+"""For search engines: the sitemap index and its sitemaps, robots.txt, and where an address that
+is not a record's own leads: a renamed record's old slug, or one of its other names
+(`/therapies/rituxan/`)."""
 
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
@@ -7,7 +8,8 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from .models import Condition, Therapy, TherapyClass, catalog_last_modified
+from .models import Condition, SearchTerm, Therapy, TherapyClass, catalog_last_modified
+from .text import normalise
 
 
 class PagesSitemap(Sitemap):
@@ -84,7 +86,14 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
-def renamed(model, old_slug):
+def renamed(model, slug):
+    """The published record a slug that is not a record's own stands for, or None: the record
+    that once had it (`formerly_at`), else the one record one of whose names it spells
+    (`named`). The detail pages answer 301 to it."""
+    return formerly_at(model, slug) or named(model, slug)
+
+
+def formerly_at(model, old_slug):
     """The published record that was once at `old_slug` and now has another slug, or None.
     The newest history row with that slug says which record it was."""
     record_id = (
@@ -96,3 +105,17 @@ def renamed(model, old_slug):
     if record_id is None:
         return None
     return model.objects.published().filter(pk=record_id).exclude(slug=old_slug).first()
+
+
+def named(model, slug):
+    """The published record of `model` one of whose names (own, brand, abbreviation, other)
+    the slug spells, compared as search compares names ("rituxan" is Rituxan, "il-2" and "il2"
+    IL-2), or None; None too when the name belongs to two records or more, so an ambiguous
+    name never leads to the wrong one. One query, on the search index's key."""
+    key = normalise(slug)[:200]
+    if not key:
+        return None
+    field = model.search_field
+    records = SearchTerm.objects.filter(key=key, **{f"{field}__isnull": False}).values(field)
+    found = list(model.objects.published().filter(pk__in=records).only("slug")[:2])
+    return found[0] if len(found) == 1 else None

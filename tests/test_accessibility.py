@@ -57,6 +57,8 @@ PAGES = [
     pytest.param("/a-z/", 200, id="a-z"),
     pytest.param("/matrix/", 200, id="matrix"),
     pytest.param("/search/?q=ritux", 200, id="search"),
+    pytest.param("/search/?q=Rituxan", 200, id="search-best-match"),
+    pytest.param("/search/?q=humria", 200, id="search-no-results"),
     pytest.param("/no-such-page/", 404, id="404"),
 ]
 

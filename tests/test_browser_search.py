@@ -138,3 +138,46 @@ def test_filter_input_typeahead_fills_in_the_slug(live_server, page, browse):
     assert {"Rituximab", "Tocilizumab"} <= set(names)
     assert "Trastuzumab" not in names
     browse.assert_none("filter type-ahead")
+
+
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_best_match_leads_the_results_on_a_phone_and_a_desktop(live_server, new_context, width):
+    page = new_context(viewport={"width": width, "height": 800}).new_page()
+    problems = PageProblems(page)
+    problems.goto(f"{live_server.url}/search/?q=Rituxan")
+    best = page.get_by_role("region", name="Best match")
+    expect(best).to_be_visible()
+    expect(best.get_by_role("heading", level=3)).to_have_text("Rituximab")
+    expect(best).to_contain_text("Therapy")
+    expect(best).to_contain_text("Rituxan is a brand name of Rituximab")
+    # It comes before the groups of results, and on a phone within the first screen.
+    box = best.bounding_box()
+    assert box["y"] < page.locator(".search-group").first.bounding_box()["y"]
+    assert box["y"] + box["height"] <= 800, box
+    assert page.evaluate(NO_SIDEWAYS_SCROLL), f"/search/?q=Rituxan scrolls sideways at {width} px"
+    best.get_by_role("link", name="Rituximab").click()
+    expect(page).to_have_url(f"{live_server.url}/therapies/rituximab/")
+    problems.assert_none(f"best match at {width} px")
+
+
+def test_no_results_suggest_a_spelling_and_things_to_browse_on_a_phone(live_server, new_context):
+    page = new_context(viewport={"width": 390, "height": 800}).new_page()
+    problems = PageProblems(page)
+    problems.goto(f"{live_server.url}/search/?q=humria")
+    expect(page.get_by_role("heading", name="No results for “humria”")).to_be_visible()
+    expect(page.locator(".did-you-mean")).to_have_text("Did you mean Humira?")
+    expect(page.get_by_role("heading", name="Classes of therapy")).to_be_visible()
+    expect(page.get_by_role("link", name="Monoclonal antibodies")).to_be_visible()
+    expect(page.get_by_role("link", name="Rheumatoid arthritis")).to_be_visible()
+    assert page.evaluate(NO_SIDEWAYS_SCROLL), "the no-results page scrolls sideways at 390 px"
+    page.get_by_role("link", name="Humira").click()
+    expect(page).to_have_url(re.compile(r"/search/\?q=Humira$"))
+    best = page.get_by_role("region", name="Best match")
+    expect(best).to_contain_text("Humira is a brand name of Adalimumab")
+    page.go_back()
+    page.get_by_role("link", name="Rheumatoid arthritis").click()
+    expect(page.locator("h1")).to_have_text("Rheumatoid arthritis")
+    problems.assert_none("no results at 390 px")

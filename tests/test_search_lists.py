@@ -84,10 +84,33 @@ def test_list_q_finds_whatever_search_finds_by_name(client):
     assert checked > 20
 
 
-def test_list_q_still_finds_names_containing_short_texts(client):
-    _, slugs = page_and_api(client, "therapy", "ma")  # inside names, not only at their start
-    assert {"rituximab", "trastuzumab", "tocilizumab"} <= set(slugs)
-    assert "interleukin-2" not in slugs
+def test_short_texts_match_at_the_start_of_a_word_on_search_and_lists(client):
+    _, slugs = page_and_api(client, "condition", "ar")
+    assert slugs == ["psoriatic-arthritis", "rheumatoid-arthritis"]
+    found = {key: [r.slug for r in matches] for key, _, matches, _ in search("ar").groups}
+    assert sorted(found["condition"]) == slugs
+    # "ma" is inside Rituximab and Trastuzumab, at the start of none of their words.
+    _, slugs = page_and_api(client, "therapy", "ma")
+    assert slugs == []
+    assert "therapy" not in {key for key, _, _, _ in search("ma").groups}
+
+
+def test_a_text_never_runs_from_inside_one_word_into_the_next(client):
+    """ "car-t" is in "psoriati-c art-hritis" letter for letter, across a word boundary: not a
+    match, on search or the lists; "art" at the start of "arthritis" is."""
+    page, slugs = page_and_api(client, "condition", "car-t")
+    assert slugs == []
+    assert "Psoriatic arthritis" not in page_text(page)
+    assert search("car-t").groups == []
+    _, slugs = page_and_api(client, "condition", "art")
+    assert slugs == ["psoriatic-arthritis", "rheumatoid-arthritis"]
+    found = {key: [r.title for r in matches] for key, _, matches, _ in search("art").groups}
+    assert sorted(found["condition"]) == ["Psoriatic arthritis", "Rheumatoid arthritis"]
+    # Four letters or more may also sit inside a word, and a text may run on from the start
+    # of one word into the next.
+    assert page_and_api(client, "therapy", "tuxim")[1] == ["rituximab"]
+    assert page_and_api(client, "therapy", "il2")[1] == ["interleukin-2"]
+    assert page_and_api(client, "condition", "psoriaticart")[1] == ["psoriatic-arthritis"]
 
 
 def test_list_q_with_nothing_to_compare_matches_no_name(client):

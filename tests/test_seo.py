@@ -1,7 +1,8 @@
 """Search engines and sharing: JSON-LD, canonical and Open Graph tags, sitemap.xml, robots.txt
-and the 301 from a renamed record's old URL."""
+and the 301 from a renamed record's old URL and from its other names' URLs."""
 
 import datetime
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -10,7 +11,15 @@ import pytest
 from django.utils import timezone
 
 from catalog.history import populate_initial_history
-from catalog.models import Condition, Indication, Therapy, TherapyClass
+from catalog.models import (
+    Condition,
+    ConditionName,
+    Indication,
+    SearchTerm,
+    Therapy,
+    TherapyClass,
+    TherapyName,
+)
 
 from .helpers import make_reviewer, page_text, review
 
@@ -405,3 +414,89 @@ def test_slug_taken_over_by_another_record_is_that_record(client, history):
     response = client.get("/therapies/rituximab/")
     assert response.status_code == 200
     assert "Tocilizumab" in page_text(response)
+
+
+# --- other names' URLs ------------------------------------------------------------------------
+
+
+def assert_moved(client, url, to, h1):
+    response = client.get(url)
+    assert response.status_code == 301, url
+    assert response["Location"] == to, url
+    page = client.get(to)
+    assert page.status_code == 200
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", page.content.decode(), re.S).group(1)
+    assert html.unescape(re.sub(r"<[^>]+>", "", heading)).strip().startswith(h1), heading
+
+
+def assert_not_found(client, url):
+    response = client.get(url)
+    assert response.status_code == 404, url
+    assert "Page not found" in page_text(response)
+
+
+@pytest.mark.parametrize(
+    ("url", "to", "h1"),
+    [
+        ("/therapies/rituxan/", "/therapies/rituximab/", "Rituximab"),  # a brand name
+        ("/therapies/Rituxan/", "/therapies/rituximab/", "Rituximab"),
+        ("/therapies/il-2/", "/therapies/interleukin-2/", "Interleukin-2"),  # an abbreviation
+        ("/therapies/il2/", "/therapies/interleukin-2/", "Interleukin-2"),
+        ("/therapies/Tocilizumab/", "/therapies/tocilizumab/", "Tocilizumab"),  # its own name
+        ("/classes/csfs/", "/classes/colony-stimulating-factors/", "Colony stimulating factors"),
+        ("/conditions/kaposi-sarcoma/", "/conditions/kaposis-sarcoma/", "Kaposi's sarcoma"),
+    ],
+)
+def test_another_names_url_redirects_permanently_to_the_record(client, url, to, h1):
+    assert_moved(client, url, to, h1)
+
+
+def test_a_new_other_name_of_a_condition_redirects_at_once(client):
+    condition = Condition.objects.get(slug="rheumatoid-arthritis")
+    assert_not_found(client, "/conditions/arthritis-rheumatoid/")
+    ConditionName.objects.create(condition=condition, name="Arthritis, rheumatoid")
+    SearchTerm.objects.index([condition])  # as the admin and the API do when an editor saves
+    assert_moved(
+        client,
+        "/conditions/arthritis-rheumatoid/",
+        "/conditions/rheumatoid-arthritis/",
+        "Rheumatoid arthritis",
+    )
+
+
+def test_a_name_two_records_share_leads_to_neither(client):
+    shared = "Biomab"
+    for slug in ["rituximab", "tocilizumab"]:
+        therapy = Therapy.objects.get(slug=slug)
+        TherapyName.objects.create(therapy=therapy, name=shared, kind="brand")
+        SearchTerm.objects.index([therapy])
+    assert_not_found(client, "/therapies/biomab/")
+    # Once only one published record has it, it leads there.
+    Therapy.objects.filter(slug="tocilizumab").update(status="draft")
+    assert_moved(client, "/therapies/biomab/", "/therapies/rituximab/", "Rituximab")
+
+
+def test_another_names_url_of_a_draft_is_404(client):
+    Therapy.objects.filter(slug="rituximab").update(status="draft")
+    assert_not_found(client, "/therapies/rituxan/")
+
+
+def test_a_name_of_another_kind_of_record_is_not_an_address_here(client):
+    assert_not_found(client, "/therapies/csfs/")  # a class's abbreviation
+    assert_not_found(client, "/classes/rituxan/")  # a therapy's brand name
+
+
+def test_a_records_own_slug_wins_over_another_records_name(client):
+    therapy = Therapy.objects.get(slug="tocilizumab")
+    TherapyName.objects.create(therapy=therapy, name="Rituximab", kind="synonym")
+    SearchTerm.objects.index([therapy])
+    response = client.get("/therapies/rituximab/")
+    assert response.status_code == 200
+    assert "<h1>Rituximab" in response.content.decode()
+
+
+def test_an_old_slug_wins_over_another_records_name(client, history):
+    """An address that once was a record's stays that record's, as search engines know it."""
+    rename(Therapy, "tocilizumab", "humira")  # Humira is Adalimumab's brand name
+    rename(Therapy, "humira", "tocilizumab")
+    assert_moved(client, "/therapies/humira/", "/therapies/tocilizumab/", "Tocilizumab")

@@ -9,9 +9,10 @@ and "IL-2") and `words` (the same, word by word). The story, module by module:
 
 - query.py: the typed text in its compared forms and the SQL per database that finds rows of
   the index (search's candidates, misspellings, the lists' `q`);
-- ranking.py: tiers, one result per record, groups and their counts (`search()`);
+- ranking.py: tiers, one result per record, groups and their counts, the best match and
+  spellings to try when nothing matches (`search()`);
 - index.py: rebuilding the whole index from the records (`rebuild_index()`);
-- views.py: SearchView and the suggest endpoint.
+- views.py: SearchView (with what to browse when nothing matches) and the suggest endpoint.
 """
 
 from .index import rebuild_index

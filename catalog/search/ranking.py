@@ -9,9 +9,14 @@ Tiers, best first:
 and within a tier: the name spelled as typed, own names before other names, shorter names,
 A-Z. Misspellings are ranked by the same trigram similarity as pg_trgm's `similarity()`,
 computed here, so both databases rank alike.
+
+The results lead with the best match: the records one of whose names (own, brand, abbreviation,
+other) is the search as typed, case, accents and punctuation aside (`best_matches`). A search
+nothing matches offers names spelled like it ("Did you mean Rituximab?", `suggestions`).
 """
 
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from django.db import connection
 from django.db.models import Case, F, FloatField, Func, IntegerField, Q, Value, When
@@ -26,6 +31,10 @@ MAX_PER_GROUP = 20
 FETCH_LIMIT = 200  # candidate rows ranked per query (then one result per record)
 FUZZY_CANDIDATES = 50
 FUZZY_MIN_SIMILARITY = 0.4
+MAX_BEST_MATCHES = 3
+SPELLING_CUTOFF = 0.7  # difflib's ratio of a name to the search, for "Did you mean …?"
+MAX_SPELLINGS = 3
+SPELLING_CANDIDATES = 200  # names starting a word with the search's first two letters
 
 EXACT, PREFIX, WORDS, SUBSTRING, FUZZY = range(5)
 
@@ -36,10 +45,16 @@ class Group:
     heading: str
     field: str  # SearchTerm's foreign key to the record
     visible: Q  # the record is public
+    kind: str  # what one of its records is, for a visitor: "Therapy"
 
 
 GROUPS = [
-    Group(*model.search_group, model.search_field, model.visible(f"{model.search_field}__"))
+    Group(
+        *model.search_group,
+        model.search_field,
+        model.visible(f"{model.search_field}__"),
+        model._meta.verbose_name.capitalize(),
+    )
     for model in registry.searchable_models()
 ]
 GROUP_KEYS = [group.key for group in GROUPS]
@@ -66,6 +81,8 @@ class Result:
     tier: int
     ratio: float
     sort_key: tuple = field(compare=False, repr=False)
+    kind: str = ""  # what the record is: "Therapy"
+    other_name: bool = False  # matched by a brand name, abbreviation or other name
 
     @property
     def url(self):
@@ -84,6 +101,15 @@ class Result:
 class SearchResults:
     query: str
     groups: list = field(default_factory=list)  # [(key, heading, [Result], total)]
+    suggestions: list = field(default_factory=list)  # names spelled like the search
+    spelled_like: bool = False  # nothing matched as typed: the results are misspellings
+
+    @property
+    def best_matches(self):
+        """The records one of whose names is the search itself (up to MAX_BEST_MATCHES),
+        best first: they lead the page."""
+        exact = [r for _, _, matches, _ in self.groups for r in matches if r.tier == EXACT]
+        return sorted(exact, key=lambda result: result.sort_key)[:MAX_BEST_MATCHES]
 
     @property
     def total(self):
@@ -125,7 +151,17 @@ def result_for(query, term, groups, tier, ratio):
     # disease"), then own names, closer matches, A-Z.
     as_typed = tier != FUZZY and query.literal in loose(term.name)
     sort_key = (tier, not as_typed, bool(term.relation), -ratio, normalise(title))
-    return Result(group.key, record, title, why, tier, ratio, sort_key)
+    return Result(
+        group.key,
+        record,
+        title,
+        why,
+        tier,
+        ratio,
+        sort_key,
+        kind=group.kind,
+        other_name=bool(term.relation),
+    )
 
 
 def best_rows(query, groups, limit=FETCH_LIMIT, checked=False):
@@ -166,6 +202,43 @@ def rank(query, rows, groups, fuzzy=False):
         if ident not in best or result.sort_key < best[ident].sort_key:
             best[ident] = result
     return sorted(best.values(), key=lambda result: result.sort_key)
+
+
+def spelling_forms(term, length):
+    """What a misspelling of `length` letters is compared with, in one name: the whole name
+    (suggested as the record spells it), and from each word on, as many whole words as make
+    that length (suggested in their plain form: "crhons" is compared with "crohns")."""
+    words = term.words.split()
+    yield term.key, term.name
+    for start in range(len(words)):
+        run = []
+        for word in words[start:]:
+            run.append(word)
+            if len("".join(run)) >= length - 1:
+                break
+        if run != words:
+            yield "".join(run), " ".join(run)
+
+
+def spellings(query, rows):
+    """Spellings to try, closest first, for "Did you mean …?": names, or words of names, whose
+    compared form has a difflib ratio to the search's of at least SPELLING_CUTOFF (it forgives
+    swapped and missing letters that share few trigrams), among `rows`: published names sharing
+    trigrams with the search and names one of whose words starts with its first two letters,
+    a bounded number of each."""
+    closest = {}
+    for term in rows:
+        for form, shown in spelling_forms(term, len(query.needle)):
+            ratio = SequenceMatcher(None, query.needle, form).ratio()
+            if ratio >= SPELLING_CUTOFF and ratio > closest.get(form, (0.0, ""))[0]:
+                closest[form] = (ratio, shown)
+    chosen = {}  # compared form: shown; one of "crohns" and "crohn" (a shorter run of it)
+    for form, (_, shown) in sorted(closest.items(), key=lambda item: (-item[1][0], item[1][1])):
+        if len(chosen) < MAX_SPELLINGS and not any(
+            form.startswith(other) or other.startswith(form) for other in chosen
+        ):
+            chosen[form] = shown
+    return list(chosen.values())
 
 
 class Total(int):
@@ -226,7 +299,11 @@ def search(text, groups=None, limit=MAX_PER_GROUP, count=True):
                     F("key"), Value(query.needle), function="similarity", output_field=FloatField()
                 )
             ).order_by("-similarity")
-        ranked = rank(query, fuzzy[:FUZZY_CANDIDATES], groups, fuzzy=True)
+        rows = list(fuzzy[:FUZZY_CANDIDATES])
+        ranked = rank(query, rows, groups, fuzzy=True)
+        nearby = candidates(groups).filter(Query(query.needle[:2]).matches())
+        results.suggestions = spellings(query, [*rows, *nearby[:SPELLING_CANDIDATES]])
+        results.spelled_like = bool(ranked)
         totals = {g.key: total(sum(1 for r in ranked if r.group == g.key)) for g in groups}
     for group in groups:
         shown = [result for result in ranked if result.group == group.key][:limit]

@@ -1,15 +1,19 @@
-"""The search pages: `/search/?q=` (results grouped by type) and the type-ahead's
+"""The search pages: `/search/?q=` (the best match, then results grouped by type; when nothing
+matches, spellings to try and the classes and conditions to browse) and the type-ahead's
 `/search/suggest/?q=` (JSON). Thin: the text is checked here, found and ranked by ranking.py."""
 
 from django.core.exceptions import BadRequest
 from django.http import JsonResponse
+from django.urls import reverse
 from django.views.generic import TemplateView
 
 from .. import caching
+from ..models import Condition, TherapyClass
 from .ranking import GROUP_KEYS, search
 
 MAX_QUERY_LENGTH = 100
 MAX_SUGGESTIONS = 8
+BROWSE_LIMIT = 24  # classes and top-level conditions offered when nothing matches
 
 
 def query_text(request):
@@ -26,12 +30,32 @@ class SearchView(TemplateView):
 
     def get_context_data(self, **kwargs):
         text = query_text(self.request)
+        results = search(text) if text else None
+        if results is not None and not results.groups:
+            kwargs["browse"] = browse()
         return super().get_context_data(
             query=text,
-            results=search(text) if text else None,
+            results=results,
             max_length=MAX_QUERY_LENGTH,
+            breadcrumbs=[("Home", reverse("catalog:home")), ("Search", reverse("catalog:search"))],
             **kwargs,
         )
+
+
+def browse():
+    """What to browse when nothing matches: (heading, records, list URL, whether there are
+    more) for the published classes and top-level conditions, the first BROWSE_LIMIT of each
+    A-Z (two queries)."""
+    lists = [
+        ("Classes of therapy", TherapyClass.objects.published(), "catalog:class-list"),
+        ("Conditions", Condition.objects.published().filter(parent=None), "catalog:condition-list"),
+    ]
+    shown = []
+    for heading, records, url_name in lists:
+        records = list(records.order_by("name").only("slug", "name")[: BROWSE_LIMIT + 1])
+        more = len(records) > BROWSE_LIMIT
+        shown.append((heading, records[:BROWSE_LIMIT], reverse(url_name), more))
+    return shown
 
 
 def suggest(request):
