@@ -40,7 +40,8 @@ RA_AGENTS = {
     "infliximab",
 }
 PSORIASIS_AGENTS = {"adalimumab", "certolizumab-pegol", "etanercept", "infliximab"}
-INVALID = "Select a valid choice. {} is not one of the available choices."
+INVALID = "No condition called “{}”."
+NOT_A_CHOICE = "“{}” is not one of the choices."
 
 
 def filtered(filterset_class, query, queryset=None):
@@ -126,7 +127,7 @@ def test_an_unknown_record_is_an_error_naming_it():
     assert found is None
     assert errors == {
         "condition": [INVALID.format("xyz")],
-        "therapy_class": [INVALID.format("nope")],
+        "therapy_class": ["No class called “nope”."],
     }
 
 
@@ -248,7 +249,7 @@ def test_choice_filters_take_several_values():
     cancers = slugs(ConditionFilter, "category=cancer")
     assert "melanoma" in cancers and "psoriasis" not in cancers
     _, errors = filtered(ConditionFilter, "category=cancer,nope")
-    assert errors == {"category": [INVALID.format("nope")]}
+    assert errors == {"category": [NOT_A_CHOICE.format("nope")]}
 
 
 def test_conditions_of_a_class_include_those_of_its_agents():
@@ -285,4 +286,4 @@ def test_ordering_sorts_with_empty_values_last_and_a_tie_breaker():
     default, _ = filtered(TherapyFilter, "ordering=,")
     assert default == list(Therapy.objects.published().values_list("slug", flat=True))
     _, errors = filtered(TherapyFilter, "ordering=price")
-    assert errors == {"ordering": [INVALID.format("price")]}
+    assert errors == {"ordering": [NOT_A_CHOICE.format("price")]}

@@ -2,8 +2,6 @@
 write therapies, therapy classes and conditions through EditableViewSet (If-Match and ETags:
 catalog/versions.py). What the schema says of each operation: docs.py."""
 
-import difflib
-
 from django.db import transaction
 from django.utils.cache import patch_vary_headers
 from rest_framework import mixins, permissions, routers, viewsets
@@ -46,7 +44,7 @@ class ContentNegotiation(DefaultContentNegotiation):
 
 
 def suggest(name, known):
-    guess = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    guess = params.closest(name, sorted(known))
     if guess:
         return f"Unknown parameter. Did you mean `{guess[0]}`?"
     return f"Unknown parameter. Known parameters: {', '.join(sorted(known))}."
