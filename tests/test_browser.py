@@ -75,18 +75,18 @@ def swagger_ui_calls_the_api(page):
 
 PUBLIC_PAGES = [
     pytest.param("/", 200, "What is immunotherapy?", None, id="home"),
-    pytest.param("/therapies/", 200, "Therapies", mentions("Trastuzumab"), id="therapies"),
+    pytest.param("/therapies/", 200, "Therapies (9)", mentions("Trastuzumab"), id="therapies"),
     pytest.param(
         "/therapies/?condition=rheumatoid-arthritis&therapy_class=monoclonal-antibodies",
         200,
-        "Therapies",
+        "2 therapies in Monoclonal antibodies for Rheumatoid arthritis",
         lists_therapies("Rituximab", "Tocilizumab"),
         id="therapies-filtered",
     ),
     pytest.param("/therapies/rituximab/", 200, "Rituximab", mentions("Rituxan"), id="therapy"),
-    pytest.param("/classes/", 200, "Classes of therapy", mentions("Interferons"), id="classes"),
+    pytest.param("/classes/", 200, "Classes of therapy (5)", mentions("Interferons"), id="classes"),
     pytest.param("/classes/interferons/", 200, "Interferons", None, id="class"),
-    pytest.param("/conditions/", 200, "Conditions", mentions("Leukemia"), id="conditions"),
+    pytest.param("/conditions/", 200, "Conditions (15)", mentions("Leukemia"), id="conditions"),
     pytest.param(
         "/conditions/leukemia/", 200, "Leukemia", mentions("Chronic lymphocytic"), id="condition"
     ),

@@ -238,10 +238,15 @@ def test_a_near_miss_is_a_400_asking_did_you_mean_with_the_corrected_list(
     link = next(href for href, name in links.items() if name == corrected.replace("+", " "))
     assert html_lib.unescape(link) == f"condition={corrected}&q=mab"  # the query, page 1
     assert client.get(f"/therapies/?{html_lib.unescape(link)}").status_code == 200
-    problem = client.get(f"/api/v1/therapies/?condition={typed}").json()
+    problem = client.get(f"/api/v1/therapies/?condition={typed}&q=mab").json()
     assert problem["invalid_params"] == [
         {"name": "condition", "reason": f"No condition called “{typed}”. {question}"}
     ]
+    url = f"http://testserver/api/v1/therapies/?condition={corrected}&q=mab"
+    assert {"name": "condition", "value": corrected.replace("+", " "), "url": url} in (
+        problem["suggestions"]
+    )
+    assert client.get(url).status_code == 200
 
 
 def test_a_value_like_nothing_suggests_nothing(client):

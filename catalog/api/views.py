@@ -4,6 +4,8 @@ catalog/versions.py). What the schema says of each operation: docs.py."""
 
 from django.db import transaction
 from django.utils.cache import patch_vary_headers
+from django_filters import utils
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, permissions, routers, viewsets
 from rest_framework.exceptions import APIException, MethodNotAllowed, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -50,6 +52,30 @@ def suggest(name, known):
     return f"Unknown parameter. Known parameters: {', '.join(sorted(known))}."
 
 
+class FilterBackend(DjangoFilterBackend):
+    """The FilterSets as the pages use them; a near miss (catalog/filter_text.py) also gives the
+    problem a `suggestions` member: each suggested name with this query's URL using it."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None or filterset.is_valid():
+            return queryset if filterset is None else filterset.qs
+        error = utils.translate_validation(filterset.errors)
+        query = request.query_params
+        error.suggestions = [
+            {
+                "name": name,
+                "value": suggestion,
+                "url": request.build_absolute_uri(
+                    f"{request.path}?{params.replaced(query, name, value, suggestion)}"
+                ),
+            }
+            for name, value, suggestions, _ in getattr(filterset.form, "suggestions", [])
+            for suggestion in suggestions
+        ]
+        raise error
+
+
 class CachingHeadersMixin(ExplainRefusedTokens):
     """Last-Modified and Cache-Control on successful reads, GET and HEAD alike (the policies:
     catalog/caching.py; the ETag is the record's on details, see catalog/versions.py; elsewhere
@@ -80,6 +106,7 @@ class CatalogAPIMixin(CachingHeadersMixin):
     """Strict parameters, field selection, exports and caching headers for every resource."""
 
     lookup_field = "slug"
+    filter_backends = [FilterBackend]
     # Slugs only (as the pages' <slug:…> URLs): any other path is a 404 before a query is
     # made (PostgreSQL refuses a NUL in a query: `/therapies/%00/` was a 500).
     lookup_value_regex = "[-a-zA-Z0-9_]+"
