@@ -1,7 +1,7 @@
 """What the filters say to a visitor: the names spelled most like a typed record that matches
 none ("Did you mean Rheumatoid arthritis?", `NearMissForm`, the same message on the pages and
-in the API) and the words describing a filtered list ("for Rheumatoid arthritis or Psoriasis",
-`either`, `ACTION_PHRASES`; catalog/filters.py puts them together)."""
+in the API) and the words describing a filtered list ("for Rheumatoid arthritis or Psoriasis":
+`described`, which the FilterSets of catalog/filters.py call)."""
 
 from django.db.models import Q
 
@@ -75,3 +75,28 @@ ACTION_PHRASES = {
     Action.TARGETS: ("targets specific antigens", "target specific antigens"),
     Action.SUPPRESSES: ("suppresses the immune system", "suppress the immune system"),
 }
+
+
+def described(filterset, several=True):
+    """The phrases saying what a valid filtering selects, in the order of the FilterSet's
+    `description` ((filter, how its values are introduced) pairs), from the records and choices
+    its form found (no query); `several`: the verbs agree with a plural ("therapies that
+    stimulate")."""
+    data = filterset.form.cleaned_data
+    phrases = []
+    for name, word in filterset.description:
+        value = data.get(name)
+        if not value:
+            continue
+        if name == "q":
+            phrases.append(f"{word} “{value.strip()}”")
+            continue
+        if name == "action":
+            phrases.append(f"{word} {either(ACTION_PHRASES[v][several] for v in value)}")
+            continue
+        choices = dict(filterset.filters[name].extra.get("choices") or ())
+        names = [choices.get(v, getattr(v, "name", v)) for v in value]
+        if name.endswith("category"):
+            names = [n.lower() for n in names]
+        phrases.append(f"{word} {either(names)}")
+    return phrases

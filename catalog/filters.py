@@ -12,7 +12,7 @@ from django import forms
 from django.db.models import F, Q
 from drf_spectacular.drainage import set_override
 
-from .filter_text import ACTION_PHRASES, NearMissForm, either
+from .filter_text import NearMissForm, described
 from .models import (
     Action,
     Condition,
@@ -82,27 +82,8 @@ class CatalogFilterSet(django_filters.FilterSet):
         return type(f"{type(self).__name__}Form", (NearMissForm,), fields)
 
     def described(self, several=True):
-        """The phrases saying what the valid filters given select, from the records and
-        choices the form found (no query); `several`: the phrases' verbs agree with a
-        plural ("therapies that stimulate")."""
-        data = self.form.cleaned_data
-        phrases = []
-        for name, word in self.description:
-            value = data.get(name)
-            if not value:
-                continue
-            if name == "q":
-                phrases.append(f"{word} “{value.strip()}”")
-                continue
-            if name == "action":
-                phrases.append(f"{word} {either(ACTION_PHRASES[v][several] for v in value)}")
-                continue
-            choices = dict(self.filters[name].extra.get("choices") or ())
-            names = [choices.get(v, getattr(v, "name", v)) for v in value]
-            if name.endswith("category"):
-                names = [n.lower() for n in names]
-            phrases.append(f"{word} {either(names)}")
-        return phrases
+        """The phrases saying what the valid filters given select (`filter_text.described`)."""
+        return described(self, several)
 
 
 class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
@@ -111,7 +92,7 @@ class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
 
     field_class = RecordsField
 
-    def __init__(self, *args, noun, **kwargs):
+    def __init__(self, *args, noun, api_help="", **kwargs):
         kwargs.setdefault("to_field_name", "slug")
         kwargs.setdefault("distinct", False)  # a to-one relation: no duplicate rows
         more = kwargs.get("help_text", "")
@@ -120,10 +101,11 @@ class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
         # OpenAPI: an array of slugs or names (strings); each value one or several,
         # comma-separated. Described for programmers (the help text is the form's).
         description = (
-            f"The {noun}'s slug, its name or one of its other names (any case; accents and "
-            "punctuation aside). Several: comma-separated or repeated keys; any of them "
-            f"matches. {more + ' ' if more else ''}A value matching no published {noun} is a "
-            "400 naming it, with the names spelled most like it."
+            f"The {noun}'s slug or its name (any case), or one of its other names (brand names, "
+            "abbreviations; accents and punctuation aside). Several: comma-separated or "
+            f"repeated keys; any of them matches. {api_help + ' ' if api_help else ''}A value "
+            f"matching no published {noun} is a 400 naming it, with the names spelled most "
+            "like it."
         )
         set_override(
             self,
@@ -256,6 +238,7 @@ class TherapyFilter(CatalogFilterSet):
         method="filter_condition",
         noun="condition",
         help_text="A condition includes its sub-types.",
+        api_help="A broader condition also matches its sub-conditions.",
     )
     condition_category = MultipleChoiceFilter(
         choices=ConditionCategory.choices,
@@ -321,6 +304,7 @@ class ConditionFilter(CatalogFilterSet):
         method="filter_therapy",
         noun="therapy",
         help_text="Conditions the therapy is used for.",
+        api_help="Conditions the therapy itself is used for.",
     )
     therapy_class = SlugMultipleFilter(
         queryset=TherapyClass.objects.published(),
@@ -370,6 +354,7 @@ class IndicationFilter(CatalogFilterSet):
         method="filter_condition",
         noun="condition",
         help_text="A condition includes its sub-types.",
+        api_help="A broader condition also matches its sub-conditions.",
     )
     qualifier = MultipleChoiceFilter(
         choices=[(value, label) for value, label in Qualifier.choices if value], label="Qualifier"
