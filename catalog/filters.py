@@ -12,6 +12,7 @@ from django import forms
 from django.db.models import F, Q
 from drf_spectacular.drainage import set_override
 
+from .filter_text import NearMissForm, described
 from .models import (
     Action,
     Condition,
@@ -24,7 +25,7 @@ from .models import (
     TherapyClass,
 )
 from .params import comma_separated
-from .records import RECORDS_PATTERN, RecordsField, RecordsForm
+from .records import RECORDS_PATTERN, RecordsField, RecordsForm  # noqa: F401 (matrix.py uses it)
 from .search.query import records_named
 from .text import loose
 
@@ -61,15 +62,28 @@ def skip_empty(method):
     return wrapper
 
 
-MULTI_HELP = "One or more, comma-separated or repeated: any of them matches."
+MULTI_HELP = "Choose one or more."
+TYPED_HELP = "Type a name. For several, separate them with commas."
+# OpenAPI: the multi-value filters described for programmers (the help texts are the forms').
+MULTI_API = "One or more, comma-separated or repeated: any of them matches."
+NOT_A_CHOICE = {"invalid_choice": "“%(value)s” is not one of the choices."}
 
 
 class CatalogFilterSet(django_filters.FilterSet):
-    """A FilterSet whose form looks up all typed records in one query (`RecordsForm`)."""
+    """A FilterSet whose form looks up all typed records in one query (`RecordsForm`) and
+    answers near misses (`NearMissForm`), and that says what a valid filtering shows
+    (`described`: "in Monoclonal antibodies for Rheumatoid arthritis matching “ritux”")."""
+
+    # (filter, how its values are introduced), in the order a description names them.
+    description = ()
 
     def get_form_class(self):
         fields = {name: filter_.field for name, filter_ in self.filters.items()}
-        return type(f"{type(self).__name__}Form", (RecordsForm,), fields)
+        return type(f"{type(self).__name__}Form", (NearMissForm,), fields)
+
+    def described(self, several=True):
+        """The phrases saying what the valid filters given select (`filter_text.described`)."""
+        return described(self, several)
 
 
 class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
@@ -78,18 +92,20 @@ class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
 
     field_class = RecordsField
 
-    def __init__(self, *args, noun, **kwargs):
+    def __init__(self, *args, noun, api_help="", **kwargs):
         kwargs.setdefault("to_field_name", "slug")
         kwargs.setdefault("distinct", False)  # a to-one relation: no duplicate rows
         more = kwargs.get("help_text", "")
-        kwargs["help_text"] = f"Type a {noun} name or its slug. {more}{MULTI_HELP}"
-        super().__init__(*args, **kwargs)
+        kwargs["help_text"] = f"{TYPED_HELP} {more}".strip()
+        super().__init__(*args, noun=noun, **kwargs)  # the field's: "No class called “x”."
         # OpenAPI: an array of slugs or names (strings); each value one or several,
         # comma-separated. Described for programmers (the help text is the form's).
         description = (
-            f"The {noun}'s slug or its name (any case). Several: comma-separated or repeated "
-            f"keys; any of them matches. {more}A value matching no published {noun} is a 400 "
-            "naming it."
+            f"The {noun}'s slug or its name (any case), or one of its other names (brand names, "
+            "abbreviations; accents and punctuation aside). Several: comma-separated or "
+            f"repeated keys; any of them matches. {api_help + ' ' if api_help else ''}A value "
+            f"matching no published {noun} is a 400 naming it, with the names spelled most "
+            "like it."
         )
         set_override(
             self,
@@ -101,10 +117,26 @@ class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
         return {self.field_name: v}  # the record itself, not its slug
 
 
-class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+class FormHelp:
+    """A filter whose form field has its own help text, in a visitor's words (`form_help`),
+    while the API's schema keeps `help_text`, written for programmers."""
+
+    form_help = ""
+
+    @property
+    def field(self):
+        field = super().field
+        field.help_text = self.form_help
+        return field
+
+
+class MultipleChoiceFilter(FormHelp, django_filters.MultipleChoiceFilter):
+    form_help = MULTI_HELP
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", CommaSeparatedSelectMultiple)
-        kwargs.setdefault("help_text", MULTI_HELP)
+        kwargs.setdefault("help_text", MULTI_API)
+        kwargs.setdefault("error_messages", NOT_A_CHOICE)
         kwargs.setdefault("distinct", False)  # the record's own field, or a to-one relation's
         super().__init__(*args, **kwargs)
 
@@ -149,14 +181,35 @@ class TextSearchFilter(django_filters.CharFilter):
         return qs.filter(found) if found else qs.none()
 
 
-class OrderingFilter(django_filters.OrderingFilter):
+# How the sort select names each order (the parameter's values stay `name`, `-name`, …).
+SORT_LABELS = {
+    "name": "Name A\u2013Z",
+    "-name": "Name Z\u2013A",
+    "therapy_class__name": "Class A\u2013Z",
+    "-class": "Class Z\u2013A",
+    "category": "Category A\u2013Z",
+    "-category": "Category Z\u2013A",
+    "last_reviewed": "Reviewed longest ago first",
+    "-last_reviewed": "Reviewed most recently first",
+    "condition__name": "Condition A\u2013Z",
+    "-condition": "Condition Z\u2013A",
+    "therapy__name": "Therapy A\u2013Z",
+    "-therapy": "Therapy Z\u2013A",
+}
+
+
+class OrderingFilter(FormHelp, django_filters.OrderingFilter):
     """An allowlist of sort keys (`-` for descending), empty values last, then a unique
-    tie-breaker so pages never overlap."""
+    tie-breaker so pages never overlap. The form offers them as a select of plain labels
+    ("Name A to Z"); the API documents the keys."""
 
     def __init__(self, *args, tie_breaker="pk", **kwargs):
         self.tie_breaker = tie_breaker
         kwargs.setdefault("label", "Sort by")
         kwargs.setdefault("help_text", "Comma-separated sort keys; prefix with - for descending.")
+        kwargs.setdefault("field_labels", SORT_LABELS)
+        kwargs.setdefault("empty_label", "Default order")
+        kwargs.setdefault("error_messages", NOT_A_CHOICE)
         super().__init__(*args, **kwargs)
 
     def get_ordering_value(self, param):
@@ -184,7 +237,8 @@ class TherapyFilter(CatalogFilterSet):
         label="Condition",
         method="filter_condition",
         noun="condition",
-        help_text="A broader condition also matches its sub-conditions. ",
+        help_text="A condition includes its sub-types.",
+        api_help="A broader condition also matches its sub-conditions.",
     )
     condition_category = MultipleChoiceFilter(
         choices=ConditionCategory.choices,
@@ -203,6 +257,14 @@ class TherapyFilter(CatalogFilterSet):
             ("last_reviewed", "last_reviewed"),
         ]
     )
+
+    description = [
+        ("therapy_class", "in"),
+        ("condition", "for"),
+        ("condition_category", "for"),
+        ("action", "that"),
+        ("q", "matching"),
+    ]
 
     class Meta:
         model = Therapy
@@ -226,6 +288,8 @@ class TherapyClassFilter(CatalogFilterSet):
     action = MultipleChoiceFilter(choices=Action.choices, label="Action on the immune system")
     ordering = OrderingFilter(fields=[("name", "name"), ("last_reviewed", "last_reviewed")])
 
+    description = [("action", "that"), ("q", "matching")]
+
     class Meta:
         model = TherapyClass
         fields = ["q", "action"]
@@ -239,18 +303,26 @@ class ConditionFilter(CatalogFilterSet):
         label="Therapy",
         method="filter_therapy",
         noun="therapy",
-        help_text="Conditions the therapy itself is used for. ",
+        help_text="Conditions the therapy is used for.",
+        api_help="Conditions the therapy itself is used for.",
     )
     therapy_class = SlugMultipleFilter(
         queryset=TherapyClass.objects.published(),
         label="Class",
         method="filter_therapy_class",
         noun="class",
-        help_text="Conditions the class, or one of its therapies, is used for. ",
+        help_text="Conditions the class, or one of its therapies, is used for.",
     )
     ordering = OrderingFilter(
         fields=[("name", "name"), ("category", "category"), ("last_reviewed", "last_reviewed")]
     )
+
+    description = [
+        ("category", "in"),
+        ("therapy", "treated with"),
+        ("therapy_class", "treated with"),
+        ("q", "matching"),
+    ]
 
     class Meta:
         model = Condition
@@ -281,7 +353,8 @@ class IndicationFilter(CatalogFilterSet):
         label="Condition",
         method="filter_condition",
         noun="condition",
-        help_text="A broader condition also matches its sub-conditions. ",
+        help_text="A condition includes its sub-types.",
+        api_help="A broader condition also matches its sub-conditions.",
     )
     qualifier = MultipleChoiceFilter(
         choices=[(value, label) for value, label in Qualifier.choices if value], label="Qualifier"
@@ -314,6 +387,8 @@ class IndicationFilter(CatalogFilterSet):
 
 class GlossaryFilter(CatalogFilterSet):
     q = TextSearchFilter(fields=["definition"], help_text="Term or text.")
+
+    description = [("q", "matching")]
 
     class Meta:
         model = GlossaryTerm

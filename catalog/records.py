@@ -1,15 +1,23 @@
-"""Records typed into a filter by slug or by name, one or several (`?condition=Psoriasis,melanoma`):
-the input (`RecordsInput`, a type-ahead with JavaScript), the field (`RecordsField`) and the
-form that finds the records of all its typed fields in one query (`RecordsForm`). The FilterSets
-(catalog/filters.py) use them for classes, conditions and therapies, tables too big for a
-`<select>`."""
+"""Records typed into a filter by name, other name or slug, one or several
+(`?condition=Psoriasis,RA`): the input (`RecordsInput`, a type-ahead with JavaScript), the field
+(`RecordsField`) and the form that finds the records of all its typed fields in one query
+(`RecordsForm`), then shows them by name. The FilterSets (catalog/filters.py) use them for
+classes, conditions and therapies, tables too big for a `<select>`.
+
+A typed value is a record's slug, its name in any case, or any of its names (own, brand,
+abbreviation, other) as search compares them (catalog/text.py: case, accents and punctuation
+aside), read from the search index (catalog/models/search.py).
+"""
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import Q, Value
+from django.db.models import F, Q, Value
+from django.forms.boundfield import BoundField
 
+from .models import SearchTerm
 from .params import comma_separated, parts
+from .text import normalise
 
 
 class RecordsInput(forms.TextInput):
@@ -41,24 +49,40 @@ RECORDS_PATTERN = r"^[^\u0000]*[^\s,\u0000][^\u0000]*$"
 SUGGEST = {"therapy": "therapy", "therapyclass": "class", "condition": "condition"}
 
 
+class RecordsBoundField(BoundField):
+    """Shows the records a filter found by their names (`RecordsForm.shown`), whatever was
+    typed: `?condition=RA` shows "Rheumatoid arthritis" in the box."""
+
+    def value(self):
+        shown = getattr(self.form, "shown", {}).get(self.name)
+        return shown if shown is not None else super().value()
+
+
 class RecordsField(forms.Field):
-    """Records typed by slug or by name (case-insensitive), one or several. Cleans to the list
-    of typed values; the form then finds the records of all its RecordsFields in one query
-    (`RecordsForm`)."""
+    """Records typed by slug or by name, one or several. Cleans to the list of typed values;
+    the form then finds the records of all its RecordsFields in one query (`RecordsForm`)."""
 
     widget = RecordsInput
     default_error_messages = {
-        # The wording of Django's choice fields (clients and tests match on it).
-        "invalid_choice": "Select a valid choice. %(value)s is not one of the available choices.",
+        "invalid_choice": "No %(noun)s called “%(value)s”.",
     }
 
-    def __init__(self, *, queryset, to_field_name="slug", name_field="name", **kwargs):
+    def __init__(self, *, queryset, to_field_name="slug", name_field="name", noun=None, **kwargs):
         self.queryset = queryset
         self.to_field_name = to_field_name
         self.name_field = name_field
+        self.noun = noun or queryset.model._meta.verbose_name
         kwargs.setdefault("widget", RecordsInput(SUGGEST[queryset.model._meta.model_name]))
         super().__init__(**kwargs)
         self.validators.append(ProhibitNullCharactersValidator())
+
+    def get_bound_field(self, form, field_name):
+        return RecordsBoundField(form, self, field_name)
+
+    @property
+    def search_field(self):
+        """The search index's key to this field's records (None if they are not indexed)."""
+        return getattr(self.queryset.model, "search_field", None)
 
     def to_python(self, value):
         if not value:
@@ -72,39 +96,62 @@ class RecordsField(forms.Field):
             super().run_validators(part)
 
     def lookup(self, values, tag):
-        """The records any of `values` names, as (pk, slug, name, tag) rows."""
+        """The querysets finding the records any of `values` names, as (pk, slug, name, tag,
+        key) rows: by slug or name (key ""), and through the search index by any of their
+        names (the name's normalised key), for one UNION with the other fields' lookups."""
         values = list(dict.fromkeys(values))
         names = Q()
         for value in values:
             names |= Q(**{f"{self.name_field}__iexact": value})
-        return (
+        columns = ["filter_name", "matched_key"]
+        direct = (
             self.queryset.filter(Q(**{f"{self.to_field_name}__in": values}) | names)
-            .annotate(filter_name=Value(tag))
+            .annotate(filter_name=Value(tag), matched_key=Value(""))
             .order_by()
-            .values_list("pk", self.to_field_name, self.name_field, "filter_name")
+            .values_list("pk", self.to_field_name, self.name_field, *columns)
         )
+        field, keys = self.search_field, [k for k in dict.fromkeys(map(normalise, values)) if k]
+        if not field or not keys:
+            return [direct]
+        indexed = (
+            SearchTerm.objects.filter(key__in=keys, **{f"{field}__in": self.queryset.values("pk")})
+            .annotate(filter_name=Value(tag), matched_key=F("key"))
+            .order_by()
+            .values_list(
+                field, f"{field}__{self.to_field_name}", f"{field}__{self.name_field}", *columns
+            )
+        )
+        return [direct, indexed]
 
     def resolve(self, given, rows):
         """The records for the values `given` (each one or several, comma-separated; a slug
-        before a name, and a whole value before its parts, for names with a comma such as
-        "Melanoma, stage II"), or a ValidationError naming the first value matching none."""
+        before a name, a name before another of a record's names, and a whole value before its
+        parts, for names with a comma such as "Melanoma, stage II"), or a ValidationError
+        naming the first value matching none."""
         model = self.queryset.model
-        by_slug = {slug: (pk, slug, name) for pk, slug, name in rows}
-        by_name = {}
-        for pk, slug, name in rows:
-            by_name.setdefault(name.casefold(), []).append((pk, slug, name))
+        by_slug, by_name, by_key = {}, {}, {}
+        for pk, slug, name, key in rows:
+            record = (pk, slug, name)
+            if key:
+                by_key.setdefault(key, {})[pk] = record
+                continue
+            by_slug[slug] = record
+            by_name.setdefault(name.casefold(), {})[pk] = record
+
+        def named(value):
+            found = by_name.get(value.strip().casefold()) or by_key.get(normalise(value))
+            return list(found.values()) if found else None
+
         found = {}
         for value in given:
-            whole = by_name.get(value.strip().casefold()) if "," in value else None
+            whole = named(value) if "," in value else None
             for part in [value] if whole else self.to_python(value):
-                matches = whole or (
-                    [by_slug[part]] if part in by_slug else by_name.get(part.casefold())
-                )
+                matches = whole or ([by_slug[part]] if part in by_slug else named(part))
                 if not matches:
                     raise ValidationError(
                         self.error_messages["invalid_choice"],
                         code="invalid_choice",
-                        params={"value": part},
+                        params={"value": part, "noun": self.noun},
                     )
                 for pk, slug, name in matches:
                     # What filtering (the primary key) and echoing (the slug) need, by name.
@@ -117,14 +164,26 @@ class RecordsField(forms.Field):
                     )
         return list(found.values())
 
+    def shown(self, records):
+        """The records as the box shows them: their names, comma-separated (a name with a
+        comma among several records is shown by its slug, so the box reads back the same)."""
+        names = [getattr(record, self.name_field) for record in records]
+        if len(names) > 1:
+            names = [
+                getattr(record, self.to_field_name) if "," in name else name
+                for name, record in zip(names, records, strict=True)
+            ]
+        return ", ".join(names)
+
 
 class RecordsForm(forms.Form):
     """A filter form whose RecordsFields are looked up together: one query for all of them,
     whatever the number of filters and values given (in `clean()`, once every field has
-    cleaned its typed values)."""
+    cleaned its typed values). `shown`: what each field found, by name, for its box."""
 
     def clean(self):
         cleaned_data = super().clean()
+        self.shown = {}
         pending = []
         for name, field in self.fields.items():
             if isinstance(field, RecordsField) and self.cleaned_data.get(name):
@@ -136,16 +195,21 @@ class RecordsForm(forms.Form):
             return cleaned_data
         lookups = [
             # Every part, and every whole value with a comma (it may be one name).
-            field.lookup([*field.to_python(",".join(given)), *(v.strip() for v in given)], name)
+            part
             for name, field, given in pending
+            for part in field.lookup(
+                [*field.to_python(",".join(given)), *(v.strip() for v in given)], name
+            )
         ]
         query = lookups[0].union(*lookups[1:], all=True) if len(lookups) > 1 else lookups[0]
         rows = {}
-        for pk, slug, record_name, name in query:
-            rows.setdefault(name, []).append((pk, slug, record_name))
+        for pk, slug, record_name, name, key in query:
+            rows.setdefault(name, []).append((pk, slug, record_name, key))
         for name, field, given in pending:
             try:
                 cleaned_data[name] = field.resolve(given, rows.get(name, []))
             except ValidationError as error:
                 self.add_error(name, error)
+            else:
+                self.shown[name] = field.shown(cleaned_data[name])
         return cleaned_data

@@ -93,7 +93,8 @@ def test_editor_adds_previews_publishes_edits_compares_and_reverts(
         public_page.get_by_label("Condition", exact=True).fill("Rheumatoid arthritis")
         public_page.get_by_role("button", name="Apply filters").click()
         expect(public_page).to_have_url(re.compile(r"[?&]condition=Rheumatoid\+arthritis(&|$)"))
-        expect(h1(public_page)).to_have_text("Therapies")
+        heading = re.compile(r"^\d+ therapies for Rheumatoid arthritis$")  # the list says so
+        expect(h1(public_page)).to_have_text(heading)
         public_page.wait_for_load_state()
         names = result_names(public_page)
         assert "Rituximab" in names  # the filter worked

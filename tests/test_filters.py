@@ -25,7 +25,7 @@ from catalog.models import (
     Therapy,
     TherapyClass,
 )
-from catalog.params import comma_separated
+from catalog.params import closest, comma_separated, renamed, replaced, unknown
 from catalog.records import RECORDS_PATTERN, RecordsField, RecordsForm
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,8 @@ RA_AGENTS = {
     "infliximab",
 }
 PSORIASIS_AGENTS = {"adalimumab", "certolizumab-pegol", "etanercept", "infliximab"}
-INVALID = "Select a valid choice. {} is not one of the available choices."
+INVALID = "No condition called “{}”."
+NOT_A_CHOICE = "“{}” is not one of the choices."
 
 
 def filtered(filterset_class, query, queryset=None):
@@ -126,7 +127,7 @@ def test_an_unknown_record_is_an_error_naming_it():
     assert found is None
     assert errors == {
         "condition": [INVALID.format("xyz")],
-        "therapy_class": [INVALID.format("nope")],
+        "therapy_class": ["No class called “nope”."],
     }
 
 
@@ -248,7 +249,7 @@ def test_choice_filters_take_several_values():
     cancers = slugs(ConditionFilter, "category=cancer")
     assert "melanoma" in cancers and "psoriasis" not in cancers
     _, errors = filtered(ConditionFilter, "category=cancer,nope")
-    assert errors == {"category": [INVALID.format("nope")]}
+    assert errors == {"category": [NOT_A_CHOICE.format("nope")]}
 
 
 def test_conditions_of_a_class_include_those_of_its_agents():
@@ -285,4 +286,82 @@ def test_ordering_sorts_with_empty_values_last_and_a_tie_breaker():
     default, _ = filtered(TherapyFilter, "ordering=,")
     assert default == list(Therapy.objects.published().values_list("slug", flat=True))
     _, errors = filtered(TherapyFilter, "ordering=price")
-    assert errors == {"ordering": [INVALID.format("price")]}
+    assert errors == {"ordering": [NOT_A_CHOICE.format("price")]}
+
+
+def test_records_are_typed_by_any_of_their_names_in_the_same_one_query(
+    django_assert_num_queries,
+):
+    query = QueryDict("condition=RA,crohns disease&therapy_class=CSFs")
+    filterset = TherapyFilter(query, queryset=Therapy.objects.published())
+    with django_assert_num_queries(1):
+        assert filterset.is_valid(), filterset.errors
+    data = filterset.form.cleaned_data
+    assert {c.slug for c in data["condition"]} == {"rheumatoid-arthritis", "crohns-disease"}
+    assert [c.slug for c in data["therapy_class"]] == ["colony-stimulating-factors"]
+    assert slugs(ConditionFilter, "therapy=Herceptin") == {"breast-cancer"}  # a brand name
+    assert slugs(TherapyFilter, "condition=ra") == RA_AGENTS
+
+
+def test_a_near_miss_names_the_records_spelled_most_like_it():
+    _, errors = filtered(TherapyFilter, "condition=rheumatoid arthritus")
+    assert errors == {
+        "condition": [
+            "No condition called “rheumatoid arthritus”. Did you mean Rheumatoid arthritis?"
+        ]
+    }
+    _, errors = filtered(TherapyFilter, "therapy_class=monoclonal antibody")
+    assert errors == {
+        "therapy_class": [
+            "No class called “monoclonal antibody”. Did you mean Monoclonal antibodies?"
+        ]
+    }
+    _, errors = filtered(ConditionFilter, "therapy=rituxamab")  # suggested by its own name
+    assert errors == {"therapy": ["No therapy called “rituxamab”. Did you mean Rituximab?"]}
+    _, errors = filtered(TherapyFilter, "condition=xyz")
+    assert errors == {"condition": [INVALID.format("xyz")]}
+
+
+def test_a_near_miss_never_suggests_a_draft():
+    Condition.objects.filter(slug="rheumatoid-arthritis").update(status="draft")
+    _, errors = filtered(TherapyFilter, "condition=rheumatoid arthritus")
+    assert "Rheumatoid arthritis" not in errors["condition"][0]
+
+
+def test_closest_offers_the_nearest_names_only():
+    known = ["condition", "condition_category", "therapy_class", "q"]
+    assert closest("conditon", known) == ["condition"]
+    assert closest("colour", known) == []
+    assert closest("psoriasis arth", ["Psoriasis", "Psoriatic arthritis", "Melanoma"], n=3) == [
+        "Psoriasis",
+        "Psoriatic arthritis",
+    ]
+
+
+def test_unknown_parameters_come_with_their_likely_meaning_but_tracking_ones_do_not():
+    query = QueryDict("conditon=x&q=y&colour=red&utm_source=mail&fbclid=1")
+    known = set(TherapyFilter.base_filters) | {"page"}
+    assert unknown(query, known) == [("conditon", "condition"), ("colour", None)]
+    assert renamed(QueryDict("conditon=x&q=y&page=2"), "conditon", "condition") == (
+        "condition=x&q=y"
+    )
+    assert replaced(QueryDict("condition=a,RA+x&page=3"), "condition", "RA x", "RA") == (
+        "condition=a%2CRA"
+    )
+
+
+def test_a_filtered_list_is_described_by_its_records_and_choices_without_a_query(
+    django_assert_num_queries,
+):
+    query = QueryDict("q=mab&condition=RA,psoriasis&action=suppresses&ordering=name")
+    filterset = TherapyFilter(query, queryset=Therapy.objects.published())
+    assert filterset.is_valid()
+    with django_assert_num_queries(0):
+        phrases = filterset.described()
+        one = filterset.described(several=False)
+    assert phrases == [
+        "for Rheumatoid arthritis or Psoriasis",
+        "that suppress the immune system",
+        "matching “mab”",
+    ]
+    assert one[1] == "that suppresses the immune system"

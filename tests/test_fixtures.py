@@ -90,8 +90,16 @@ CONDITION_SPELLINGS = {
     "non-hodgkins-lymphoma": "Non-Hodgkin lymphoma",
     "crohns-disease": "Crohns disease",
 }
-# Not the article's: MedlinePlus ("Also called: RA") and the Simponi Aria label ("(RA)", "(PsA)").
-CONDITION_ABBREVIATIONS = {"rheumatoid-arthritis": "RA", "psoriatic-arthritis": "PsA"}
+# Not the article's: MedlinePlus ("Also called: RA") and the Simponi Aria label ("(RA)", "(PsA)");
+# MS, IBD and CLL as the MS Trust, the CDC and the American Cancer Society write them (README,
+# "Where the content comes from").
+CONDITION_ABBREVIATIONS = {
+    "rheumatoid-arthritis": "RA",
+    "psoriatic-arthritis": "PsA",
+    "multiple-sclerosis": "MS",
+    "inflammatory-bowel-disease": "IBD",
+    "chronic-lymphocytic-leukemia": "CLL",
+}
 RA, PSA = "rheumatoid-arthritis", "psoriatic-arthritis"
 CD, UC = "crohns-disease", "ulcerative-colitis"
 FDA_INDICATIONS = {

@@ -134,7 +134,7 @@ def _jsonl_as_sequence(ctx, response):
 # the API answers 400 naming it (by design, README). The schema cannot list them (they change
 # with every edit), so this rejection is not a schema mismatch.
 SLUG_FILTERS = {"therapy", "therapy_class", "condition"}
-NOT_A_CHOICE = re.compile(r"Select a valid choice\. .* is not one of the available choices\.", re.S)
+NOT_A_CHOICE = re.compile(r"No (therapy|class|condition) called “.*”\.( Did you mean .*\?)?", re.S)
 # `cursor` is an opaque token the API hands out (documented as "give it empty to start, then
 # follow `next`"), and OpenAPI 3.0 cannot say "not together with `page` or `ordering`" (both
 # documented in the parameter's description).

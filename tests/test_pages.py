@@ -1,5 +1,5 @@
 import datetime
-import html as html_entities
+import html as html_lib
 import re
 
 import pytest
@@ -93,10 +93,10 @@ def test_therapy_list_row_shows_class_brand_and_conditions(client):
 @pytest.mark.parametrize(
     ("query", "field", "message"),
     [
-        ("therapy_class=no-such-class", "Class", "Select a valid choice"),
-        ("condition=atlantis-fever", "Condition", "Select a valid choice"),
-        ("action=explodes", "Action on the immune system", "Select a valid choice"),
-        ("condition_category=%00", "Condition category", "Select a valid choice"),
+        ("therapy_class=no-such-class", "Class", "No class called “no-such-class”."),
+        ("condition=atlantis-fever", "Condition", "No condition called “atlantis-fever”."),
+        ("action=explodes", "Action on the immune system", "“explodes” is not one of the choices."),
+        ("condition_category=%00", "Condition category", "is not one of the choices."),
         ("q=" + "x" * 101, "Search", "at most 100 characters"),
     ],
 )
@@ -115,6 +115,173 @@ def test_list_page_that_is_not_a_number_is_a_400(client, page):
     response = client.get(f"/therapies/?page={page}")
     assert response.status_code == 400
     assert "is not a page number" in page_text(response)
+
+
+def heading_and_title(response):
+    content = response.content.decode()
+    h1 = re.search(r"<h1>(.*?)</h1>", content, re.S).group(1)
+    title = re.search(r"<title>(.*?)</title>", content, re.S).group(1)
+    return html_lib.unescape(h1), html_lib.unescape(title)
+
+
+@pytest.mark.parametrize(
+    ("url", "heading"),
+    [
+        ("/therapies/?condition=rheumatoid-arthritis", "7 therapies for Rheumatoid arthritis"),
+        ("/therapies/?therapy_class=monoclonal-antibodies", "3 therapies in Monoclonal antibodies"),
+        ("/therapies/?q=ritux", "1 therapy matching “ritux”"),
+        ("/therapies/?q=mab&page=1", "7 therapies matching “mab”"),
+        ("/therapies/", "Therapies (9)"),
+        ("/therapies/?q=&ordering=-name", "Therapies (9)"),  # the form's blanks and a sort
+        (
+            "/therapies/?condition=psoriasis,rheumatoid-arthritis&therapy_class=anti-tnf-therapy",
+            "5 therapies in Anti-TNF therapy for Psoriasis or Rheumatoid arthritis",
+        ),
+        (
+            "/therapies/?action=suppresses&condition_category=autoimmune-inflammatory",
+            "5 therapies for autoimmune and inflammatory disease that suppress the immune system",
+        ),
+        ("/classes/?action=stimulates", "2 classes of therapy that stimulate the immune system"),
+        ("/classes/?action=targets", "1 class of therapy that targets specific antigens"),
+        ("/conditions/?therapy=trastuzumab", "1 condition treated with Trastuzumab"),
+        ("/conditions/?category=cancer", "8 conditions in cancer"),
+        ("/conditions/", "Conditions (15)"),
+    ],
+)
+def test_a_list_says_what_it_shows_in_its_heading_and_title(client, url, heading):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert heading_and_title(response) == (heading, f"{heading} · immunosite")
+
+
+def test_list_pages_have_breadcrumbs_from_home(client):
+    for url, name in [("/therapies/", "Therapies"), ("/conditions/?q=a", "Conditions")]:
+        content = client.get(url).content.decode()
+        trail = re.search(r'<nav aria-label="Breadcrumb".*?</nav>', content, re.S).group(0)
+        path = url.split("?")[0]
+        assert re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', trail) == [
+            ("/", "Home"),
+            (path, name),
+        ]
+
+
+@pytest.mark.parametrize("typed", ["rheumatoid-arthritis", "RA", "rheumatoid ARTHRITIS"])
+def test_typed_filters_show_the_records_names_not_what_was_typed(client, typed):
+    content = client.get(f"/therapies/?condition={typed}").content.decode()
+    field = re.search(r'<input [^>]*name="condition"[^>]*>', content).group(0)
+    assert 'value="Rheumatoid arthritis"' in field
+    several = client.get("/therapies/?condition=psoriasis,RA").content.decode()
+    assert 'value="Psoriasis, Rheumatoid arthritis"' in several
+
+
+def test_filter_help_and_sort_options_are_in_a_visitors_words(client):
+    response = client.get("/therapies/")
+    text, content = page_text(response), response.content.decode()
+    for developer_word in ("slug", "prefix with", "descending", "comma-separated"):
+        assert developer_word not in text.lower()
+    sort = re.search(r'<select name="ordering".*?</select>', content, re.S).group(0)
+    labels = re.findall(r">([^<]+)</option>", sort)
+    assert [label.replace("\u2013", "-") for label in labels] == [
+        "Default order",
+        "Name A-Z",
+        "Name Z-A",
+        "Class A-Z",
+        "Class Z-A",
+        "Reviewed longest ago first",
+        "Reviewed most recently first",
+    ]
+
+
+def test_use_this_data_comes_after_the_results_and_pagination(client, make_catalog):
+    make_catalog(25)
+    content = client.get("/therapies/?q=synth").content.decode()
+    use = content.index('<h2 id="use-data-heading">Use this data</h2>')
+    assert content.index('<ul class="results">') < content.index('class="pagination"') < use
+    assert content.index("Download CSV") > use and content.index("API query") > use
+
+
+def test_filters_fold_away_behind_a_summary_counting_the_active_ones(client):
+    content = client.get("/therapies/?q=mab&condition=RA&ordering=name").content.decode()
+    assert '<details class="filter-panel">' in content  # closed: the results come first
+    assert "<summary>Filter results (2 active)</summary>" in content
+    assert "<summary>Filter results</summary>" in client.get("/therapies/").content.decode()
+    # A filter to correct keeps the form open.
+    wrong = client.get("/therapies/?condition=atlantis").content.decode()
+    assert '<details class="filter-panel" open>' in wrong
+
+
+def test_an_abbreviation_finds_its_condition_on_pages_and_api(client):
+    by_name = listed_slugs(client.get("/therapies/?condition=Rheumatoid+arthritis"))
+    assert listed_slugs(client.get("/therapies/?condition=RA")) == by_name
+    api = client.get("/api/v1/therapies/?condition=ra").json()
+    assert sorted(item["slug"] for item in api["results"]) == sorted(by_name)
+    assert "rituximab" in listed_slugs(client.get("/therapies/?condition=CLL"))
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested", "corrected"),
+    [
+        ("rheumatoid arthritus", ["Rheumatoid arthritis"], "Rheumatoid+arthritis"),
+        ("psoriatic arthritus", ["Psoriatic arthritis"], "Psoriatic+arthritis"),
+        ("psoriasis arth", ["Psoriasis", "Psoriatic arthritis"], "Psoriatic+arthritis"),
+    ],
+)
+def test_a_near_miss_is_a_400_asking_did_you_mean_with_the_corrected_list(
+    client, typed, suggested, corrected
+):
+    response = client.get(f"/therapies/?condition={typed}&q=mab&page=2")
+    assert response.status_code == 400
+    question = f"Did you mean {' or '.join(suggested)}?"
+    assert f"No condition called “{typed}”. {question}" in page_text(response).replace(" ?", "?")
+    errors = re.search(r'<div class="form-errors".*?</div>', response.content.decode(), re.S)
+    links = dict(re.findall(r'<a href="\?([^"]+)">([^<]+)</a>', errors.group(0)))
+    link = next(href for href, name in links.items() if name == corrected.replace("+", " "))
+    assert html_lib.unescape(link) == f"condition={corrected}&q=mab"  # the query, page 1
+    assert client.get(f"/therapies/?{html_lib.unescape(link)}").status_code == 200
+    problem = client.get(f"/api/v1/therapies/?condition={typed}&q=mab").json()
+    assert problem["invalid_params"] == [
+        {"name": "condition", "reason": f"No condition called “{typed}”. {question}"}
+    ]
+    url = f"http://testserver/api/v1/therapies/?condition={corrected}&q=mab"
+    assert {"name": "condition", "value": corrected.replace("+", " "), "url": url} in (
+        problem["suggestions"]
+    )
+    assert client.get(url).status_code == 200
+
+
+def test_a_value_like_nothing_suggests_nothing(client):
+    response = client.get("/therapies/?condition=Atlantis+fever")
+    assert response.status_code == 400
+    assert "No condition called “Atlantis fever”." in page_text(response)
+    assert "Did you mean" not in page_text(response)
+
+
+def test_a_misspelled_parameter_is_named_and_the_rest_of_the_query_applies(client):
+    response = client.get("/therapies/?conditon=psoriasis&q=mab")
+    assert response.status_code == 200
+    assert listed_slugs(response) == listed_slugs(client.get("/therapies/?q=mab"))
+    content = html_lib.unescape(response.content.decode())
+    notice = re.search(r'<div class="notice" role="status">.*?</div>', content, re.S).group(0)
+    text = " ".join(re.sub(r"<[^>]+>", "", notice).split())
+    assert text == "Unknown filter ‘conditon’ — did you mean ‘condition’?"  # noqa: RUF001
+    assert '<a href="?condition=psoriasis&q=mab">‘condition’</a>' in notice  # noqa: RUF001
+    assert client.get("/api/v1/therapies/?conditon=psoriasis").status_code == 400  # as before
+    unknown = page_text(client.get("/therapies/?colour=red"))
+    assert "Unknown filter ‘colour’ — ignored." in unknown  # noqa: RUF001
+    tracked = page_text(client.get("/therapies/?utm_source=newsletter&fbclid=x"))
+    assert "Unknown filter" not in tracked
+
+
+def test_a_page_that_is_not_a_number_is_the_list_saying_so_with_a_link_to_page_1(client):
+    response = client.get("/therapies/?q=mab&page=abc")
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert heading_and_title(response)[0] == "7 therapies matching “mab”"
+    assert re.search(r'<input [^>]*name="q" value="mab"', content)  # the filters kept
+    pages = re.search(r'<nav class="pagination".*?</nav>', content, re.S).group(0)
+    assert "“abc” is not a page number." in html_lib.unescape(pages)
+    assert '<a href="?q=mab&amp;page=1">Go to page 1</a>' in pages
+    assert listed_slugs(response) == []
 
 
 def test_list_page_past_the_end_is_a_404_in_site_design(client):
@@ -260,7 +427,7 @@ def test_condition_list_filters(client, query, expected):
 def test_condition_list_bad_filter_is_a_400(client):
     response = client.get("/conditions/?therapy=unknown&category=cancer")
     assert response.status_code == 400
-    assert "Select a valid choice" in page_text(response)
+    assert "No therapy called “unknown”." in page_text(response)
 
 
 def test_class_list_filters_by_action(client):
@@ -402,7 +569,7 @@ def main_html(response):
 
 def main_text(response):
     """The visible text of the page's <main>, tags stripped (glossary links too)."""
-    return " ".join(html_entities.unescape(re.sub(r"<[^>]+>", " ", main_html(response))).split())
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", main_html(response))).split())
 
 
 def test_drug_page_title_has_the_generic_and_brand_names_and_other_names_below(client):
@@ -478,7 +645,7 @@ def breadcrumb_trail(response):
     nav = body.split('aria-label="Breadcrumb"')[1].split("</nav>")[0]
     links = re.findall(r'<a href="([^"]*)"( aria-current="page")?>([^<]*)</a>', nav)
     current = [path for path, mark, _ in links if mark]
-    return [(html_entities.unescape(name), path) for path, _, name in links], current
+    return [(html_lib.unescape(name), path) for path, _, name in links], current
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """One error format for the whole API: RFC 9457 `application/problem+json`.
 
 Every error body has `type`, `title`, `status` and `detail`; validation errors add
-`invalid_params: [{name, reason}]`.
+`invalid_params: [{name, reason}]`, and a typed filter value near a record's name adds
+`suggestions: [{name, value, url}]` (the same query with the suggested name).
 """
 
 from http import HTTPStatus
@@ -66,7 +67,8 @@ def api_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         invalid = flatten_errors(exc.detail)
         detail = "; ".join(f"{p['name']}: {p['reason']}" for p in invalid)
-        response.data = problem(response.status_code, detail, invalid_params=invalid)
+        extra = {"suggestions": exc.suggestions} if getattr(exc, "suggestions", None) else {}
+        response.data = problem(response.status_code, detail, invalid_params=invalid, **extra)
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
         response.data = problem(response.status_code, str(detail))

@@ -18,6 +18,12 @@ class InvalidParamSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="What is wrong with it, and what would do.")
 
 
+class SuggestionSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The parameter, e.g. `condition`.")
+    value = serializers.CharField(help_text="A record's name spelled like the value given.")
+    url = serializers.URLField(help_text="The same query with that name instead.")
+
+
 class ProblemSerializer(serializers.Serializer):
     """RFC 9457 problem details: every error of this API."""
 
@@ -27,6 +33,12 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What went wrong, for a person to read.")
     invalid_params = InvalidParamSerializer(
         many=True, required=False, help_text="Validation errors (400) only: one per value."
+    )
+    suggestions = SuggestionSerializer(
+        many=True,
+        required=False,
+        help_text="A typed filter value matching no record but spelled like some (400): their "
+        "names, each with the corrected query.",
     )
 
 

@@ -2,10 +2,10 @@
 write therapies, therapy classes and conditions through EditableViewSet (If-Match and ETags:
 catalog/versions.py). What the schema says of each operation: docs.py."""
 
-import difflib
-
 from django.db import transaction
 from django.utils.cache import patch_vary_headers
+from django_filters import utils
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, permissions, routers, viewsets
 from rest_framework.exceptions import APIException, MethodNotAllowed, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -46,10 +46,34 @@ class ContentNegotiation(DefaultContentNegotiation):
 
 
 def suggest(name, known):
-    guess = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    guess = params.closest(name, sorted(known))
     if guess:
         return f"Unknown parameter. Did you mean `{guess[0]}`?"
     return f"Unknown parameter. Known parameters: {', '.join(sorted(known))}."
+
+
+class FilterBackend(DjangoFilterBackend):
+    """The FilterSets as the pages use them; a near miss (catalog/filter_text.py) also gives the
+    problem a `suggestions` member: each suggested name with this query's URL using it."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None or filterset.is_valid():
+            return queryset if filterset is None else filterset.qs
+        error = utils.translate_validation(filterset.errors)
+        query = request.query_params
+        error.suggestions = [
+            {
+                "name": name,
+                "value": suggestion,
+                "url": request.build_absolute_uri(
+                    f"{request.path}?{params.replaced(query, name, value, suggestion)}"
+                ),
+            }
+            for name, value, suggestions, _ in getattr(filterset.form, "suggestions", [])
+            for suggestion in suggestions
+        ]
+        raise error
 
 
 class CachingHeadersMixin(ExplainRefusedTokens):
@@ -82,6 +106,7 @@ class CatalogAPIMixin(CachingHeadersMixin):
     """Strict parameters, field selection, exports and caching headers for every resource."""
 
     lookup_field = "slug"
+    filter_backends = [FilterBackend]
     # Slugs only (as the pages' <slug:…> URLs): any other path is a 404 before a query is
     # made (PostgreSQL refuses a NUL in a query: `/therapies/%00/` was a 500).
     lookup_value_regex = "[-a-zA-Z0-9_]+"

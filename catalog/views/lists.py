@@ -1,10 +1,11 @@
-"""The filterable, paginated list pages (therapies, classes, conditions, glossary) and the
-"Use this data" links to the same list in the API. Filtering lives in catalog/filters.py, list
-rows on the models (catalog/models/rows.py)."""
+"""The filterable, paginated list pages (therapies, classes, conditions, glossary): what a list
+shows in words ("7 therapies for Rheumatoid arthritis"), its answers to bad input (a misspelled
+parameter, a near miss, a page that is not a number) and the "Use this data" links to the same
+list in the API. Filtering lives in catalog/filters.py, list rows on the models
+(catalog/models/rows.py)."""
 
 from urllib.parse import urlencode
 
-from django.core.exceptions import BadRequest
 from django.urls import reverse
 from django_filters.views import FilterView
 
@@ -35,7 +36,8 @@ def api_links(api_url_name, filterset_class, query):
 
 class FilteredListView(FilterView):
     """A filterable, paginated list of published records. Bad filter values or page numbers
-    answer 400.
+    answer 400 on the list page itself; a misspelled parameter is named with the one it was
+    probably meant to be, and the rest of the query still applies (200).
 
     The template reads list rows (dicts: catalog/models/rows.py) with the keys in `row_keys`
     and nothing more, each row's related records read in its own query, so a page costs the
@@ -48,6 +50,9 @@ class FilteredListView(FilterView):
     strict = True
     api_url_name = None  # the API list endpoint with the same filters (`therapy-list`)
     row_keys = ()  # what a row shows
+    title = ""  # the list's name ("Therapies"): its heading unfiltered, and its breadcrumb
+    nouns = ("record", "records")  # one, several: "7 therapies for …"
+    page_error = None
 
     def records(self):
         model = self.filterset_class._meta.model
@@ -62,21 +67,76 @@ class FilteredListView(FilterView):
         return super().get_paginator(queryset, per_page, version=version, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):
+        """A page of the list; none for filters to correct (whatever the page asked, the form
+        says what is wrong) or for a page that is not a number (said where the pages are, with
+        a link to the first: both 400s)."""
         page = self.request.GET.get(self.page_kwarg, "1")
-        if page != "last" and not whole_number(page):
-            raise BadRequest(f"“{page[:50]}” is not a page number (1 or more).")
+        invalid = self.filterset.is_bound and not self.filterset.is_valid()
+        if not invalid and page != "last" and not whole_number(page):
+            self.page_error = f"“{page[:50]}” is not a page number."
+        if invalid or self.page_error:
+            return self.get_paginator(queryset, page_size), None, [], False
         return super().paginate_queryset(queryset, page_size)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        query = self.request.GET
         if self.api_url_name:
-            context["api_links"] = api_links(
-                self.api_url_name, self.filterset_class, self.request.GET
-            )
+            context["api_links"] = api_links(self.api_url_name, self.filterset_class, query)
+        context["heading"] = self.heading(context["paginator"])
+        if self.title:
+            home = ("Home", reverse("catalog:home"))
+            context["breadcrumbs"] = [home, (self.title, self.request.path)]
+        applied = filters.applied_filters(self.filterset_class, query)
+        context["active_filters"] = sum(  # "Filter results (2 active)"
+            1 for name, values in applied.items() if name != "ordering" and "".join(values).strip()
+        )
+        known = {*self.filterset_class.base_filters, self.page_kwarg}
+        context["unknown_parameters"] = [
+            (name, guess, f"?{params.renamed(query, name, guess)}" if guess else None)
+            for name, guess in params.unknown(query, known)
+        ]
+        context["filter_errors"] = self.filter_errors()
+        context["page_error"] = self.page_error
         return context
 
+    def filter_errors(self):
+        """The form's errors as the page lists them: (field id, label, message, [(suggested
+        name, the same list with it instead)]), the suggestions linked ("Did you mean …?")."""
+        form, query = self.filterset.form, self.request.GET
+        if not form.errors:
+            return []
+        suggested = {
+            name: (value, names, message)
+            for name, value, names, message in (getattr(form, "suggestions", []))
+        }
+        found = []
+        for field in form:
+            if field.name in suggested:
+                value, names, message = suggested[field.name]
+                links = [(n, f"?{params.replaced(query, field.name, value, n)}") for n in names]
+                found.append((field.id_for_label, field.label, message, links))
+                continue
+            found += [(field.id_for_label, field.label, error, []) for error in field.errors]
+        found += [(None, None, error, []) for error in form.non_field_errors()]
+        return found
+
+    def heading(self, paginator):
+        """What the list shows: "7 therapies for Rheumatoid arthritis", "Therapies (29)"
+        unfiltered; the count is the paginator's (no other query)."""
+        filterset = self.filterset
+        if filterset.is_bound and not filterset.is_valid():
+            return self.title
+        count = paginator.count if paginator else len(self.object_list)
+        phrases = filterset.described(several=count != 1) if filterset.is_bound else []
+        if not phrases:
+            return f"{self.title} ({count:,})"
+        noun = self.nouns[0] if count == 1 else self.nouns[1]
+        return " ".join([f"{count:,}", noun, *phrases])
+
     def render_to_response(self, context, **response_kwargs):
-        if self.filterset.is_bound and not self.filterset.is_valid():
+        invalid = self.filterset.is_bound and not self.filterset.is_valid()
+        if invalid or self.page_error:
             response_kwargs.setdefault("status", 400)
         return super().render_to_response(context, **response_kwargs)
 
@@ -87,6 +147,8 @@ class TherapyListView(FilteredListView):
     # Name, brand names, class, summary, the conditions it is used for.
     row_keys = ("slug", "name", "url", "brand_names", "therapy_class", "summary", "indications")
     template_name = "catalog/therapy_list.html"
+    title = "Therapies"
+    nouns = ("therapy", "therapies")
 
 
 class TherapyClassListView(FilteredListView):
@@ -94,6 +156,8 @@ class TherapyClassListView(FilteredListView):
     api_url_name = "therapyclass-list"
     row_keys = ("slug", "name", "url", "abbreviation", "action_label", "summary")
     template_name = "catalog/class_list.html"
+    title = "Classes of therapy"
+    nouns = ("class of therapy", "classes of therapy")
 
 
 class ConditionListView(FilteredListView):
@@ -102,6 +166,8 @@ class ConditionListView(FilteredListView):
     # Name, category, the broader condition it belongs to, summary.
     row_keys = ("slug", "name", "url", "category_label", "parent", "summary")
     template_name = "catalog/condition_list.html"
+    title = "Conditions"
+    nouns = ("condition", "conditions")
 
 
 class GlossaryView(FilteredListView):
