@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.utils.html import escape
@@ -6,6 +7,7 @@ from django.utils.html import escape
 from catalog.models import Therapy, TherapyClass
 
 from .helpers import listed_slugs, make_reviewer, page_text, review
+from .servers import MakeRun
 
 pytestmark = pytest.mark.django_db
 
@@ -387,3 +389,58 @@ def test_last_updated_is_when_the_content_last_changed(client):
 def test_every_page_says_not_medical_advice_once(client, url):
     body = client.get(url).content.decode()
     assert body.count("Not medical advice") == 1, url
+
+
+# --- `make run`: the site as visitors see it ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def make_run():
+    """`make run` started as a newcomer starts it (DJANGO_DEBUG unset), on a port of its own."""
+    with MakeRun("run") as server:
+        yield server
+
+
+@pytest.mark.servers
+def test_make_run_shows_the_sites_own_404_page_not_djangos_url_list(make_run):
+    reply = make_run.get("/no-such-page/")
+    assert reply.status == 404
+    assert "<h1>Page not found</h1>" in reply.text
+    assert "There is no page at" in reply.text and "Skip to content" in reply.text
+    assert "URLconf" not in reply.text and "DEBUG = True" not in reply.text
+
+
+@pytest.mark.servers
+def test_make_run_answers_a_bad_page_number_with_its_message_not_a_traceback(make_run):
+    reply = make_run.get("/therapies/?page=abc")
+    assert reply.status == 400
+    assert "“abc” is not a page number (1 or more)." in reply.text
+    assert "Traceback" not in reply.text and len(reply.body) < 20_000
+    assert 'aria-label="Main"' in reply.text  # the site's own design
+
+
+@pytest.mark.servers
+def test_make_run_answers_a_bad_api_url_with_problem_json(make_run):
+    reply = make_run.get("/api/v1/therapy/")
+    assert reply.status == 404
+    assert reply.header("Content-Type") == "application/problem+json"
+    assert reply.json()["detail"] == "There is no API resource at this URL."
+
+
+@pytest.mark.servers
+def test_make_run_serves_the_collected_static_files(make_run):
+    stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', make_run.get("/").text)
+    assert stylesheet, "the stylesheet has its hashed production name"
+    reply = make_run.get(stylesheet.group(1))
+    assert reply.status == 200
+    assert reply.header("Content-Type").startswith("text/css")
+    assert "max-age=315360000" in reply.header("Cache-Control")
+
+
+@pytest.mark.servers
+def test_make_run_debug_keeps_djangos_debug_pages():
+    with MakeRun("run-debug") as server:
+        reply = server.get("/no-such-page/")
+        assert reply.status == 404
+        assert "Using the URLconf defined in" in reply.text
+        assert "DEBUG = True" in reply.text
