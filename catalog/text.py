@@ -20,3 +20,9 @@ def normalise(text):
 def words_of(text):
     """The words of a name for word-by-word matching: "Non-small cell" -> non, small, cell."""
     return "".join(c if c.isalnum() else " " for c in loose(text)).split()
+
+
+def forms_of(name):
+    """A name as it may appear in running text: as written, and its plural."""
+    plural = f"{name[:-1]}ies" if name.endswith("y") and not name.endswith("ey") else f"{name}s"
+    return [name, plural]
