@@ -601,13 +601,24 @@ def test_make_run_answers_a_bad_api_url_with_problem_json(make_run):
 
 
 @pytest.mark.servers
-def test_make_run_serves_the_collected_static_files(make_run):
-    stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', make_run.get("/").text)
-    assert stylesheet, "the stylesheet has its hashed production name"
-    reply = make_run.get(stylesheet.group(1))
+@pytest.mark.parametrize(
+    ("link", "content_type"),
+    [
+        (r'rel="stylesheet" href="(/static/css/site\.[0-9a-f]{12}\.css)"', "text/css"),
+        (r'rel="icon" href="(/static/favicon\.[0-9a-f]{12}\.svg)"', "image/svg+xml"),
+    ],
+)
+def test_make_run_serves_the_collected_static_files(make_run, link, content_type):
+    """The stylesheet and the favicon under their hashed production names, by WhiteNoise, and
+    the page's CSP lets the icon load (img-src 'self')."""
+    page = make_run.get("/")
+    found = re.search(link, page.text)
+    assert found, f"no {link} in the page"
+    reply = make_run.get(found.group(1))
     assert reply.status == 200
-    assert reply.header("Content-Type").startswith("text/css")
+    assert reply.header("Content-Type").startswith(content_type)
     assert "max-age=315360000" in reply.header("Cache-Control")
+    assert "img-src 'self'" in page.header("Content-Security-Policy")
 
 
 @pytest.mark.servers
