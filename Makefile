@@ -1,11 +1,11 @@
-# The two commands: `make run` (site on http://127.0.0.1:8000/) and `make test` (whole suite,
-# on SQLite and on a throwaway PostgreSQL server).
+# The two commands: `make run` (the site as visitors see it, on http://127.0.0.1:8000/) and
+# `make test` (whole suite, on SQLite and on a throwaway PostgreSQL server).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve serve-local test test-fast test-sqlite test-postgres system-deps install lint format clean
+.PHONY: run run-debug serve serve-local test test-fast test-sqlite test-postgres system-deps install lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,11 +17,38 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
-	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --no-input
-	DJANGO_DEBUG=1 $(BIN)/python manage.py seed
-	@DJANGO_DEBUG=1 $(BIN)/python manage.py ensure_admin
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+# `make run`: the site as visitors see it, on http://127.0.0.1:8000/ (RUN_ADDR): DEBUG off, so
+# the site's own error pages and problem+json from the API; static files collected and served by
+# WhiteNoise as in production; plain HTTP on this machine only (DJANGO_LOCAL_HTTP=1); a secret
+# key of its own, made once into SECRET_KEY_FILE. `make run-debug`: the same content with
+# Django's debug pages (tracebacks, URL lists) and static files read from static/ as edited.
+RUN_ADDR ?= 127.0.0.1:8000
+SECRET_KEY_FILE ?= .secret-key
+RUN_ENV = env -u DJANGO_DEBUG DJANGO_LOCAL_HTTP=1 "DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,[::1]" \
+	DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))"
+DEBUG_ENV = env DJANGO_DEBUG=1
+
+$(SECRET_KEY_FILE):
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+# What run and run-debug share (the name of the environment variable list as argument): the
+# database migrated, the content loaded into an empty database, an admin login offered, then
+# Django's development server.
+define serve_dev
+	$($(1)) $(BIN)/python manage.py migrate --no-input
+	$($(1)) $(BIN)/python manage.py seed
+	@$($(1)) $(BIN)/python manage.py ensure_admin
+	$($(1)) $(BIN)/python manage.py runserver $(RUN_ADDR)
+endef
+
+run: $(STAMP) $(SECRET_KEY_FILE)
+	@echo "run: DEBUG off: the site's own error pages. Django's debug pages: make run-debug"
+	$(RUN_ENV) $(BIN)/python manage.py collectstatic --no-input -v0
+	$(call serve_dev,RUN_ENV)
+
+run-debug: $(STAMP)
+	@echo "run-debug: DEBUG on: Django's debug pages, for developers only"
+	$(call serve_dev,DEBUG_ENV)
 
 # Production-style: DEBUG off, gunicorn, WhiteNoise. Needs DJANGO_SECRET_KEY and
 # DJANGO_ALLOWED_HOSTS (see README).

@@ -8,11 +8,7 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-
-def forms_of(name):
-    """A name as it may appear in running text: as written, and its plural."""
-    plural = f"{name[:-1]}ies" if name.endswith("y") and not name.endswith("ey") else f"{name}s"
-    return [name, plural]
+from .text import forms_of
 
 
 def patterns(terms):

@@ -43,3 +43,9 @@ def without_repeats(text, earlier):
         if kept or not line.strip():  # a blank line separates paragraphs
             lines.append(" ".join(kept))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def forms_of(name):
+    """A name as it may appear in running text: as written, and its plural."""
+    plural = f"{name[:-1]}ies" if name.endswith("y") and not name.endswith("ey") else f"{name}s"
+    return [name, plural]

@@ -3,11 +3,13 @@ import html as html_lib
 import re
 
 import pytest
+from django.template import loader
 from django.utils.html import escape
 
-from catalog.models import Therapy, TherapyClass
+from catalog.models import GlossaryTerm, Therapy, TherapyClass
 
 from .helpers import listed_slugs, make_reviewer, page_text, review
+from .servers import MakeRun
 
 pytestmark = pytest.mark.django_db
 
@@ -749,3 +751,241 @@ def test_a_parent_conditions_table_says_which_sub_condition_a_use_is_for(client)
     rituximab = table.split('href="/therapies/rituximab/"')[1].split("</tr>")[0]
     assert "(for Chronic lymphocytic leukemia)" in rituximab
     assert 'href="/classes/interferons/"' in table
+
+
+# --- navigation, breadcrumbs, glossary and A-Z, error pages -----------------------------------
+
+
+def main_nav(html):
+    return re.search(r'<nav aria-label="Main">(.*?)</nav>', html, re.S).group(1)
+
+
+@pytest.mark.parametrize(
+    ("url", "section", "current"),
+    [
+        ("/therapies/", "Therapies", "page"),
+        ("/therapies/?condition=rheumatoid-arthritis", "Therapies", "page"),
+        ("/therapies/rituximab/", "Therapies", "true"),
+        ("/classes/", "Classes", "page"),
+        ("/classes/monoclonal-antibodies/", "Classes", "true"),
+        ("/conditions/", "Conditions", "page"),
+        ("/conditions/rheumatoid-arthritis/", "Conditions", "true"),
+        ("/glossary/", "Glossary", "page"),
+        ("/a-z/", "A\u2013Z", "page"),
+        ("/matrix/", "Matrix", "page"),
+    ],
+)
+def test_main_navigation_marks_the_current_section(client, url, section, current):
+    nav = main_nav(client.get(url).content.decode())
+    assert re.findall(r'aria-current="(\w+)">([^<]+)</a>', nav) == [(current, section)]
+
+
+@pytest.mark.parametrize("url", ["/", "/search/?q=rituximab", "/no-such-page/"])
+def test_main_navigation_marks_no_section_outside_them(client, url):
+    assert "aria-current" not in main_nav(client.get(url).content.decode())
+
+
+def test_api_link_is_in_the_footer_for_developers_not_in_the_main_navigation(client):
+    html = client.get("/therapies/").content.decode()
+    assert 'href="/api/v1/"' not in main_nav(html)
+    footer = html.split('<footer class="site-footer">')[1]
+    assert 'For developers: <a href="/api/v1/">the API</a>' in footer
+
+
+@pytest.mark.parametrize(
+    ("url", "current"), [("/glossary/", "Glossary"), ("/a-z/", "A\u2013Z index")]
+)
+def test_glossary_and_a_z_have_breadcrumbs_from_home_to_the_page(client, url, current):
+    html = client.get(url).content.decode()
+    trail = re.search(r'<nav aria-label="Breadcrumb" class="breadcrumb">(.*?)</nav>', html, re.S)
+    assert re.findall(r"<li>(.*?)</li>", trail.group(1)) == [
+        '<a href="/">Home</a>',
+        f'<a href="{url}" aria-current="page">{current}</a>',
+    ]
+    assert html.index('aria-label="Breadcrumb"') < html.index("<h1>")
+
+
+def test_home_has_no_breadcrumbs(client):
+    assert 'aria-label="Breadcrumb"' not in client.get("/").content.decode()
+
+
+def test_a_z_lists_classes_with_their_abbreviations_as_see_entries(client):
+    response = client.get("/a-z/")
+    html, text = response.content.decode(), page_text(response)
+    for therapy_class in TherapyClass.objects.published():
+        assert (
+            f'<a href="{therapy_class.get_absolute_url()}">{therapy_class.name}</a> '
+            '<span class="tag">therapy class</span>'
+        ) in html
+    assert "CSFs, see Colony stimulating factors therapy class" in text
+    assert "Every therapy, class of therapy and condition, A to Z." in text
+
+
+def test_a_z_leaves_out_draft_classes(client):
+    TherapyClass.objects.filter(slug="interferons").update(status="draft")
+    html = client.get("/a-z/").content.decode()
+    assert 'href="/classes/interferons/"' not in html
+    assert 'href="/classes/interleukins/"' in html
+
+
+def test_long_a_z_lists_classes_under_their_letter_within_its_query_bound(
+    client, make_catalog, monkeypatch, django_assert_max_num_queries
+):
+    make_catalog(30)
+    monkeypatch.setattr("catalog.views.pages.AZ_ONE_PAGE_LIMIT", 20)
+    with django_assert_max_num_queries(6):
+        response = client.get("/a-z/?letter=M")
+    html = response.content.decode()
+    assert "one letter at a time" in page_text(response)
+    assert (
+        '<a href="/classes/monoclonal-antibodies/">Monoclonal antibodies</a> '
+        '<span class="tag">therapy class</span>'
+    ) in html
+
+
+def glossary_entry(html, slug):
+    return re.search(rf'<dt id="{slug}">.*?</dd>', html, re.S).group(0)
+
+
+@pytest.mark.parametrize(
+    ("slug", "url", "name"),
+    [
+        # A singular term, a plural class name.
+        ("monoclonal-antibody", "/classes/monoclonal-antibodies/", "Monoclonal antibodies"),
+        ("interferon", "/classes/interferons/", "Interferons"),
+        ("colony-stimulating-factor", "/classes/colony-stimulating-factors/", "Colony stimulating"),
+    ],
+)
+def test_glossary_terms_link_to_the_records_they_explain(client, slug, url, name):
+    entry = glossary_entry(client.get("/glossary/").content.decode(), slug)
+    see_also = re.search(r'<span class="see-also">See also: (.*?)\.</span>', entry).group(1)
+    assert re.findall(r'<a href="([^"]+)">([^<]+)</a> \(([^)]+)\)', see_also) == [
+        (url, TherapyClass.objects.get(slug=url.split("/")[2]).name, "therapy class")
+    ]
+    assert name in see_also
+
+
+def test_glossary_term_links_only_published_records_and_only_matching_names(client):
+    TherapyClass.objects.filter(slug="interferons").update(status="draft")
+    html = client.get("/glossary/").content.decode()
+    assert "See also" not in glossary_entry(html, "interferon")
+    # "Antibody" is a word of "Monoclonal antibodies", not one of its names.
+    assert "See also" not in glossary_entry(html, "antibody")
+
+
+def test_the_records_every_glossary_term_explains_are_read_in_one_query(
+    django_assert_num_queries,
+):
+    terms = list(GlossaryTerm.objects.rows("slug", "term", "also_called"))
+    assert len(terms) > 10
+    with django_assert_num_queries(1):
+        explained = GlossaryTerm.objects.records_explained(terms)
+    assert [r["name"] for r in explained["monoclonal-antibody"]] == ["Monoclonal antibodies"]
+
+
+@pytest.mark.parametrize(
+    ("url", "message", "back"),
+    [
+        ("/a-z/?letter=Q1", "Choose a letter from A to Z, or # for other names.", "/a-z/"),
+        ("/therapies/?page=abc", "“abc” is not a page number (1 or more).", "/therapies/"),
+    ],
+)
+def test_bad_request_page_says_what_was_wrong_and_links_back_to_the_page(
+    client, url, message, back
+):
+    response = client.get(url)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f'<p class="lead problem">{escape(message)}</p>' in html
+    assert f'<a href="{back}">open this page without the choices in its address</a>' in html
+    assert 'aria-label="Main"' in html and "Not medical advice" in html
+
+
+def test_bad_request_without_a_message_still_says_how_to_fix_it(client):
+    response = client.get("/therapies/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    text = page_text(response)
+    assert "The address, or a form sent with it, could not be understood." in text
+    assert "Check the address for a typing mistake" in text
+    assert "evil.example" not in text  # Django's own message names the host: never shown
+
+
+def site_design(html):
+    """What every page of the site shows: the main navigation, the footer's note, the icon."""
+    assert 'aria-label="Main"' in html and 'href="/therapies/"' in html
+    assert "Not medical advice" in html
+    assert 'rel="icon" href="/static/favicon' in html
+    assert 'href="/static/css/site' in html
+
+
+def test_error_pages_keep_the_sites_design(client):
+    site_design(client.get("/no-such-page/").content.decode())
+    site_design(client.post("/therapies/").content.decode())  # 405
+    for template in ["500.html", "503.html", "409.html"]:
+        site_design(loader.render_to_string(template))
+
+
+# --- `make run`: the site as visitors see it ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def make_run():
+    """`make run` started as a newcomer starts it (DJANGO_DEBUG unset), on a port of its own."""
+    with MakeRun("run") as server:
+        yield server
+
+
+@pytest.mark.servers
+def test_make_run_shows_the_sites_own_404_page_not_djangos_url_list(make_run):
+    reply = make_run.get("/no-such-page/")
+    assert reply.status == 404
+    assert "<h1>Page not found</h1>" in reply.text
+    assert "There is no page at" in reply.text and "Skip to content" in reply.text
+    assert "URLconf" not in reply.text and "DEBUG = True" not in reply.text
+
+
+@pytest.mark.servers
+def test_make_run_answers_a_bad_page_number_with_its_message_not_a_traceback(make_run):
+    reply = make_run.get("/therapies/?page=abc")
+    assert reply.status == 400
+    assert "“abc” is not a page number (1 or more)." in reply.text
+    assert "Traceback" not in reply.text and len(reply.body) < 20_000
+    assert 'aria-label="Main"' in reply.text  # the site's own design
+
+
+@pytest.mark.servers
+def test_make_run_answers_a_bad_api_url_with_problem_json(make_run):
+    reply = make_run.get("/api/v1/therapy/")
+    assert reply.status == 404
+    assert reply.header("Content-Type") == "application/problem+json"
+    assert reply.json()["detail"] == "There is no API resource at this URL."
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize(
+    ("link", "content_type"),
+    [
+        (r'rel="stylesheet" href="(/static/css/site\.[0-9a-f]{12}\.css)"', "text/css"),
+        (r'rel="icon" href="(/static/favicon\.[0-9a-f]{12}\.svg)"', "image/svg+xml"),
+    ],
+)
+def test_make_run_serves_the_collected_static_files(make_run, link, content_type):
+    """The stylesheet and the favicon under their hashed production names, by WhiteNoise, and
+    the page's CSP lets the icon load (img-src 'self')."""
+    page = make_run.get("/")
+    found = re.search(link, page.text)
+    assert found, f"no {link} in the page"
+    reply = make_run.get(found.group(1))
+    assert reply.status == 200
+    assert reply.header("Content-Type").startswith(content_type)
+    assert "max-age=315360000" in reply.header("Cache-Control")
+    assert "img-src 'self'" in page.header("Content-Security-Policy")
+
+
+@pytest.mark.servers
+def test_make_run_debug_keeps_djangos_debug_pages():
+    with MakeRun("run-debug") as server:
+        reply = server.get("/no-such-page/")
+        assert reply.status == 404
+        assert "Using the URLconf defined in" in reply.text
+        assert "DEBUG = True" in reply.text

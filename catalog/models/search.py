@@ -33,6 +33,22 @@ class SearchTermQuerySet(models.QuerySet):
                 )
         return terms
 
+    def public(self, *models):
+        """The names of the records of `models` the public sees (each model's `visible()`),
+        each row's record read in the same query (`record`)."""
+        visible = functools.reduce(
+            operator.or_, (model.visible(f"{model.search_field}__") for model in models)
+        )
+        return self.filter(visible).select_related(*(model.search_field for model in models))
+
+    def of(self, *models):
+        """The names of records of `models`, published or not."""
+        return self.filter(
+            functools.reduce(
+                operator.or_, (Q(**{f"{model.search_field}__isnull": False}) for model in models)
+            )
+        )
+
     def index(self, records):
         """Replace the search rows of these records (after an editor saved them), reading
         their names as saved now. Explicit: the admin, the API and the management commands
@@ -103,6 +119,11 @@ class SearchTermBase(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def kind(self):
+        """What its record is, in a visitor's words: "therapy", "therapy class", "condition"."""
+        return self.record._meta.verbose_name
 
     @property
     def record(self):

@@ -181,4 +181,13 @@ class GlossaryView(FilteredListView):
         return GlossaryTerm.objects.all()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(roles=ModifierRole.objects.all(), **kwargs)
+        context = super().get_context_data(
+            roles=ModifierRole.objects.all(),
+            breadcrumbs=[("Home", reverse("catalog:home")), ("Glossary", self.request.path)],
+            **kwargs,
+        )
+        # Each term with the records it explains ("Monoclonal antibody": the class), one query.
+        terms = list(context["object_list"])
+        explained = GlossaryTerm.objects.records_explained(terms)
+        context["object_list"] = [{**t, "explains": explained.get(t["slug"], [])} for t in terms]
+        return context

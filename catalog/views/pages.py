@@ -1,12 +1,12 @@
 """The overview pages: home (classes and conditions by category) and the A-Z index of every
-name (read from the search index)."""
+therapy, class and condition by each of its names (read from the search index)."""
 
 import string
 import unicodedata
 
 from django.core.exceptions import BadRequest
-from django.db.models import Q
 from django.http import Http404
+from django.urls import reverse
 from django.views.generic import TemplateView
 
 from ..models import Condition, ConditionCategory, ModifierRole, SearchTerm, Therapy, TherapyClass
@@ -56,11 +56,12 @@ def sort_key(name):
 AZ_ONE_PAGE_LIMIT = 2000  # names; beyond, the index shows one letter per page
 AZ_PAGE_SIZE = 500
 AZ_LETTERS = [*string.ascii_uppercase, "#"]
+AZ_MODELS = (Therapy, TherapyClass, Condition)  # the records the index lists
 
 
 class AtoZView(TemplateView):
-    """Published therapies and conditions A to Z, with their other names as "see" entries, all
-    read from the search index (`SearchTerm`: every name of every record).
+    """Published therapies, classes and conditions A to Z, with their other names as "see"
+    entries, all read from the search index (`SearchTerm`: every name of every record).
 
     Up to AZ_ONE_PAGE_LIMIT names, the whole index on one page (two queries). Beyond, one
     letter per page (`?letter=B`, `#` for names that start with a digit or another script),
@@ -77,15 +78,14 @@ class AtoZView(TemplateView):
 
     @staticmethod
     def names():
-        visible = Therapy.visible("therapy__") | Condition.visible("condition__")
-        return SearchTerm.objects.filter(visible).select_related("therapy", "condition")
+        return SearchTerm.objects.public(*AZ_MODELS)
 
     @staticmethod
     def entry(term):
         return {
             "name": term.name,
-            "target": term.therapy or term.condition,
-            "kind": "therapy" if term.therapy_id else "condition",
+            "target": term.record,
+            "kind": term.kind,
             "see": bool(term.relation),
         }
 
@@ -117,8 +117,12 @@ class AtoZView(TemplateView):
         }
 
     def get_context_data(self, **kwargs):
+        kwargs["breadcrumbs"] = [
+            ("Home", reverse("catalog:home")),
+            ("A\u2013Z index", self.request.path),
+        ]
         letter = self.chosen_letter()
-        names = SearchTerm.objects.filter(Q(therapy__isnull=False) | Q(condition__isnull=False))
+        names = SearchTerm.objects.of(*AZ_MODELS)
         if names[AZ_ONE_PAGE_LIMIT : AZ_ONE_PAGE_LIMIT + 1].exists():
             return super().get_context_data(**self.one_letter(letter or "A"), **kwargs)
         groups = {}
