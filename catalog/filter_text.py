@@ -46,7 +46,7 @@ def near_misses(field, value, limit=50):
     query = Query(value)
     if not search_field or not query.needle:
         return []
-    found = query.names()
+    found = query.matches()
     if query.indexed:
         found |= Q(query.spelled_like())
     candidates = (
