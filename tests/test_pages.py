@@ -990,3 +990,9 @@ def test_make_run_debug_keeps_djangos_debug_pages():
         assert reply.status == 404
         assert "Using the URLconf defined in" in reply.text
         assert "DEBUG = True" in reply.text
+
+
+def test_the_glossary_offers_its_data_after_the_terms(client):
+    content = client.get("/glossary/").content.decode()
+    use = content.index('<h2 id="use-data-heading">Use this data</h2>')
+    assert content.index('<dl class="glossary">') < content.index("</dl>") < use
