@@ -122,18 +122,18 @@ def test_print_stylesheet_keeps_content_and_drops_navigation(live_server, page, 
     browse.assert_none("print preview")
 
 
-def test_filter_input_typeahead_fills_in_the_slug(live_server, page, browse):
+def test_filter_input_typeahead_fills_in_the_records_name(live_server, page, browse):
     browse.goto(f"{live_server.url}/therapies/")
     condition = page.get_by_role("combobox", name="Condition")
     condition.press_sequentially("rheum", delay=30)
     option = page.get_by_role("option").filter(has_text="Rheumatoid arthritis")
     expect(option).to_be_visible()
     condition.press("ArrowDown")
-    condition.press("Enter")  # chooses the suggestion: fills the slug, does not submit
-    expect(condition).to_have_value("rheumatoid-arthritis")
+    condition.press("Enter")  # chooses the suggestion: fills its name, does not submit
+    expect(condition).to_have_value("Rheumatoid arthritis")
     expect(page).to_have_url(f"{live_server.url}/therapies/")
     page.get_by_role("button", name="Apply filters").click()
-    expect(page).to_have_url(re.compile(r"[?&]condition=rheumatoid-arthritis(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]condition=Rheumatoid\+arthritis(&|$)"))
     names = page.locator(".results h3 a").all_inner_texts()
     assert {"Rituximab", "Tocilizumab"} <= set(names)
     assert "Trastuzumab" not in names

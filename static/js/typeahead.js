@@ -2,7 +2,8 @@
  *
  * Suggestions come from /search/suggest/ (JSON) and are shown as an ARIA 1.2 combobox with a
  * listbox popup: arrow keys move through them, Enter chooses, Escape closes. "all" (the search
- * boxes) goes to the chosen page; a type (filter inputs) fills in the chosen record's slug.
+ * boxes) goes to the chosen page; a type (filter inputs) fills in the chosen record's name,
+ * which the filters take as they take a slug (a visitor reads names, not slugs).
  * Without JavaScript the inputs are plain fields of plain GET forms, and everything still works.
  */
 (function () {
@@ -110,7 +111,7 @@
       if (type === "all") {
         window.location.assign(suggestion.url);
       } else {
-        input.value = suggestion.slug;
+        input.value = suggestion.label;
         input.dispatchEvent(new Event("change", { bubbles: true }));
       }
     }
