@@ -16,7 +16,13 @@ from django.http import Http404
 from django.urls import reverse
 from django.views.generic import TemplateView
 
-from .filters import MULTI_HELP, CommaSeparatedSelectMultiple, RecordsForm, SlugMultipleFilter
+from .filters import (
+    MULTI_HELP,
+    NOT_A_CHOICE,
+    CommaSeparatedSelectMultiple,
+    RecordsForm,
+    SlugMultipleFilter,
+)
 from .models import Condition, ConditionCategory, Indication, Therapy, TherapyClass
 from .models.rows import row_expressions
 
@@ -34,6 +40,7 @@ class MatrixForm(RecordsForm):
         widget=CommaSeparatedSelectMultiple,
         label="Condition category",
         help_text=MULTI_HELP,
+        error_messages=NOT_A_CHOICE,
     )
 
 

@@ -214,7 +214,7 @@ def test_bad_values_are_400_with_form_errors(client, query, field, name, message
     message = (
         f"No class called “{message}”."
         if name == "therapy_class"
-        else f"Select a valid choice. {message} is not one of the available choices."
+        else f"“{message}” is not one of the choices."  # as on the lists
     )
     assert f'<small id="id_{name}_error">{message}</small>' in html  # at the field
     assert "<table" not in html
