@@ -88,10 +88,11 @@ test-sqlite: $(STAMP)
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --settings=tests.settings --file /dev/null
 	$(BIN)/pytest $(PYTEST_REPORT)
 
-# The same suite on PostgreSQL, but for the `markup` checks (Nu HTML Checker, page layout,
-# Lighthouse: the rendered pages, which the database does not change), run once above.
+# The same suite on PostgreSQL, but for the tests marked `once` (their outcome does not depend on
+# the test database: the Nu HTML Checker, page layout, Lighthouse, `make run` and `make serve`
+# on SQLite databases of their own), run once above.
 test-postgres: $(STAMP)
-	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_REPORT) -m "not markup"
+	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_REPORT) -m "not once"
 
 # The benchmark (bench/run.py; how to read it: docs/performance.md): PostgreSQL and SQLite at
 # 1,000, 10,000 and 100,000 therapies, served by gunicorn, loaded by wrk; results printed and

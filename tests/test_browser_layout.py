@@ -15,7 +15,7 @@ from .helpers import PAGE_TYPES
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.markup,
+    pytest.mark.once,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("browser_db"),
 ]

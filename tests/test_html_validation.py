@@ -16,7 +16,7 @@ import pytest
 from .helpers import PAGE_TYPES
 from .servers import PYTHON, require
 
-pytestmark = [pytest.mark.slow, pytest.mark.markup, pytest.mark.django_db]
+pytestmark = [pytest.mark.slow, pytest.mark.once, pytest.mark.django_db]
 
 
 def checker_messages(files):

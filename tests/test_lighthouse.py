@@ -23,7 +23,7 @@ import pytest
 
 from .servers import BASE_DIR, Gunicorn, require
 
-pytestmark = [pytest.mark.browser, pytest.mark.servers, pytest.mark.markup]
+pytestmark = [pytest.mark.browser, pytest.mark.servers, pytest.mark.once]
 
 LIGHTHOUSE = BASE_DIR / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ["accessibility", "best-practices", "seo", "performance"]

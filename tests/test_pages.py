@@ -935,6 +935,7 @@ def make_run():
 
 
 @pytest.mark.servers
+@pytest.mark.once
 def test_make_run_shows_the_sites_own_404_page_not_djangos_url_list(make_run):
     reply = make_run.get("/no-such-page/")
     assert reply.status == 404
@@ -944,6 +945,7 @@ def test_make_run_shows_the_sites_own_404_page_not_djangos_url_list(make_run):
 
 
 @pytest.mark.servers
+@pytest.mark.once
 def test_make_run_answers_a_bad_page_number_with_its_message_not_a_traceback(make_run):
     reply = make_run.get("/therapies/?page=abc")
     assert reply.status == 400
@@ -955,6 +957,7 @@ def test_make_run_answers_a_bad_page_number_with_its_message_not_a_traceback(mak
 
 
 @pytest.mark.servers
+@pytest.mark.once
 def test_make_run_answers_a_bad_api_url_with_problem_json(make_run):
     reply = make_run.get("/api/v1/therapy/")
     assert reply.status == 404
@@ -984,6 +987,7 @@ def test_make_run_serves_the_collected_static_files(make_run, link, content_type
 
 
 @pytest.mark.servers
+@pytest.mark.once
 def test_make_run_debug_keeps_djangos_debug_pages():
     with MakeRun("run-debug") as server:
         reply = server.get("/no-such-page/")

@@ -28,7 +28,7 @@ from .servers import (
     wait_until,
 )
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.once]
 
 SECTION = re.compile(r"^## Running in production\n(.*?)^## ", re.S | re.M)
 BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```", re.S | re.M)
