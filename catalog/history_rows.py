@@ -13,7 +13,7 @@ from django.utils.text import capfirst
 
 from .history import EMPTY, IGNORED, children, display, indication_labels
 
-_WORDS = re.compile(r"\s+|[^\s]+")
+_WORDS = re.compile(r"\s+|[^\s]+")  # words (with their punctuation) and the spaces between
 
 
 def marked_diff(old, new):

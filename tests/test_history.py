@@ -259,6 +259,9 @@ def test_name_and_indication_changes_are_listed_in_the_version_they_were_saved_w
     assert "Indication added: Lymphoma (may help) [draft]" in rows[0]
     assert "MabThera" not in rows[1]  # the seeded version: Rituxan only
     assert "Brand name added: Rituxan" in rows[1]
+    lymphoma = Condition.objects.get(slug="lymphoma")  # not saved since: its first version
+    (condition_row,) = history_rows(admin_client.get(admin_url(Condition, "history", lymphoma.pk)))
+    assert "Indication added: Rituximab (may help) [draft]" in condition_row
 
     rituximab.summary = "Brand name renamed."
     rituximab.save()
