@@ -74,7 +74,12 @@ def children(model):
 
 
 def _indications(model, when, describe, **lookup):
-    rows = _as_of(model, when, **lookup)
+    return sorted(indication_labels(model, _as_of(model, when, **lookup), describe))
+
+
+def indication_labels(model, rows, describe):
+    """How each indication (a record or a version of one) reads: what it names at its other
+    end (`describe`), its qualifier, and "[draft]" if unpublished; one query per named kind."""
     ids = {name: {getattr(i, f"{name}_id") for i in rows} for name in describe}
     names = {
         name: model._meta.get_field(name).related_model.objects.in_bulk(ids[name])
@@ -93,7 +98,7 @@ def _indications(model, when, describe, **lookup):
         if indication.status != "published":
             label += " [draft]"
         labels.append(label)
-    return sorted(labels)
+    return labels
 
 
 def related_state(obj_model, pk, when):
@@ -211,10 +216,15 @@ def history_paused():
         yield
 
 
-def populate_initial_history():
-    """`populate_history --auto`: a first version for every record that has none (fixtures are
-    loaded with raw saves, which record nothing). That command writes no many-to-many rows, so
-    the first versions would seem to cite no sources: copy them from the current rows."""
+# The change reason of the first versions `manage.py seed` records.
+SEEDED = "Loaded from the source article"
+
+
+def populate_initial_history(reason=""):
+    """`populate_history --auto`: a first version ("Created", with the change reason `reason`)
+    for every record that has none (fixtures are loaded with raw saves, which record nothing).
+    That command writes no many-to-many rows, so the first versions would seem to cite no
+    sources: copy them from the current rows."""
     from django.apps import apps
     from django.core.management import call_command
 
@@ -224,6 +234,9 @@ def populate_initial_history():
     call_command("populate_history", auto=True, verbosity=0)
     for model in tracked:
         history_model = model.history.model
+        first = history_model.objects.filter(history_id__gt=before[model])
+        if reason:
+            first.update(history_change_reason=reason)
         for field in history_model._history_m2m_fields:
             m2m_model = next(
                 rel.related_model
@@ -237,11 +250,10 @@ def populate_initial_history():
                 by_owner.setdefault(getattr(row, f"{own}_id"), []).append(
                     (row.pk, getattr(row, f"{target}_id"))
                 )
-            records = history_model.objects.filter(history_id__gt=before[model])
             m2m_model.objects.bulk_create(
                 m2m_model(
                     history=record, id=row_id, **{f"{own}_id": record.id, f"{target}_id": other}
                 )
-                for record in records
+                for record in first
                 for row_id, other in by_owner.get(record.id, [])
             )

@@ -3,13 +3,20 @@ labels, choice labels, names rather than ids, "—" for empty), what hung off a 
 (names, indications), and what changed since an editor loaded a record."""
 
 import datetime
+import html
+import io
+import re
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.history import (
     changes_since,
     field_changes,
+    history_paused,
     populate_initial_history,
     related_state,
     version_diff,
@@ -22,7 +29,7 @@ from catalog.models import (
     TherapyClass,
     TherapyName,
 )
-from tests.helpers import make_reviewer
+from tests.helpers import admin_url, make_reviewer, page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +175,110 @@ def test_changes_since_lists_each_later_version_with_who_when_and_what(
 
 def latest_summary_before(therapy_class):
     return therapy_class.history.order_by("history_date").first().summary
+
+
+# --- what an editor reads on the admin's history and compare pages --------------------------
+
+
+def history_rows(response):
+    """The history list's rows as visible text, newest first."""
+    table = re.search(r'<table id="change-history".*?</table>', response.content.decode(), re.S)
+    rows = re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S)[1:]  # after the header
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", row)).split()) for row in rows]
+
+
+def test_a_seeded_first_version_reads_created_loaded_from_the_source_article(admin_client):
+    with history_paused():  # an empty database, as `seed` finds it on a first deploy
+        Therapy.objects.all().delete()
+        Source.objects.all().delete()
+    call_command("seed", stdout=io.StringIO())
+    rituximab = Therapy.objects.get(slug="rituximab")
+
+    (row,) = history_rows(admin_client.get(admin_url(Therapy, "history", rituximab.pk)))
+    assert "Created a script Loaded from the source article" in row
+    assert "Changed" not in row and "None" not in row
+    name = TherapyName.objects.get(therapy=rituximab, name="Rituxan")
+    assert name.history.get().history_change_reason == "Loaded from the source article"
+
+
+LONG_SUMMARY = (
+    "A monoclonal antibody against CD20 on B cells, used for lymphomas, chronic lymphocytic "
+    "leukemia and, when other agents have not worked, rheumatoid arthritis."
+)
+
+
+def test_history_and_compare_show_the_whole_text_with_the_changed_words_marked(
+    admin_client, versioned
+):
+    rituximab = Therapy.objects.get(slug="rituximab")
+    rituximab.summary = LONG_SUMMARY
+    rituximab.save()
+    before = latest(rituximab)
+    rituximab.summary = LONG_SUMMARY.replace("A monoclonal", "A chimeric <IgG1> monoclonal")
+    rituximab.save()
+    after = latest(rituximab)
+
+    page = admin_client.get(admin_url(Therapy, "history", rituximab.pk))
+    compared = admin_client.get(
+        admin_url(Therapy, "history_compare", rituximab.pk),
+        {"old": before.pk, "new": after.pk},
+    )
+    for response in (page, compared):
+        content = response.content.decode()
+        assert "A <ins>chimeric &lt;IgG1&gt;</ins> monoclonal" in content
+        assert "chars]" not in content
+        text = page_text(response)
+        assert f"Summary: {LONG_SUMMARY} → {rituximab.summary}" in text
+    assert "<del>" not in compared.content.decode()  # nothing removed from this summary
+
+    rituximab.summary = "An antibody against CD20."
+    rituximab.save()
+    newest = history_rows(admin_client.get(admin_url(Therapy, "history", rituximab.pk)))[0]
+    assert f"Summary: {after.summary} → An antibody against CD20." in newest
+    content = admin_client.get(admin_url(Therapy, "history", rituximab.pk)).content.decode()
+    assert "<del>A chimeric &lt;IgG1&gt; monoclonal</del> antibody against" in content
+    assert "<ins>An</ins> antibody against <ins>CD20.</ins>" in content
+
+
+def test_name_and_indication_changes_are_listed_in_the_version_they_were_saved_with(
+    admin_client, versioned
+):
+    rituximab = Therapy.objects.get(slug="rituximab")
+    rituximab.summary = "Brand name and use added."
+    rituximab.save()  # the admin saves the record, then its inline rows
+    name = TherapyName.objects.create(therapy=rituximab, name="MabThera", kind="brand")
+    Indication.objects.create(
+        therapy=rituximab,
+        condition=Condition.objects.get(slug="lymphoma"),
+        qualifier="may-help",
+        status="draft",
+    )
+    url = admin_url(Therapy, "history", rituximab.pk)
+    rows = history_rows(admin_client.get(url))
+    assert "Brand name added: MabThera" in rows[0]
+    assert "Indication added: Lymphoma (may help) [draft]" in rows[0]
+    assert "MabThera" not in rows[1]  # the seeded version: Rituxan only
+    assert "Brand name added: Rituxan" in rows[1]
+    lymphoma = Condition.objects.get(slug="lymphoma")  # not saved since: its first version
+    (condition_row,) = history_rows(admin_client.get(admin_url(Condition, "history", lymphoma.pk)))
+    assert "Indication added: Rituximab (may help) [draft]" in condition_row
+
+    rituximab.summary = "Brand name renamed."
+    rituximab.save()
+    name.name = "Mabthera"
+    name.save()
+    name.delete()
+    rows = history_rows(admin_client.get(url))
+    assert "Brand name changed: MabThera → Mabthera" in rows[0]
+    assert "Brand name removed: Mabthera" in rows[0]
+    assert "Brand name changed" not in rows[1]
+
+    # Queries do not grow with the number of child changes.
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(url)
+    for number in range(10):
+        TherapyName.objects.create(therapy=rituximab, name=f"Brand {number}", kind="brand")
+    with CaptureQueriesContext(connection) as many:
+        response = admin_client.get(url)
+    assert "Brand name added: Brand 9" in history_rows(response)[0]
+    assert len(many.captured_queries) == len(few.captured_queries)

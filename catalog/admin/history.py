@@ -19,7 +19,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import to_historic
 
 from .. import locking, versions
-from ..history import changes_since, related_history, version_diff
+from ..history import changes_since, field_changes, related_history, version_diff
+from ..history_rows import lines_by_version, marked_changes
 from ..models import SearchTerm, registry
 
 __all__ = ["HistoryAdmin", "VersionedForm"]
@@ -178,6 +179,24 @@ class HistoryAdmin(SimpleHistoryAdmin):
         }
         return super().history_view(request, object_id, extra_context)
 
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """Each listed version's changes in full, the changed words marked (simple-history
+        shortens them to "A mon[103 chars]rthritis"), with the changes of the record's names
+        and indications made while it was current (`child_lines`)."""
+        records = list(historical_records)  # newest first
+        if not records:
+            return
+        versions = type(records[0]).objects.filter(id=records[0].id).order_by("history_date")
+        dates = list(versions.values_list("history_date", "history_id"))
+        position = {history_id: index for index, (_, history_id) in enumerate(dates)}
+        lines = lines_by_version(records[0].instance, [when for when, _ in dates])
+        oldest = records[-1]
+        previous = oldest.prev_record if position.get(oldest.pk) else None
+        for record, older in zip(records, [*records[1:], previous], strict=True):
+            changes = field_changes(older, record) if older is not None else []
+            record.history_delta_changes = marked_changes(changes)
+            record.history_child_lines = lines.get(position.get(record.pk), [])
+
     def history_compare_view(self, request, object_id):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
@@ -203,7 +222,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
             "object": obj,
             "old": old,
             "new": new,
-            "changes": version_diff(old, new) if old != new else [],
+            "changes": marked_changes(version_diff(old, new) if old != new else []),
             "history_url": history_url,
         }
         return TemplateResponse(request, "admin/catalog/history_compare.html", context)

@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from catalog.history import history_paused, populate_initial_history
+from catalog.history import SEEDED, history_paused, populate_initial_history
 from catalog.models import SearchTerm, Source
 from catalog.search import rebuild_index
 
@@ -24,6 +24,6 @@ class Command(BaseCommand):
         with history_paused():
             call_command("loaddata", "catalog", verbosity=0)
         rebuild_index()
-        # Loaded without history: give every record its first version.
-        populate_initial_history()
+        # Loaded without history: give every record its first version, saying where it came from.
+        populate_initial_history(reason=SEEDED)
         self.stdout.write("Loaded the catalog content from fixtures/catalog.json.")
