@@ -450,6 +450,20 @@ def test_change_form_reads_what_it_is_then_inlines_then_sources_then_publication
 
 
 @pytest.mark.parametrize("model", [Therapy, TherapyClass, Condition], ids=lambda m: m.__name__)
+def test_top_down_fieldsets_leave_out_no_field_an_editor_can_set(admin_client, model):
+    """Fieldsets list fields by name: a field added to the model later must be placed in them
+    or it silently vanishes from the form."""
+    response = admin_client.get(admin_url(model, "add"))
+    on_form = set(response.context["adminform"].form.fields)
+    editable = {
+        f.name
+        for f in model._meta.get_fields()
+        if getattr(f, "editable", False) and not f.auto_created and (f.concrete or f.many_to_many)
+    }
+    assert editable - on_form - {"last_reviewed", "reviewer"} == set()  # those two read-only
+
+
+@pytest.mark.parametrize("model", [Therapy, TherapyClass, Condition], ids=lambda m: m.__name__)
 def test_summary_is_a_three_row_text_area_as_wide_as_the_form(admin_client, model):
     response = admin_client.get(admin_url(model, "add"))
     content = response.content.decode()
