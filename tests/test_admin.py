@@ -1,6 +1,7 @@
 """The admin as editors use it: pages render, permissions hold, bad input is refused politely."""
 
 import html
+import json
 import pkgutil
 import re
 import sys
@@ -383,6 +384,105 @@ def test_therapy_change_page_shows_inline_names_and_indications(staff_client):
     text = page_text(response)
     assert "Chronic lymphocytic leukemia" in text
     assert "Rheumatoid arthritis" in text
+
+
+def rendered_order(response, markers):
+    """The markers (bits of the change page's HTML) in the order the page shows them; a missing
+    one fails."""
+    content = response.content.decode()
+    missing = [marker for marker in markers if marker not in content]
+    assert not missing, f"not on the page: {missing}"
+    return sorted(markers, key=content.index)
+
+
+TOP_DOWN = [
+    (
+        Therapy,
+        "rituximab",
+        ['id="id_name"', 'id="id_therapy_class"', 'id="id_summary"', 'id="id_description"'],
+        ['id="sections-group"', 'id="other_names-group"', 'id="indications-group"'],
+    ),
+    (
+        TherapyClass,
+        "monoclonal-antibodies",
+        ['id="id_name"', 'id="id_abbreviation"', 'id="id_summary"', 'id="id_description"'],
+        ['id="indications-group"'],
+    ),
+    (
+        Condition,
+        "rheumatoid-arthritis",
+        ['id="id_name"', 'id="id_category"', 'id="id_summary"'],
+        ['id="sections-group"', 'id="other_names-group"', 'id="indications-group"'],
+    ),
+]
+AFTER_INLINES = [
+    '<h2 id="fieldset-0-1-heading" class="fieldset-heading">Sources</h2>',
+    'id="id_sources"',
+    '<h2 id="fieldset-0-2-heading" class="fieldset-heading">Publication and review</h2>',
+    'id="id_status"',
+    "Published at:",
+    "Last reviewed:",
+    "Reviewed by:",
+    'id="id_review_interval_days"',
+    '<h2 id="fieldset-0-3-heading" class="fieldset-heading">Address (slug)</h2>',
+    'id="id_slug"',
+]
+
+
+@pytest.mark.parametrize(
+    "model, slug, identity, inlines", TOP_DOWN, ids=[case[0].__name__ for case in TOP_DOWN]
+)
+def test_change_form_reads_what_it_is_then_inlines_then_sources_then_publication_then_slug(
+    admin_client, model, slug, identity, inlines
+):
+    obj = model.objects.get(slug=slug)
+    response = admin_client.get(admin_url(model, "change", obj.pk))
+    markers = [*identity, *inlines, *AFTER_INLINES]
+    assert rendered_order(response, markers) == markers
+    # The review fields are read-only there (recorded by "Mark as reviewed"), the slug tucked
+    # away in a collapsed fieldset, prefilled from the name.
+    content = response.content.decode()
+    assert 'id="id_last_reviewed"' not in content
+    assert re.search(r'<fieldset class="module aligned collapse"[^>]*>\s*<details>', content)
+    prepopulated = re.search(r'data-prepopulated-fields="([^"]*)"', content)
+    assert prepopulated, "the slug is not prefilled"
+    assert json.loads(html.unescape(prepopulated.group(1)))[0]["dependency_ids"] == ["#id_name"]
+
+
+@pytest.mark.parametrize("model", [Therapy, TherapyClass, Condition], ids=lambda m: m.__name__)
+def test_top_down_fieldsets_leave_out_no_field_an_editor_can_set(admin_client, model):
+    """Fieldsets list fields by name: a field added to the model later must be placed in them
+    or it silently vanishes from the form."""
+    response = admin_client.get(admin_url(model, "add"))
+    on_form = set(response.context["adminform"].form.fields)
+    editable = {
+        f.name
+        for f in model._meta.get_fields()
+        if getattr(f, "editable", False) and not f.auto_created and (f.concrete or f.many_to_many)
+    }
+    assert editable - on_form - {"last_reviewed", "reviewer"} == set()  # those two read-only
+
+
+@pytest.mark.parametrize("model", [Therapy, TherapyClass, Condition], ids=lambda m: m.__name__)
+def test_summary_is_a_three_row_text_area_as_wide_as_the_form(admin_client, model):
+    response = admin_client.get(admin_url(model, "add"))
+    content = response.content.decode()
+    summary = re.search(r"<textarea name=\"summary\"[^>]*>", content)
+    assert summary, "the summary is not a text area"
+    assert 'rows="3"' in summary.group(0)
+    assert 'class="vLargeTextField"' in summary.group(0)
+    assert 'maxlength="400"' in summary.group(0)
+    # Styled as wide as the form by the admin's form style sheet.
+    assert "css/admin/forms.css" in content
+
+
+def test_description_and_section_texts_are_larger_text_areas(admin_client):
+    rituximab = Therapy.objects.get(slug="rituximab")
+    content = admin_client.get(admin_url(Therapy, "change", rituximab.pk)).content.decode()
+    description = re.search(r'<textarea name="description"[^>]*>', content)
+    assert description and 'rows="10"' in description.group(0)
+    body = re.search(r'<textarea name="sections-0-body"[^>]*>', content)
+    assert body and 'rows="8"' in body.group(0)
 
 
 # --- 2. the Editors group -----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from ..models import Condition, ConditionName
+from .forms import TopDownFormMixin, top_down_fieldsets
 from .indications import ConditionIndicationInline
 from .review import ReviewedAdmin, ReviewFilter
 from .sections import ConditionSectionInline
@@ -16,7 +17,7 @@ class ConditionNameInline(admin.TabularInline):
 
 
 @admin.register(Condition)
-class ConditionAdmin(ReviewedAdmin):
+class ConditionAdmin(TopDownFormMixin, ReviewedAdmin):
     list_display = ["name", "category", "parent", "status", "last_reviewed"]
     list_filter = [
         "status",
@@ -27,6 +28,7 @@ class ConditionAdmin(ReviewedAdmin):
     ]
     list_select_related = ["parent"]
     search_fields = ["name", "slug", "other_names__name", "summary"]
+    fieldsets = top_down_fieldsets("name", "category", "parent", "summary")
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent", "sources"]
-    inlines = [ConditionNameInline, ConditionSectionInline, ConditionIndicationInline]
+    inlines = [ConditionSectionInline, ConditionNameInline, ConditionIndicationInline]

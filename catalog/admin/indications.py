@@ -1,6 +1,7 @@
-"""Indications in the admin: their own changelist, and the inline tables on their therapy's,
-class's or condition's page, each row with its own status (a published indication shows once
-both its ends are published)."""
+"""Indications in the admin: their own changelist, and the inlines on their therapy's, class's or
+condition's page, each indication with its own status (a published indication shows once both
+its ends are published). The inlines are stacked: a table of six autocompletes and a note is
+wider than a 1,280 px window and cut on a phone."""
 
 from django.contrib import admin
 
@@ -15,7 +16,7 @@ __all__ = [
 ]
 
 
-class IndicationInline(LockedFieldsMixin, admin.TabularInline):
+class IndicationInline(LockedFieldsMixin, admin.StackedInline):
     model = Indication
     extra = 0
     autocomplete_fields = ["therapy", "therapy_class", "condition", "sources"]

@@ -23,7 +23,7 @@ class SectionInline(admin.StackedInline):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":
-            kwargs["widget"] = forms.Textarea(attrs={"rows": 4})
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 

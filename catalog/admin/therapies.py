@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from ..models import Therapy, TherapyClass, TherapyName
+from .forms import TopDownFormMixin, top_down_fieldsets
 from .indications import ClassIndicationInline, TherapyIndicationInline
 from .review import ReviewedAdmin, ReviewFilter
 from .sections import TherapySectionInline
@@ -16,17 +17,18 @@ class TherapyNameInline(admin.TabularInline):
 
 
 @admin.register(TherapyClass)
-class TherapyClassAdmin(ReviewedAdmin):
+class TherapyClassAdmin(TopDownFormMixin, ReviewedAdmin):
     list_display = ["name", "abbreviation", "action", "status", "last_reviewed"]
     list_filter = ["status", ReviewFilter, "action", "last_reviewed"]
     search_fields = ["name", "abbreviation", "summary"]
+    fieldsets = top_down_fieldsets("name", "abbreviation", "action", "summary", "description")
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["sources"]
     inlines = [ClassIndicationInline]
 
 
 @admin.register(Therapy)
-class TherapyAdmin(ReviewedAdmin):
+class TherapyAdmin(TopDownFormMixin, ReviewedAdmin):
     list_display = ["name", "therapy_class", "brand_name_list", "status", "last_reviewed"]
     list_filter = [
         "status",
@@ -37,9 +39,10 @@ class TherapyAdmin(ReviewedAdmin):
     ]
     list_select_related = ["therapy_class"]
     search_fields = ["name", "slug", "other_names__name", "summary"]
+    fieldsets = top_down_fieldsets("name", "therapy_class", "summary", "description")
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["therapy_class", "sources"]
-    inlines = [TherapyNameInline, TherapySectionInline, TherapyIndicationInline]
+    inlines = [TherapySectionInline, TherapyNameInline, TherapyIndicationInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("other_names")
