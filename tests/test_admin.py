@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from catalog import versions
 from catalog.models import (
     Condition,
     GlossaryTerm,
@@ -1041,3 +1042,16 @@ def test_view_on_site_link(staff_client, model, slug, public_path):
     public = staff_client.get(public_path)
     assert public.status_code == 200
     assert obj.name in page_text(public)
+
+
+@pytest.mark.parametrize(
+    ("model", "slug"),
+    [("therapy", "rituximab"), ("therapyclass", "interferons"), ("condition", "psoriasis")],
+)
+def test_the_change_form_carries_the_version_the_editor_opened(admin_client, model, slug):
+    """Without it a save over someone else's newer save is not refused (the top-down fieldsets
+    once left it out: tests/test_sqlite_concurrency.py saw both saves go through)."""
+    obj = apps.get_model("catalog", model).objects.get(slug=slug)
+    html = admin_client.get(f"/admin/catalog/{model}/{obj.pk}/change/").content.decode()
+    token = re.search(r'<input type="hidden" name="loaded_version" value="([^"]+)"', html)
+    assert token and token.group(1) == versions.record_token(obj)

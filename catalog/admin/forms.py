@@ -23,9 +23,11 @@ TEXT_AREAS = {
 
 def top_down_fieldsets(*identity, publication=("status", "published_at")):
     """The fieldsets of a content record's change form: `identity` (the fields saying what the
-    record is) first, then the sources, publication and review, and the collapsed slug."""
+    record is) first, then the sources, publication and review, and the collapsed slug. The
+    hidden `loaded_version` (the version the editor opened: admin/history.py `VersionedForm`)
+    must be among them, or a save over someone else's would not be refused."""
     return [
-        (None, {"fields": list(identity)}),
+        (None, {"fields": [*identity, "loaded_version"]}),
         (SOURCES, {"fields": ["sources"]}),
         (
             PUBLICATION,
