@@ -390,3 +390,10 @@ def h1(page):
 
 def result_names(page):
     return page.locator(".results h3 a").all_inner_texts()
+
+
+def scrolls_sideways(page):
+    """Whether the Playwright page is wider than its window (a phone reader scrolls sideways)."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )

@@ -8,6 +8,8 @@ allowed by the CSP, and nothing scrolling sideways on a phone. Database handling
 import pytest
 from playwright.sync_api import expect
 
+from .helpers import scrolls_sideways
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
@@ -52,10 +54,6 @@ def full_lines(page, selector):
     lines = longest.evaluate(CHARACTERS_PER_LINE)
     assert len(lines) >= 3, f"{selector}: too short to measure ({lines})"
     return lines[:-1]
-
-
-def scrolls_sideways(page):
-    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
 
 
 def test_body_text_reads_at_60_to_75_characters_a_line_at_1280_px(live_server, new_context):

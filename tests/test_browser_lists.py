@@ -6,7 +6,7 @@ open without a click. Nothing scrolls sideways."""
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import PageProblems, h1
+from .helpers import PageProblems, h1, scrolls_sideways
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,10 +27,6 @@ def open_list(live_server, new_context, viewport, path):
 
 def first_result_top(page):
     return page.locator(".results .result").first.bounding_box()["y"]
-
-
-def scrolls_sideways(page):
-    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
 
 
 def test_on_a_phone_the_results_come_first_and_the_filters_fold_away(live_server, new_context):

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import PageProblems
+from .helpers import PageProblems, scrolls_sideways
 
 pytestmark = [
     pytest.mark.browser,
@@ -140,9 +140,6 @@ def test_filter_input_typeahead_fills_in_the_records_name(live_server, page, bro
     browse.assert_none("filter type-ahead")
 
 
-NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-
-
 @pytest.mark.parametrize("width", [390, 1280])
 def test_best_match_leads_the_results_on_a_phone_and_a_desktop(live_server, new_context, width):
     page = new_context(viewport={"width": width, "height": 800}).new_page()
@@ -157,7 +154,7 @@ def test_best_match_leads_the_results_on_a_phone_and_a_desktop(live_server, new_
     box = best.bounding_box()
     assert box["y"] < page.locator(".search-group").first.bounding_box()["y"]
     assert box["y"] + box["height"] <= 800, box
-    assert page.evaluate(NO_SIDEWAYS_SCROLL), f"/search/?q=Rituxan scrolls sideways at {width} px"
+    assert not scrolls_sideways(page), f"/search/?q=Rituxan scrolls sideways at {width} px"
     best.get_by_role("link", name="Rituximab").click()
     expect(page).to_have_url(f"{live_server.url}/therapies/rituximab/")
     problems.assert_none(f"best match at {width} px")
@@ -172,7 +169,7 @@ def test_no_results_suggest_a_spelling_and_things_to_browse_on_a_phone(live_serv
     expect(page.get_by_role("heading", name="Classes of therapy")).to_be_visible()
     expect(page.get_by_role("link", name="Monoclonal antibodies")).to_be_visible()
     expect(page.get_by_role("link", name="Rheumatoid arthritis")).to_be_visible()
-    assert page.evaluate(NO_SIDEWAYS_SCROLL), "the no-results page scrolls sideways at 390 px"
+    assert not scrolls_sideways(page), "the no-results page scrolls sideways at 390 px"
     page.get_by_role("link", name="Humira").click()
     expect(page).to_have_url(re.compile(r"/search/\?q=Humira$"))
     best = page.get_by_role("region", name="Best match")
