@@ -90,7 +90,7 @@ test-sqlite: $(STAMP)
 
 # The same suite on PostgreSQL, but for the tests marked `once` (their outcome does not depend on
 # the test database: the Nu HTML Checker, page layout, Lighthouse, `make run` and `make serve`
-# on SQLite databases of their own), run once above.
+# on SQLite databases of their own, servers tests on databases of their own), run once above.
 test-postgres: $(STAMP)
 	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_REPORT) -m "not once"
 

@@ -314,7 +314,25 @@ def _browser_fixtures(item):
     return BROWSER_FIXTURES & (set(getattr(item, "fixturenames", ())) - parameters)
 
 
+# What reaches pytest-django's test database: a test without one of these runs the same on
+# SQLite and on PostgreSQL.
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def uses_own_servers_only(item):
+    """A test that starts servers of its own (`servers`, `bench`) and never opens the session's
+    test database: its outcome cannot depend on DATABASE_URL, so the PostgreSQL run skips it."""
+    starts_servers = item.get_closest_marker("servers") or item.get_closest_marker("bench")
+    opens_database = item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(
+        item.fixturenames
+    )
+    return bool(starts_servers) and not opens_database
+
+
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if uses_own_servers_only(item):
+            item.add_marker(pytest.mark.once)
     unmarked = [
         item.nodeid
         for item in items

@@ -100,3 +100,42 @@ def test_a_test_using_the_browser_without_the_browser_marker_is_refused(tmp_path
     assert "these tests drive a browser but are not marked `browser`:" in output
     assert "test_probe.py::test_unmarked" in output
     assert "test_probe.py::test_marked" not in output.split("not marked `browser`:")[1]
+
+
+def test_a_servers_test_that_never_opens_the_test_database_runs_only_once(tmp_path):
+    """Such a test's outcome cannot depend on DATABASE_URL: the PostgreSQL run (`-m "not once"`)
+    leaves it out, and keeps a servers test that does open the test database."""
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["tests.conftest"]\n')
+    (tmp_path / "test_probe.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+
+            @pytest.mark.servers
+            def test_own_servers():
+                pass
+
+            @pytest.mark.servers
+            @pytest.mark.django_db
+            def test_servers_and_the_test_database():
+                pass
+
+            def test_plain():
+                pass
+            """
+        )
+    )
+    command = [str(PYTHON), "-m", "pytest", "-p", "no:cacheprovider", "-q", "--collect-only"]
+    result = subprocess.run(
+        [*command, "-m", "not once", "test_probe.py"],
+        cwd=tmp_path,
+        env=base_env(DJANGO_SETTINGS_MODULE="tests.settings", PYTHONPATH=str(BASE_DIR)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    collected = result.stdout
+    assert "test_servers_and_the_test_database" in collected, collected
+    assert "test_plain" in collected
+    assert "test_own_servers" not in collected
+    assert "2/3 tests collected (1 deselected)" in collected
