@@ -71,6 +71,7 @@ class LinkCheck(models.Model):
 
     class Meta:
         ordering = ["url"]
+        default_permissions = ()  # written by the command only; shown with the sources
 
     def __str__(self):
         return f"{self.url}: {self.outcome}"
