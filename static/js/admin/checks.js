@@ -53,6 +53,10 @@
     // Django's inlines announce rows added and removed.
     document.addEventListener("formset:added", later);
     document.addEventListener("formset:removed", later);
+    // The autocomplete selects (select2: the sources) announce a choice through jQuery only.
+    if (window.django && window.django.jQuery) {
+      window.django.jQuery(form).on("change", "select", later);
+    }
   }
 
   if (document.readyState === "loading") {
