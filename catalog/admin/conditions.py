@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from ..models import Condition, ConditionName
+from .checks import ChecksMixin
 from .forms import TopDownFormMixin, top_down_fieldsets
 from .indications import ConditionIndicationInline
 from .review import ReviewedAdmin, ReviewFilter
@@ -17,7 +18,7 @@ class ConditionNameInline(admin.TabularInline):
 
 
 @admin.register(Condition)
-class ConditionAdmin(TopDownFormMixin, ReviewedAdmin):
+class ConditionAdmin(ChecksMixin, TopDownFormMixin, ReviewedAdmin):
     list_display = ["name", "category", "parent", "status", "last_reviewed"]
     list_filter = [
         "status",

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from ..models import Therapy, TherapyClass, TherapyName
+from .checks import ChecksMixin
 from .forms import TopDownFormMixin, top_down_fieldsets
 from .indications import ClassIndicationInline, TherapyIndicationInline
 from .review import ReviewedAdmin, ReviewFilter
@@ -17,7 +18,7 @@ class TherapyNameInline(admin.TabularInline):
 
 
 @admin.register(TherapyClass)
-class TherapyClassAdmin(TopDownFormMixin, ReviewedAdmin):
+class TherapyClassAdmin(ChecksMixin, TopDownFormMixin, ReviewedAdmin):
     list_display = ["name", "abbreviation", "action", "status", "last_reviewed"]
     list_filter = ["status", ReviewFilter, "action", "last_reviewed"]
     search_fields = ["name", "abbreviation", "summary"]
@@ -28,7 +29,7 @@ class TherapyClassAdmin(TopDownFormMixin, ReviewedAdmin):
 
 
 @admin.register(Therapy)
-class TherapyAdmin(TopDownFormMixin, ReviewedAdmin):
+class TherapyAdmin(ChecksMixin, TopDownFormMixin, ReviewedAdmin):
     list_display = ["name", "therapy_class", "brand_name_list", "status", "last_reviewed"]
     list_filter = [
         "status",
