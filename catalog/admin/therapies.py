@@ -3,6 +3,8 @@
 from django.contrib import admin
 
 from ..models import Therapy, TherapyClass, TherapyName
+from ..transfer.admin import TransferMixin
+from ..transfer.resources import TherapyNameResource, TherapyResource
 from .forms import TopDownFormMixin, top_down_fieldsets
 from .indications import ClassIndicationInline, TherapyIndicationInline
 from .review import ReviewedAdmin, ReviewFilter
@@ -28,7 +30,8 @@ class TherapyClassAdmin(TopDownFormMixin, ReviewedAdmin):
 
 
 @admin.register(Therapy)
-class TherapyAdmin(TopDownFormMixin, ReviewedAdmin):
+class TherapyAdmin(TransferMixin, TopDownFormMixin, ReviewedAdmin):
+    resource_classes = [TherapyResource, TherapyNameResource]
     list_display = ["name", "therapy_class", "brand_name_list", "status", "last_reviewed"]
     list_filter = [
         "status",

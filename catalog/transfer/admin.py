@@ -1,0 +1,72 @@
+"""Import and Export on a changelist (django-import-export): CSV and XLSX only, a dry run
+first whose preview lists every bad row's problems before anything is written, then Confirm.
+Import needs the model's add and change permissions; export its view permission, and exports
+the rows the changelist shows (its filters and search) in the import's columns."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from import_export.admin import ExportMixin, ImportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ExportForm
+from import_export.tmp_storages import CacheStorage
+
+from .forms import UploadForm
+
+__all__ = ["TransferMixin"]
+
+
+class UploadGone(Exception):
+    """The file kept between the preview and Confirm is no longer there."""
+
+
+class SharedUploadStorage(CacheStorage):
+    """The uploaded file kept between the preview and Confirm in the shared cache (Redis in
+    production), so Confirm works whichever app server answers it."""
+
+    def read(self):
+        data = super().read()
+        if data is None:
+            raise UploadGone
+        return data
+
+
+class TransferMixin(ImportMixin, ExportMixin):
+    """Put first among a ModelAdmin's bases, with `resource_classes` set."""
+
+    formats = [CSV, XLSX]
+    import_form_class = UploadForm
+    export_form_class = ExportForm  # no field picker: it needs inline script the CSP refuses
+    import_template_name = "admin/catalog/import.html"
+    import_export_change_list_template = "admin/catalog/change_list_transfer.html"
+    from_encoding = "utf-8-sig"  # Excel's "CSV UTF-8" starts with a byte-order mark
+    skip_admin_log = True  # the history records each row, with the file's name
+    tmp_storage_class = SharedUploadStorage
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, UnicodeDecodeError):
+            message = (
+                "The file is not UTF-8 text. Save it as “CSV UTF-8” (or as an Excel workbook) "
+                "and import it again."
+            )
+        else:
+            message = (
+                "The file could not be read as the format chosen. Check that it is a CSV or "
+                "XLSX file and that the format matches it."
+            )
+        form.add_error("import_file", message)
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except UploadGone:
+            messages.error(
+                request, "The file previewed is no longer kept: import it again, then confirm."
+            )
+            info = self.opts.app_label, self.opts.model_name
+            return redirect(f"admin:{info[0]}_{info[1]}_import")
