@@ -296,5 +296,27 @@ def test_files_the_import_cannot_read_are_refused_with_a_message(editor_client, 
         "names.csv", [NAME_HEADINGS] + [["rituximab", f"N{i}", "brand"] for i in range(1001)]
     )
     response = post(many)
-    assert "The file has 1001 rows; import at most 1000 at a time" in page_text(response)
+    assert "The file has more than 1000 rows: import at most 1000 at a time" in page_text(response)
     assert not TherapyName.objects.filter(name="N1").exists()
+
+
+def test_a_workbook_longer_than_the_limit_is_refused_and_blank_rows_are_left_out(editor_client):
+    rows = [NAME_HEADINGS] + [["rituximab", f"N{i}", "brand"] for i in range(1500)]
+    response = preview(editor_client, Therapy, xlsx_file("n.xlsx", rows), XLSX_FORMAT, NAMES)
+    assert problems(response) == [
+        "The file has more than 1000 rows: import at most 1000 at a time (split the file)."
+    ]
+    rows = [NAME_HEADINGS, BIOSIMILARS[0], [None, None, None], BIOSIMILARS[1], [None] * 3]
+    response = preview(editor_client, Therapy, xlsx_file("n.xlsx", rows), XLSX_FORMAT, NAMES)
+    assert "2 new, 0 changed, 0 unchanged." in page_text(response)
+
+
+def test_a_description_keeps_its_paragraphs_and_a_name_its_single_spaces(editor_client):
+    rows = [
+        THERAPY_HEADINGS,
+        ["", "  Testumab   three ", "monoclonal-antibodies", "A test.", "One.\r\n\r\nTwo.", ""],
+    ]
+    response = preview(editor_client, Therapy, csv_file("t.csv", rows), resource=THERAPIES)
+    confirm(editor_client, Therapy, response)
+    therapy = Therapy.objects.get(slug="testumab-three")
+    assert (therapy.name, therapy.description) == ("Testumab three", "One.\n\nTwo.")

@@ -6,10 +6,10 @@ the rows the changelist shows (its filters and search) in the import's columns."
 from django.contrib import messages
 from django.shortcuts import redirect
 from import_export.admin import ExportMixin, ImportMixin
-from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 from import_export.tmp_storages import CacheStorage
 
+from .formats import FORMATS
 from .forms import UploadForm
 
 __all__ = ["TransferMixin"]
@@ -33,7 +33,7 @@ class SharedUploadStorage(CacheStorage):
 class TransferMixin(ImportMixin, ExportMixin):
     """Put first among a ModelAdmin's bases, with `resource_classes` set."""
 
-    formats = [CSV, XLSX]
+    formats = FORMATS
     import_form_class = UploadForm
     export_form_class = ExportForm  # no field picker: it needs inline script the CSP refuses
     import_template_name = "admin/catalog/import.html"

@@ -29,11 +29,10 @@ from ..models import (
     registry,
 )
 from ..text import normalise
-from .widgets import AddressesWidget, AddressWidget, ChoiceWidget, cell_text
+from .formats import MAX_ROWS
+from .widgets import AddressesWidget, AddressWidget, ChoiceWidget, cell_text, one_line
 
 __all__ = ["ConditionResource", "IndicationResource", "TherapyNameResource", "TherapyResource"]
-
-MAX_ROWS = 1000  # rows of one file (each is saved on its own, with its version)
 
 
 def column(name, attribute=None, widget=None):
@@ -112,10 +111,10 @@ class CatalogResource(resources.ModelResource):
     def check_file(self, dataset):
         if dataset.height > MAX_ROWS:
             raise ValueError(
-                f"The file has {dataset.height} rows; import at most {MAX_ROWS} at a time "
+                f"The file has more than {MAX_ROWS} rows: import at most {MAX_ROWS} at a time "
                 "(split the file)."
             )
-        headers = [cell_text(h) for h in dataset.headers or []]
+        headers = [one_line(h) for h in dataset.headers or []]
         dataset.headers = headers
         missing = [name for name in self.required_columns if name not in headers]
         if missing:
@@ -127,7 +126,7 @@ class CatalogResource(resources.ModelResource):
 
     def before_import_row(self, row, **kwargs):
         for key, value in list(row.items()):
-            row[key] = cell_text(value)
+            row[key] = one_line(value) if key == "name" else cell_text(value)
 
     def import_instance(self, instance, row, **kwargs):
         """Every cell's problem at once, the sources' included (the library checks them only

@@ -8,12 +8,18 @@ from ..text import loose
 
 
 def cell_text(value):
-    """A cell as text: spreadsheets give numbers and empty cells, CSV files strings."""
+    """A cell as text, its paragraphs kept: spreadsheets give numbers and empty cells, CSV
+    files strings (Windows line ends read as plain ones)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return " ".join(str(value).split())
+    return str(value).replace("\r\n", "\n").strip()
+
+
+def one_line(value):
+    """A cell naming something (a name, an address, a choice): single spaces."""
+    return " ".join(cell_text(value).split())
 
 
 class AddressWidget(widgets.ForeignKeyWidget):
@@ -24,7 +30,7 @@ class AddressWidget(widgets.ForeignKeyWidget):
         self.noun = noun or model._meta.verbose_name
 
     def clean(self, value, row=None, **kwargs):
-        address = cell_text(value)
+        address = one_line(value)
         if not address:
             return None
         record = self.model._default_manager.filter(slug=address).first()
@@ -44,7 +50,7 @@ class AddressesWidget(widgets.ManyToManyWidget):
         self.noun = noun or model._meta.verbose_name
 
     def clean(self, value, row=None, **kwargs):
-        addresses = [a for a in (cell_text(p) for p in cell_text(value).split(",")) if a]
+        addresses = [a for a in (one_line(p) for p in cell_text(value).split(",")) if a]
         found = {r.slug: r for r in self.model._default_manager.filter(slug__in=addresses)}
         missing = [a for a in addresses if a not in found]
         if missing:
@@ -67,7 +73,7 @@ class ChoiceWidget(widgets.Widget):
         self.choices = choices
 
     def clean(self, value, row=None, **kwargs):
-        text = loose(cell_text(value))
+        text = loose(one_line(value))
         for key, label in self.choices.choices:
             if text in (loose(key), loose(str(label))):
                 return key
@@ -75,7 +81,7 @@ class ChoiceWidget(widgets.Widget):
             return ""
         allowed = ", ".join(key for key in self.choices.values if key)
         blank = " (or empty)" if "" in self.choices.values else ""
-        raise ValueError(f"“{cell_text(value)}” is not one of {allowed}{blank}")
+        raise ValueError(f"“{one_line(value)}” is not one of {allowed}{blank}")
 
     def render(self, value, obj=None, **kwargs):
         return value or ""
