@@ -10,6 +10,8 @@ import io
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from catalog.models import (
     Condition,
@@ -206,6 +208,7 @@ def test_export_gives_the_changelists_filtered_rows_in_the_import_columns(editor
     assert 0 < len(expected) < Therapy.objects.count()
     response = export(editor_client, Therapy, f"?therapy_class__id__exact={klass.pk}")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert response.content.startswith("\ufeff".encode())  # Excel reads it as UTF-8
     assert list(rows[0]) == THERAPY_HEADINGS
     assert {row["address"] for row in rows} == expected
     assert {row["therapy_class"] for row in rows} == {klass.slug}
@@ -320,3 +323,21 @@ def test_a_description_keeps_its_paragraphs_and_a_name_its_single_spaces(editor_
     confirm(editor_client, Therapy, response)
     therapy = Therapy.objects.get(slug="testumab-three")
     assert (therapy.name, therapy.description) == ("Testumab three", "One.\n\nTwo.")
+
+
+@pytest.mark.parametrize(
+    ("model", "resource"),
+    [(Therapy, THERAPIES), (Therapy, NAMES), (Condition, "0"), (Indication, "0")],
+)
+def test_an_export_reads_its_rows_in_a_fixed_number_of_queries(
+    editor_client, make_catalog, model, resource
+):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            export(editor_client, model, resource=resource)
+        return len(captured)
+
+    before, rows = queries(), model.objects.count()
+    make_catalog(30)
+    assert model.objects.count() > rows
+    assert queries() == before

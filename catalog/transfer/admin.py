@@ -38,7 +38,9 @@ class TransferMixin(ImportMixin, ExportMixin):
     export_form_class = ExportForm  # no field picker: it needs inline script the CSP refuses
     import_template_name = "admin/catalog/import.html"
     import_export_change_list_template = "admin/catalog/change_list_transfer.html"
-    from_encoding = "utf-8-sig"  # Excel's "CSV UTF-8" starts with a byte-order mark
+    # Excel's "CSV UTF-8" starts with a byte-order mark: read with or without one, and write
+    # one, so Excel shows an export's accents and quotation marks as they are.
+    from_encoding = to_encoding = "utf-8-sig"
     skip_admin_log = True  # the history records each row, with the file's name
     tmp_storage_class = SharedUploadStorage
 

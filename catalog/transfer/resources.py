@@ -78,6 +78,8 @@ class CatalogResource(resources.ModelResource):
 
     required_columns = ()
     name_column = None  # the column whose name must not be another record's (normalised)
+    related = ()  # what an export's rows read of other tables, in a fixed number of queries
+    prefetched = ()
 
     class Meta:
         skip_unchanged = True
@@ -205,6 +207,9 @@ class CatalogResource(resources.ModelResource):
         """The record whose names search indexes for this row."""
         return instance
 
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related(*self.related).prefetch_related(*self.prefetched)
+
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
         result.columns = {f.attribute: f.column_name for f in self.get_import_fields()}
@@ -235,15 +240,13 @@ class TherapyResource(NamedResource):
     sources = sources_column()
 
     required_columns = ("name", "therapy_class")
+    related, prefetched = ("therapy_class",), ("sources",)
 
     class Meta(CatalogResource.Meta):
         model = Therapy
         name = "Therapies"
         fields = ("address", "name", "therapy_class", "summary", "description", "sources")
         import_id_fields = ("address",)
-
-    def get_queryset(self):
-        return Therapy.objects.select_related("therapy_class").prefetch_related("sources")
 
 
 class TherapyNameResource(CatalogResource):
@@ -289,15 +292,13 @@ class ConditionResource(NamedResource):
     sources = sources_column()
 
     required_columns = ("name", "category")
+    related, prefetched = ("parent",), ("sources",)
 
     class Meta(CatalogResource.Meta):
         model = Condition
         name = "Conditions"
         fields = ("address", "name", "category", "parent", "summary", "sources")
         import_id_fields = ("address",)
-
-    def get_queryset(self):
-        return Condition.objects.select_related("parent").prefetch_related("sources")
 
 
 class IndicationResource(CatalogResource):
@@ -313,6 +314,7 @@ class IndicationResource(CatalogResource):
     sources = sources_column()
 
     required_columns = ("therapy", "therapy_class", "condition")
+    related, prefetched = ("therapy", "therapy_class", "condition"), ("sources",)
 
     class Meta(CatalogResource.Meta):
         model = Indication
@@ -343,8 +345,3 @@ class IndicationResource(CatalogResource):
             if not row.get(name):
                 lookup &= Q(**{f"{name}__isnull": True})
         return Indication.objects.filter(lookup).first()
-
-    def get_queryset(self):
-        return Indication.objects.select_related(
-            "therapy", "therapy_class", "condition"
-        ).prefetch_related("sources")
