@@ -341,3 +341,43 @@ def test_an_export_reads_its_rows_in_a_fixed_number_of_queries(
     make_catalog(30)
     assert model.objects.count() > rows
     assert queries() == before
+
+
+INDICATION_HEADINGS = ["therapy", "therapy_class", "condition", "qualifier", "severity", "note"]
+
+
+def test_indications_import_by_their_ends_with_their_limits_and_each_problem_named(
+    editor_client,
+):
+    klass, other_class = TherapyClass.objects.values_list("slug", flat=True)[:2]
+    condition = (
+        Condition.objects.exclude(indications__therapy__slug="rituximab")
+        .exclude(indications__therapy_class__slug__in=[klass, other_class])
+        .first()
+    )
+    rows = [
+        ["Therapy", "Therapy class", "Condition", "Qualifier", "Severity", "Note"],
+        ["", klass, condition.slug, "May help", "severe", "In trials."],
+        ["rituximab", other_class, condition.slug, "", "", ""],
+        ["", "", "no-such-condition", "often", "very", ""],
+    ]
+    response = preview(editor_client, Indication, csv_file("uses.csv", rows))
+    assert problems(response) == [
+        "Row 3: Choose either a therapy or a therapy class, not both.",
+        "Row 4, condition: no condition with the address “no-such-condition”",
+        "Row 4, qualifier: “often” is not one of may-be-effective, may-help, "
+        "other-agents-failed, conventional-drugs-failed, have-been-used (or empty)",
+        "Row 4, severity: “very” is not one of moderate-to-severe, active, severe, advanced, "
+        "metastatic (or empty)",
+        "Row 4: Choose either a therapy or a therapy class, not both.",
+    ]
+    response = preview(editor_client, Indication, csv_file("uses.csv", rows[:2]))
+    assert "1 new, 0 changed, 0 unchanged." in page_text(response)
+    confirm(editor_client, Indication, response)
+    use = Indication.objects.get(therapy_class__slug=klass, condition=condition)
+    assert (use.qualifier, use.severity, use.note, use.status) == (
+        "may-help",
+        "severe",
+        "In trials.",
+        "draft",
+    )

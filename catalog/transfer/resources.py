@@ -116,7 +116,8 @@ class CatalogResource(resources.ModelResource):
                 f"The file has more than {MAX_ROWS} rows: import at most {MAX_ROWS} at a time "
                 "(split the file)."
             )
-        headers = [one_line(h) for h in dataset.headers or []]
+        # "Therapy class" and "therapy_class" are one column.
+        headers = [one_line(h).lower().replace(" ", "_") for h in dataset.headers or []]
         dataset.headers = headers
         missing = [name for name in self.required_columns if name not in headers]
         if missing:
