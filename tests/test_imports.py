@@ -249,6 +249,7 @@ def test_reviewers_may_export_but_not_import(client):
     assert "Due for review" in changelist.content.decode()
     refused = client.get(admin_url(Therapy, "import"))
     assert refused.status_code == 403
+    assert "403 Forbidden" in page_text(refused)
     upload = csv_file("names.csv", [NAME_HEADINGS, *BIOSIMILARS])
     refused = client.post(admin_url(Therapy, "import"), {"import_file": upload, "format": "0"})
     assert refused.status_code == 403
@@ -381,3 +382,25 @@ def test_indications_import_by_their_ends_with_their_limits_and_each_problem_nam
         "In trials.",
         "draft",
     )
+
+
+@pytest.mark.parametrize("redis_url", ["", "redis://the-shared-cache"], ids=["folder", "cache"])
+def test_the_file_waits_for_confirm_and_a_confirm_whose_file_is_gone_says_so(
+    editor_client, settings, redis_url
+):
+    """Kept in the temporary folder on one server, in the shared cache with Redis (the tests'
+    cache stands for it)."""
+    settings.REDIS_URL = redis_url
+    upload = csv_file("names.csv", [NAME_HEADINGS, *BIOSIMILARS])
+    confirm(editor_client, Therapy, preview(editor_client, Therapy, upload, resource=NAMES))
+    assert TherapyName.objects.filter(name="Truxima").count() == 1
+    upload = csv_file("names.csv", [NAME_HEADINGS, *BIOSIMILARS])
+    response = preview(editor_client, Therapy, upload, resource=NAMES)
+    form = response.context["confirm_form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data["import_file_name"] = "tmp-no-longer-kept"
+    done = editor_client.post(admin_url(Therapy, "process_import"), data, follow=True)
+    assert done.status_code == 200
+    assert "The file previewed is no longer kept: import it again, then confirm." in page_text(done)
+    assert done.redirect_chain[-1][0] == admin_url(Therapy, "import")
+    assert TherapyName.objects.filter(name="Truxima").count() == 1

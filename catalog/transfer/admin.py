@@ -3,11 +3,12 @@ first whose preview lists every bad row's problems before anything is written, t
 Import needs the model's add and change permissions; export its view permission, and exports
 the rows the changelist shows (its filters and search) in the import's columns."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from import_export.admin import ExportMixin, ImportMixin
 from import_export.forms import ExportForm
-from import_export.tmp_storages import CacheStorage
+from import_export.tmp_storages import CacheStorage, TempFolderStorage
 
 from .formats import FORMATS
 from .forms import UploadForm
@@ -20,14 +21,25 @@ class UploadGone(Exception):
 
 
 class SharedUploadStorage(CacheStorage):
-    """The uploaded file kept between the preview and Confirm in the shared cache (Redis in
-    production), so Confirm works whichever app server answers it."""
+    """The uploaded file kept between the preview and Confirm in the shared cache (Redis), so
+    Confirm works whichever app server answers it."""
 
     def read(self):
         data = super().read()
         if data is None:
             raise UploadGone
         return data
+
+
+class LocalUploadStorage(TempFolderStorage):
+    """The uploaded file kept in this machine's temporary folder (one app server: its
+    workers share the folder, not a per-process cache)."""
+
+    def read(self):
+        try:
+            return super().read()
+        except FileNotFoundError:
+            raise UploadGone from None
 
 
 class TransferMixin(ImportMixin, ExportMixin):
@@ -42,7 +54,9 @@ class TransferMixin(ImportMixin, ExportMixin):
     # one, so Excel shows an export's accents and quotation marks as they are.
     from_encoding = to_encoding = "utf-8-sig"
     skip_admin_log = True  # the history records each row, with the file's name
-    tmp_storage_class = SharedUploadStorage
+
+    def get_tmp_storage_class(self):
+        return SharedUploadStorage if settings.REDIS_URL else LocalUploadStorage
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
