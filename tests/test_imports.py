@@ -404,3 +404,17 @@ def test_the_file_waits_for_confirm_and_a_confirm_whose_file_is_gone_says_so(
     assert "The file previewed is no longer kept: import it again, then confirm." in page_text(done)
     assert done.redirect_chain[-1][0] == admin_url(Therapy, "import")
     assert TherapyName.objects.filter(name="Truxima").count() == 1
+
+
+def test_a_file_gone_bad_between_preview_and_confirm_writes_nothing_and_says_why(editor_client):
+    rows = [NAME_HEADINGS, *BIOSIMILARS, ["infliximab", "Inflectra", "brand"]]
+    response = preview(editor_client, Therapy, csv_file("n.csv", rows), resource=NAMES)
+    assert "3 new, 0 changed, 0 unchanged." in page_text(response)
+    Therapy.objects.filter(slug="infliximab").update(slug="infliximab-renamed")
+    done = confirm(editor_client, Therapy, response)
+    assert done.redirect_chain[-1][0] == admin_url(Therapy, "import")
+    assert (
+        "Nothing was imported: since the preview, the file stopped importing cleanly (Row 4, "
+        "therapy: no therapy with the address “infliximab”). Import it again to see every problem."
+    ) in page_text(done)
+    assert not TherapyName.objects.filter(name__in=["Truxima", "Ruxience", "Inflectra"]).exists()

@@ -77,6 +77,25 @@ class TransferMixin(ImportMixin, ExportMixin):
             )
         form.add_error("import_file", message)
 
+    def get_import_data_kwargs(self, **kwargs):
+        # All or nothing at Confirm too: a row gone bad since the preview (a therapy renamed
+        # meanwhile) rolls the whole file back.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            messages.error(
+                request,
+                "Nothing was imported: since the preview, the file stopped importing cleanly ("
+                + "; ".join(result.problems[:3])
+                + "). Import it again to see every problem.",
+            )
+            return self.import_page()
+        return super().process_result(result, request)
+
+    def import_page(self):
+        return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
+
     def process_import(self, request, **kwargs):
         try:
             return super().process_import(request, **kwargs)
@@ -84,5 +103,4 @@ class TransferMixin(ImportMixin, ExportMixin):
             messages.error(
                 request, "The file previewed is no longer kept: import it again, then confirm."
             )
-            info = self.opts.app_label, self.opts.model_name
-            return redirect(f"admin:{info[0]}_{info[1]}_import")
+            return self.import_page()

@@ -108,7 +108,9 @@ class CatalogResource(resources.ModelResource):
             result.diff_headers = self.get_diff_headers()
             result.append_base_error(self.get_error_result_class()(error))
             return result
-        return super().import_data(dataset, *args, **kwargs)
+        result = super().import_data(dataset, *args, **kwargs)
+        result.columns = {f.attribute: f.column_name for f in self.get_import_fields()}
+        return result
 
     def check_file(self, dataset):
         if dataset.height > MAX_ROWS:
@@ -213,7 +215,6 @@ class CatalogResource(resources.ModelResource):
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
-        result.columns = {f.attribute: f.column_name for f in self.get_import_fields()}
         if not self._is_dry_run(kwargs):
             searchable = registry.searchable_models()
             SearchTerm.objects.index([r for r in self.saved if type(r) in searchable])
