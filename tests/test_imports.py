@@ -418,3 +418,15 @@ def test_a_file_gone_bad_between_preview_and_confirm_writes_nothing_and_says_why
         "therapy: no therapy with the address “infliximab”). Import it again to see every problem."
     ) in page_text(done)
     assert not TherapyName.objects.filter(name__in=["Truxima", "Ruxience", "Inflectra"]).exists()
+
+
+def test_a_long_file_name_is_shortened_in_the_history(editor_client):
+    name = "biosimilars-" + "x" * 150 + ".csv"
+    response = preview(
+        editor_client, Therapy, csv_file(name, [NAME_HEADINGS, *BIOSIMILARS]), resource=NAMES
+    )
+    confirm(editor_client, Therapy, response)
+    (version,) = TherapyName.history.filter(name="Truxima")
+    reason = version.history_change_reason
+    assert reason.startswith("Imported from biosimilars-xxx") and reason.endswith("…")
+    assert len(reason) == 100

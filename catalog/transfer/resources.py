@@ -35,6 +35,15 @@ from .widgets import AddressesWidget, AddressWidget, ChoiceWidget, cell_text, on
 __all__ = ["ConditionResource", "IndicationResource", "TherapyNameResource", "TherapyResource"]
 
 
+REASON_LENGTH = 100  # django-simple-history's change reason column
+
+
+def import_reason(file_name):
+    """ "Imported from <file name>", the name shortened to fit the history's column."""
+    reason = f"Imported from {file_name or 'a file'}"
+    return reason if len(reason) <= REASON_LENGTH else reason[: REASON_LENGTH - 1] + "…"
+
+
 def column(name, attribute=None, widget=None):
     return fields.Field(attribute=attribute or name, column_name=name, widget=widget)
 
@@ -179,7 +188,7 @@ class CatalogResource(resources.ModelResource):
         if user is not None:
             rights.keep_locked_fields(user, instance)
             instance._history_user = user
-        instance._change_reason = f"Imported from {kwargs.get('file_name') or 'a file'}"
+        instance._change_reason = import_reason(kwargs.get("file_name"))
 
     def save_m2m(self, instance, row, **kwargs):
         """The sources, set just after the row's save, belong to the version that save
