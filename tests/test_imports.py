@@ -270,7 +270,7 @@ def refusal(response):
     return " ".join(response.context["form"].errors.get("import_file", []))
 
 
-def test_files_the_import_cannot_read_are_refused_with_a_message(editor_client, settings):
+def test_files_the_import_cannot_read_are_refused_with_a_message(editor_client):
     post = lambda upload, fmt=CSV_FORMAT: editor_client.post(  # noqa: E731
         admin_url(Therapy, "import"), {"import_file": upload, "format": fmt, "resource": NAMES}
     )
