@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "simple_history",
+    "import_export",  # the admin's bulk import and export (catalog/transfer/)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "catalog",

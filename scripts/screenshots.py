@@ -10,8 +10,6 @@ with the site's content, and Debian's Chromium driven by Playwright.
 Each screenshot is the first view of a page in a window of a desktop's (1280 x 800) or a
 phone's (390 x 844) size. The PNGs in docs/screenshots/ that this script does not write are
 listed at the end (they are left alone: delete them if the README no longer shows them).
-The admin's shots are taken logged in as a superuser made for the run, reaching the record from
-its changelist's search (database ids differ from run to run).
 """
 
 import argparse
@@ -41,64 +39,75 @@ SHOTS = [
     ("matrix-1280", "/matrix/", DESKTOP),
     ("matrix-390", "/matrix/", PHONE),
 ]
-# (file name, changelist, search, link to open, window): a change form, opened from its
-# changelist's search as an editor would.
+# A superuser of the site's own throwaway database, with a password made for the run.
+ADMIN = ("screenshots", secrets.token_urlsafe(16))
+# An import of brand names with one bad row (a misspelt therapy address), as its preview shows it.
+BAD_NAMES = (
+    "therapy,name,kind\nrituximab,Truxima,brand\nrituximab,Ruxience,brand\nrituxinab,Riabni,brand\n"
+)
+
+
+def import_preview(page, base_url):
+    page.goto(base_url + "/admin/catalog/therapy/import/")
+    page.get_by_label("Resource").select_option(
+        label="Other names (brand names, abbreviations, synonyms)"
+    )
+    page.get_by_label("File to import").set_input_files(
+        {"name": "biosimilars.csv", "mimeType": "text/csv", "buffer": BAD_NAMES.encode()}
+    )
+    page.get_by_role("button", name="Submit").click()
+
+
+def change_form(page, base_url):
+    """Rituximab's change form, opened from the changelist's search as an editor would."""
+    page.goto(base_url + "/admin/catalog/therapy/?q=rituximab")
+    page.locator("#result_list").get_by_role("link", name="Rituximab", exact=True).click()
+
+
+# (file name, window, steps): admin pages, taken logged in as ADMIN after the steps.
 ADMIN_SHOTS = [
-    ("admin-change-form-1280", "/admin/catalog/therapy/", "rituximab", "Rituximab", DESKTOP),
+    ("admin-change-form-1280", DESKTOP, change_form),
+    ("admin-import-preview-1280", DESKTOP, import_preview),
 ]
-ADMIN_USERNAME = "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 
 
-def log_in(page, base_url, password):
-    page.goto(f"{base_url}/admin/login/")
-    page.get_by_label("Username").fill(ADMIN_USERNAME)
-    page.get_by_label("Password").fill(password)
+def log_in(page, base_url):
+    page.goto(base_url + "/admin/login/")
+    page.get_by_label("Username").fill(ADMIN[0])
+    page.get_by_label("Password").fill(ADMIN[1])
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base_url}/admin/")
 
 
-def take_admin(browser, base_url, password, full_page, target, only):
-    written = []
-    for name, changelist, search, link, window in ADMIN_SHOTS:
-        if only and name not in only:
-            continue
-        context = browser.new_context(viewport=window, device_scale_factor=1)
-        page = context.new_page()
-        log_in(page, base_url, password)
-        page.goto(f"{base_url}{changelist}?q={search}")
-        page.locator("#result_list").get_by_role("link", name=link, exact=True).click()
-        page.wait_for_load_state("networkidle")
-        file = target / f"{name}.png"
-        page.screenshot(path=str(file), full_page=full_page)
-        written.append(file)
-        print(f"{file}  ({page.url.removeprefix(base_url)}, {window['width']} px)")
-        context.close()
-    return written
-
-
-def take(base_url, full_page, target, password, only=()):
+def take(base_url, full_page, target, only=None):
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     target.mkdir(parents=True, exist_ok=True)
     written = []
+    shots = [(name, window, path) for name, path, window in SHOTS]
+    shots += [(name, window, steps) for name, window, steps in ADMIN_SHOTS]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            for name, path, window in SHOTS:
+            for name, window, how in shots:
                 if only and name not in only:
                     continue
                 context = browser.new_context(viewport=window, device_scale_factor=1)
                 page = context.new_page()
-                response = page.goto(base_url + path)
-                if response.status != 200:
-                    raise SystemExit(f"{path} answered {response.status}")
+                if callable(how):
+                    log_in(page, base_url)
+                    how(page, base_url)
+                    where = page.url.removeprefix(base_url)
+                else:
+                    response = page.goto(base_url + how)
+                    if response.status != 200:
+                        raise SystemExit(f"{how} answered {response.status}")
+                    where = how
                 page.wait_for_load_state("networkidle")
                 file = target / f"{name}.png"
                 page.screenshot(path=str(file), full_page=full_page)
                 written.append(file)
-                print(f"{file}  ({path}, {window['width']} px)")
+                print(f"{file}  ({where}, {window['width']} px)")
                 context.close()
-            written += take_admin(browser, base_url, password, full_page, target, only)
         finally:
             browser.close()
     return written
@@ -108,24 +117,23 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full-page", action="store_true", help="whole pages, not first views")
     parser.add_argument("--output", type=Path, default=TARGET, help="default: docs/screenshots")
-    parser.add_argument(
-        "--only", nargs="+", metavar="NAME", default=(), help="only these shots (file names)"
-    )
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="these shots only (no .png)")
     args = parser.parse_args()
     names = {shot[0] for shot in SHOTS + ADMIN_SHOTS}
-    if unknown := set(args.only) - names:
-        parser.error(f"no such shot: {', '.join(sorted(unknown))} (known: {', '.join(names)})")
-    password = secrets.token_urlsafe(16)
+    if unknown := set(args.only or ()) - names:
+        parser.error(
+            f"no such shot: {', '.join(sorted(unknown))} (known: {', '.join(sorted(names))})"
+        )
     static_root = Path(tempfile.mkdtemp(prefix="immunosite-screenshots-static-"))
     try:
         collect_static(static_root)
-        with Gunicorn(static_root, workers=2, admin=(ADMIN_USERNAME, password)) as site:
+        with Gunicorn(static_root, workers=2, admin=ADMIN) as site:
             base_url = f"http://127.0.0.1:{site.port}"
-            take(base_url, args.full_page, args.output, password, args.only)
+            written = take(base_url, args.full_page, args.output, args.only)
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
-    others = sorted(p for p in args.output.glob("*.png") if p.stem not in names)
-    if others:
+    others = sorted(set(args.output.glob("*.png")) - set(written))
+    if others and not args.only:
         print("Not written by this script:", ", ".join(p.name for p in others))
 
 

@@ -3,6 +3,8 @@
 from django.contrib import admin
 
 from ..models import Condition, ConditionName
+from ..transfer.admin import TransferMixin
+from ..transfer.resources import ConditionResource
 from .checks import ChecksMixin
 from .forms import TopDownFormMixin, top_down_fieldsets
 from .indications import ConditionIndicationInline
@@ -18,7 +20,8 @@ class ConditionNameInline(admin.TabularInline):
 
 
 @admin.register(Condition)
-class ConditionAdmin(ChecksMixin, TopDownFormMixin, ReviewedAdmin):
+class ConditionAdmin(TransferMixin, ChecksMixin, TopDownFormMixin, ReviewedAdmin):
+    resource_classes = [ConditionResource]
     list_display = ["name", "category", "parent", "status", "last_reviewed"]
     list_filter = [
         "status",

@@ -6,6 +6,8 @@ wider than a 1,280 px window and cut on a phone."""
 from django.contrib import admin
 
 from ..models import Indication
+from ..transfer.admin import TransferMixin
+from ..transfer.resources import IndicationResource
 from .publishing import LockedFieldsMixin, PublishableAdmin
 
 __all__ = [
@@ -40,7 +42,8 @@ class ConditionIndicationInline(IndicationInline):
 
 
 @admin.register(Indication)
-class IndicationAdmin(PublishableAdmin):
+class IndicationAdmin(TransferMixin, PublishableAdmin):
+    resource_classes = [IndicationResource]
     list_display = ["condition", "therapy", "therapy_class", "qualifier", "note", "status"]
     list_filter = ["status", "qualifier", "therapy_class", "condition__category"]
     list_select_related = ["condition", "therapy", "therapy_class"]

@@ -3,6 +3,8 @@
 from django.contrib import admin
 
 from ..models import Therapy, TherapyClass, TherapyName
+from ..transfer.admin import TransferMixin
+from ..transfer.resources import TherapyNameResource, TherapyResource
 from .checks import ChecksMixin
 from .forms import TopDownFormMixin, top_down_fieldsets
 from .indications import ClassIndicationInline, TherapyIndicationInline
@@ -29,7 +31,8 @@ class TherapyClassAdmin(ChecksMixin, TopDownFormMixin, ReviewedAdmin):
 
 
 @admin.register(Therapy)
-class TherapyAdmin(ChecksMixin, TopDownFormMixin, ReviewedAdmin):
+class TherapyAdmin(TransferMixin, ChecksMixin, TopDownFormMixin, ReviewedAdmin):
+    resource_classes = [TherapyResource, TherapyNameResource]
     list_display = ["name", "therapy_class", "brand_name_list", "status", "last_reviewed"]
     list_filter = [
         "status",
