@@ -1,6 +1,7 @@
 """How names are compared: one normaliser for search, the list filters' `q` and the A-Z, so
 "Crohns", "crohn's" and "CROHN\u2019S" are the same name, as are "il2" and "IL-2"; and how a
-page leaves out a sentence it has already said (`without_repeats`)."""
+page leaves out a sentence it has already said (`without_repeats`); and how text goes into a
+spreadsheet cell without becoming a formula (`spreadsheet_text`)."""
 
 import re
 import unicodedata
@@ -49,3 +50,19 @@ def forms_of(name):
     """A name as it may appear in running text: as written, and its plural."""
     plural = f"{name[:-1]}ies" if name.endswith("y") and not name.endswith("ey") else f"{name}s"
     return [name, plural]
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (`=HYPERLINK(…)`), or can
+# make one of it. OWASP's rule for CSV injection: prefix a single quote, so it is shown as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text):
+    """Text for a CSV or workbook cell, never a live formula: quoted with a leading ' if needed."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def from_spreadsheet_text(text):
+    """The text a cell written by `spreadsheet_text` holds: its leading ' taken off again."""
+    quoted = text.startswith("'") and text[1:].startswith(FORMULA_STARTS)
+    return text[1:] if quoted else text

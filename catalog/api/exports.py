@@ -10,6 +10,7 @@ from django.http import StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
 
 from ..models import limit_phrases
+from ..text import spreadsheet_text
 
 BATCH = 500
 
@@ -43,15 +44,9 @@ def use_terms(indication):
     return f"{label} — {', '.join(limits)}" if limits else label
 
 
-# A cell starting with one of these is a formula to a spreadsheet (`=HYPERLINK(…)`), or can
-# become one. OWASP's rule for CSV injection: prefix a single quote, so it is shown as text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def cell(value):
     """A CSV cell, never a live formula: `flat(value)`, quoted with a leading ' if needed."""
-    text = flat(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return spreadsheet_text(flat(value))
 
 
 def csv_lines(header, rows):
