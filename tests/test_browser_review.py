@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import expect
 
+from catalog.history import populate_initial_history
 from catalog.models import ReviewerProfile, Therapy
 
 from .helpers import PageProblems, h1
@@ -55,6 +56,7 @@ def test_a_reviewer_sends_back_then_approves_through_the_queue(
     live_server, page, new_context, django_user_model
 ):
     site = live_server.url
+    populate_initial_history()  # as `seed` leaves the content: a first version of each record
     make_staff(
         django_user_model, "edna", "Editors", r"^(add|change|view|publish)_", first_name="Edna"
     )
@@ -89,6 +91,7 @@ def test_a_reviewer_sends_back_then_approves_through_the_queue(
     expect(row).to_contain_text("Edna")
     row.get_by_role("link", name="Review now").click()
     expect(reviewer_page.locator("#changes ins")).to_have_text(["antibody to CD20."])
+    reviewer.expect_status(reviewer_page.url, 400)  # a send-back without a comment is refused
     reviewer_page.get_by_role("button", name="Send back").click()
     expect(reviewer_page.locator(".errorlist")).to_contain_text("Say what should change")
     reviewer_page.get_by_label("Comment (required to send back)").fill(COMMENT)
