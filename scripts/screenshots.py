@@ -102,7 +102,7 @@ def take_admin(browser, base_url, full_page, target, shots):
     page.goto(f"{base_url}/admin/catalog/therapy/?q=rituximab")
     page.locator("#result_list a", has_text="Rituximab").first.click()
     page.wait_for_load_state("networkidle")
-    therapy_url = page.url.removesuffix("change/")
+    therapy_url = page.url.split("?")[0].removesuffix("change/")
     summary = page.get_by_label("Summary:")
     summary.fill(summary.input_value().replace("a monoclonal antibody", "an antibody to CD20"))
     empty = page.locator("#other_names-group tr.form-row:not(.has_original):not(.empty-form)")
