@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from catalog.history import populate_initial_history
 from catalog.models import ReviewerProfile, Therapy
 
-from .helpers import PageProblems, h1
+from .helpers import PageProblems, h1, scrolls_sideways
 
 pytestmark = [
     pytest.mark.browser,
@@ -114,9 +114,18 @@ def test_a_reviewer_sends_back_then_approves_through_the_queue(
     reviewer_page.locator("#review-queue tbody tr", has_text="Rituximab").get_by_role(
         "link", name="Review now"
     ).click()
+    review_page = reviewer_page.url
     reviewer_page.get_by_role("button", name="Approve").click()
     expect(reviewer_page.locator(".messagelist .success")).to_contain_text("Rituximab approved.")
     reviewer.assert_none("reviewer approves")
+
+    # The workflow's pages fit a desktop window and a phone without scrolling sideways.
+    for width, height in ((1280, 800), (390, 844)):
+        reviewer_page.set_viewport_size({"width": width, "height": height})
+        for path in ("/admin/review/", "/admin/review/queue/", review_page.removeprefix(site)):
+            reviewer.goto(f"{site}{path}")
+            assert not scrolls_sideways(reviewer_page), (path, width)
+    reviewer.assert_none("the review pages at 1280 and 390 px")
 
     public_page = new_context(java_script_enabled=False).new_page()
     public = PageProblems(public_page, javascript=False)

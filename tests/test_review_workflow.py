@@ -290,7 +290,9 @@ def dashboard_bucket(response, key):
     """The rows' cells of one bucket of the dashboard: name, kind, status, last reviewed,
     due, reviewed by, next step."""
     section = re.search(
-        rf'<div class="module" id="bucket-{key}">(.*?)</div>', response.content.decode(), re.S
+        rf'<div class="module review-table" id="bucket-{key}">(.*?)</div>',
+        response.content.decode(),
+        re.S,
     )
     assert section, key
     rows = re.findall(r"<tr>\s*(<th scope=\"row\">.*?)</tr>", section.group(1), re.S)
