@@ -131,6 +131,16 @@ def test_editors_submit_and_only_reviewers_with_a_profile_decide(editor, jane):
     assert rights.acting_reviewer(editor, Therapy) is None
 
 
+def test_a_revert_or_a_form_keeps_the_review_workflow_state(editor, history):
+    """No form, revert or API write sets the workflow's fields: only its steps do."""
+    therapy = Therapy.objects.get(slug="rituximab")
+    old = therapy.history.earliest().instance  # the version an editor would revert to
+    therapy.submit_for_review(editor)
+    therapy.save()
+    rights.keep_locked_fields(editor, old)
+    assert (old.review_state, old.submitted_by) == (ReviewState.AWAITING, editor)
+
+
 # --- the admin: submit, queue, review, send back, submit again, approve ------------------------
 
 
