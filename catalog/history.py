@@ -132,10 +132,11 @@ def current_until(record):
     return later - timezone.timedelta(microseconds=1)
 
 
-def version_diff(old, new):
-    """Everything that differs between two versions: the record's fields, then (for therapies,
-    classes and conditions) their names and indications as they stood at each version."""
-    changes = field_changes(old, new)
+def version_diff(old, new, excluded=()):
+    """Everything that differs between two versions: the record's fields (but `excluded`),
+    then (for therapies, classes and conditions) their names and indications as they stood at
+    each version."""
+    changes = field_changes(old, new, excluded)
     model = new.instance_type
     before = related_state(model, old.id, current_until(old))
     after = related_state(model, new.id, current_until(new))

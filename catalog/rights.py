@@ -6,9 +6,14 @@ publish permission; the review fields (last reviewed, reviewed by, review interv
 review permission. The admin makes the fields a user may not change read-only (change forms,
 inlines) and keeps their saved values on every save (a revert included); its actions need the
 same permissions; the API refuses a write that would change one with a 403 naming the fields.
+
+The review workflow (catalog/models/reviewing.py): who may submit a record for review, approve
+it or send it back, and who sees drafts.
 """
 
-from .models import PUBLISH, REVIEW
+from django.core.exceptions import ObjectDoesNotExist
+
+from .models import PUBLISH, REVIEW, SUBMIT
 
 REASONS = {
     PUBLISH: "you may edit this record but not publish or unpublish it",
@@ -72,3 +77,54 @@ def keep_locked_fields(user, record):
         }
     for column, value in saved.items():
         setattr(record, column, value)
+
+
+# --- the review workflow: who may submit, approve, send back ----------------------------------
+
+
+def acting_reviewer(user, model):
+    """The reviewer profile a review by `user` on `model` records, or None: a reviewer holds
+    the model's review permission AND has a profile (a review names a person, never a login).
+    The one rule for *Mark as reviewed*, *Approve* and *Send back*."""
+    if not may(user, model, REVIEW):
+        return None
+    try:
+        return user.reviewer_profile
+    except ObjectDoesNotExist:
+        return None
+
+
+NO_PROFILE = (
+    "A review names its reviewer: ask an administrator for a reviewer profile (your full name, "
+    "credential and specialty) first."
+)
+
+
+def may_submit(user, model):
+    """Editors (the change permission) submit records for review."""
+    return user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}")
+
+
+def review_step_refusal(user, record, step):
+    """Why `user` may not take the review workflow's `step` (SUBMIT, APPROVE, SEND_BACK) on
+    `record`, or None when they may. Editors with the change permission submit; reviewers
+    (`acting_reviewer`) approve or send back; the record's state must allow the step."""
+    model = type(record)
+    if step == SUBMIT:
+        if not may_submit(user, model):
+            return f"Only editors who may change a {model._meta.verbose_name} submit it."
+    elif acting_reviewer(user, model) is None:
+        if not may(user, model, REVIEW):
+            return REASONS[REVIEW].capitalize() + "."
+        return NO_PROFILE
+    return record.review_step_refusal(step)
+
+
+def may_take_step(user, record, step):
+    return review_step_refusal(user, record, step) is None
+
+
+def may_preview(user):
+    """Whether `user` sees drafts (the staff previews, and the hint on a draft's 404): active
+    staff, as Django's staff_member_required decides."""
+    return user.is_active and user.is_staff

@@ -5,11 +5,15 @@ with the site's content, and Debian's Chromium driven by Playwright.
     make screenshots                       # or: .venv/bin/python scripts/screenshots.py
     .venv/bin/python scripts/screenshots.py --full-page    # whole pages, not the first view
     .venv/bin/python scripts/screenshots.py --output /tmp/shots   # somewhere else
-    .venv/bin/python scripts/screenshots.py --only admin-change-form-1280   # one shot
+    .venv/bin/python scripts/screenshots.py --only admin-review-queue-1280 admin-review-1280
 
 Each screenshot is the first view of a page in a window of a desktop's (1280 x 800) or a
-phone's (390 x 844) size. The PNGs in docs/screenshots/ that this script does not write are
-listed at the end (they are left alone: delete them if the README no longer shows them).
+phone's (390 x 844) size. The admin's (ADMIN_SHOTS) are taken logged in as an editor who is also
+a reviewer: the change form and an import preview first, then, after an edit of rituximab
+through its change form (a summary changed, a brand name added) and its submission for review,
+the review queue, the review with its word differences, and the record's history. The PNGs in
+docs/screenshots/ that this script does not write are listed at the end (they are left alone:
+delete them if the README no longer shows them).
 """
 
 import argparse
@@ -39,8 +43,15 @@ SHOTS = [
     ("matrix-1280", "/matrix/", DESKTOP),
     ("matrix-390", "/matrix/", PHONE),
 ]
-# A superuser of the site's own throwaway database, with a password made for the run.
+# A superuser of the site's own throwaway database, with a password made for the run, and the
+# reviewer profile it gets (so the review page offers the decision).
 ADMIN = ("screenshots", secrets.token_urlsafe(16))
+PROFILE = (
+    "from django.contrib.auth.models import User; from catalog.models import ReviewerProfile; "
+    "u = User.objects.get(username='screenshots'); u.first_name, u.last_name = 'Edna', 'Ed'; "
+    "u.save(); ReviewerProfile.objects.get_or_create(user=u, defaults={'full_name': "
+    "'Jane Doe', 'credential': 'MD', 'specialty': 'rheumatology'})"
+)
 # An import of brand names with one bad row (a misspelt therapy address), as its preview shows it.
 BAD_NAMES = (
     "therapy,name,kind\nrituximab,Truxima,brand\nrituximab,Ruxience,brand\nrituxinab,Riabni,brand\n"
@@ -64,10 +75,53 @@ def change_form(page, base_url):
     page.locator("#result_list").get_by_role("link", name="Rituximab", exact=True).click()
 
 
-# (file name, window, steps): admin pages, taken logged in as ADMIN after the steps.
+# Where the review shots go, once rituximab has been edited and submitted (submitted_rituximab).
+SUBMITTED = {}
+
+
+def submitted_rituximab(page, base_url):
+    """Edit rituximab as an editor would (summary, a new brand name), submit it for review and
+    note the addresses of its review and its history; once per run."""
+    if SUBMITTED:
+        return
+    change_form(page, base_url)
+    page.wait_for_load_state("networkidle")
+    therapy_url = page.url.split("?")[0].removesuffix("change/")
+    summary = page.get_by_label("Summary:")
+    summary.fill(summary.input_value().replace("a monoclonal antibody", "an antibody to CD20"))
+    empty = page.locator("#other_names-group tr.form-row:not(.has_original):not(.empty-form)")
+    empty.first.locator("input[name$='-name']").fill("Truxima")
+    empty.first.locator("select[name$='-kind']").select_option("brand")
+    page.get_by_role("button", name="Save and continue editing").click()
+    page.locator("#review-banner").get_by_role("button", name="Submit for review").click()
+    page.wait_for_load_state("networkidle")
+    review = page.locator("#review-banner a", has_text="Open its review").get_attribute("href")
+    SUBMITTED.update(review=review, history=therapy_url.removeprefix(base_url) + "history/")
+
+
+def review_queue(page, base_url):
+    submitted_rituximab(page, base_url)
+    page.goto(base_url + "/admin/review/queue/")
+
+
+def review(page, base_url):
+    submitted_rituximab(page, base_url)
+    page.goto(base_url + SUBMITTED["review"])
+
+
+def history(page, base_url):
+    submitted_rituximab(page, base_url)
+    page.goto(base_url + SUBMITTED["history"])
+
+
+# (file name, window, steps): admin pages, taken logged in as ADMIN after the steps, in this
+# order (the change form before the edit the review shots need).
 ADMIN_SHOTS = [
     ("admin-change-form-1280", DESKTOP, change_form),
     ("admin-import-preview-1280", DESKTOP, import_preview),
+    ("admin-review-queue-1280", DESKTOP, review_queue),
+    ("admin-review-1280", DESKTOP, review),
+    ("admin-history-1280", DESKTOP, history),
 ]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 
@@ -128,6 +182,7 @@ def main():
     try:
         collect_static(static_root)
         with Gunicorn(static_root, workers=2, admin=ADMIN) as site:
+            site.manage("shell", "-c", PROFILE)
             base_url = f"http://127.0.0.1:{site.port}"
             written = take(base_url, args.full_page, args.output, args.only)
     finally:

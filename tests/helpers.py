@@ -341,6 +341,7 @@ class PageProblems:
         self.page = page
         self.problems = []
         self.expected_404s = set()
+        self.expected_statuses = set()  # (status, URL): a form refused with a 400, say
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"JavaScript error: {error}"))
         page.on("response", self._response)
@@ -361,6 +362,10 @@ class PageProblems:
             expected = "status of 404" in text and (
                 url.endswith("/favicon.ico") or url in self.expected_404s
             )
+            expected = expected or any(
+                f"status of {status} " in text and url == where
+                for status, where in self.expected_statuses
+            )
             if not expected:
                 self.problems.append(f"console error: {text} ({url})")
 
@@ -369,6 +374,10 @@ class PageProblems:
             csp = response.headers.get("content-security-policy", "")
             if "script-src 'self'" not in csp:
                 self.problems.append(f"no CSP header on {response.url}: {csp!r}")
+
+    def expect_status(self, url, status):
+        """A document at `url` may answer `status` (a refused form) without it counting."""
+        self.expected_statuses.add((status, url))
 
     def goto(self, url, status=200):
         if status == 404:

@@ -250,7 +250,7 @@ def test_every_admin_is_on_the_projects_site_with_the_review_dashboard(admin_cli
         header = "| immunosite admin Skip to main content immunosite administration Welcome"
         assert header in page_text(response), page
     dashboard = page_text(admin_client.get(url))
-    assert "Home \u203a Due for review" in dashboard and "Therapies (" in dashboard
+    assert "Home \u203a Due for review" in dashboard and "Never reviewed (" in dashboard
 
 
 # --- 1. pages render for superusers and editors -----------------------------------------------

@@ -433,6 +433,7 @@ def test_an_unknown_field_is_a_400_listing_the_available_ones(client, url, unkno
         "reviewer",
         "review_due",
         "review_interval_days",
+        "review_state",
     ]
 
 

@@ -23,6 +23,7 @@ EDITORIAL = {
     "reviewer": {"name": "Jane Doe", "credential": "MD", "specialty": "rheumatology"},
     "review_due": "2027-12-03",
     "review_interval_days": 365,
+    "review_state": "",
 }
 # The source's limits on a use: none set, and those of a label.
 NO_LIMITS = {

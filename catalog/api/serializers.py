@@ -18,6 +18,7 @@ from ..models import (
     GlossaryTerm,
     Indication,
     ModifierRole,
+    ReviewState,
     Section,
     Source,
     Therapy,
@@ -137,6 +138,7 @@ EDITORIAL_FIELDS = [
     "reviewer",
     "review_due",
     "review_interval_days",
+    "review_state",
 ]
 
 
@@ -167,6 +169,16 @@ class ReviewerField(serializers.Field):
     def to_representation(self, value):
         read = value.get if isinstance(value, dict) else functools.partial(getattr, value)
         return {name: read(key) for name, key in REVIEWER_KEYS.items()}
+
+
+def review_state_field():
+    return serializers.ChoiceField(
+        choices=ReviewState.choices,
+        read_only=True,
+        help_text="Where the record stands in the review workflow (changed only in the admin): "
+        "`awaiting` (submitted for review), `changes_requested` (a reviewer sent it back), or "
+        "empty (not submitted).",
+    )
 
 
 def review_due_field():
@@ -274,6 +286,7 @@ class TherapySerializer(EditorialSerializer):
     sources = serializers.SlugRelatedField(**WRITABLE_SOURCES)
     reviewer = ReviewerField()
     review_due = review_due_field()
+    review_state = review_state_field()
 
     class Meta:
         model = Therapy
@@ -300,6 +313,7 @@ class TherapyClassSerializer(EditorialSerializer):
     sources = serializers.SlugRelatedField(**WRITABLE_SOURCES)
     reviewer = ReviewerField()
     review_due = review_due_field()
+    review_state = review_state_field()
 
     class Meta:
         model = TherapyClass
@@ -328,6 +342,7 @@ class ConditionSerializer(EditorialSerializer):
     sources = serializers.SlugRelatedField(**WRITABLE_SOURCES)
     reviewer = ReviewerField()
     review_due = review_due_field()
+    review_state = review_state_field()
 
     class Meta:
         model = Condition

@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..text import without_repeats
-from .rows import Computed, Label, Many, One, RowsQuerySet
+from .reviewing import AddDays, ReviewQuerySet, ReviewWorkflow
+from .rows import Computed, Label, Many, One
 
 __all__ = [
     "PUBLISH",
@@ -148,33 +149,19 @@ class Publishable(models.Model):
         self.set_status(Status.DRAFT)
 
 
-class AddDays(models.Func):
-    """A date plus a whole number of days, computed by the database (PostgreSQL adds an integer
-    to a date; SQLite has date(d, '+N days'))."""
-
-    output_field = models.DateField()
-
-    def __init__(self, date, days, **extra):
-        super().__init__(date, days, **extra)
-
-    def as_sql(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler, connection, template="(%(expressions)s)", arg_joiner=" + ", **extra_context
-        )
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        date, days = (compiler.compile(e) for e in self.get_source_expressions())
-        sql = f"date({date[0]}, '+' || {days[0]} || ' days')"
-        return sql, (*date[1], *days[1])
-
-
-DUE_SOON_DAYS = 30
-
-
 # What a list row holds of a record's publication and review (catalog/models/rows.py), and of
 # each source it cites.
 EDITORIAL_ROW_FIELDS = {
-    **{name: name for name in ("status", "published_at", "last_reviewed", "review_interval_days")},
+    **{
+        name: name
+        for name in (
+            "status",
+            "published_at",
+            "last_reviewed",
+            "review_interval_days",
+            "review_state",
+        )
+    },
     # The site's own review: who (a reviewer profile, never a login) and when it is due again.
     "reviewer": One("reviewer", ["full_name", "credential", "specialty"]),
     "review_due": Computed(
@@ -210,35 +197,7 @@ class DescribedContent:
         return without_repeats(self.description, self.summary)
 
 
-class ReviewQuerySet(RowsQuerySet):
-    """Where records stand on medical review, decided by the database (a record is due on its
-    last review date plus its own interval); their list rows (catalog/models/rows.py)."""
-
-    def with_review_due(self):
-        return self.annotate(
-            review_due_on=AddDays(models.F("last_reviewed"), models.F("review_interval_days"))
-        )
-
-    def never_reviewed(self):
-        return self.filter(last_reviewed__isnull=True)
-
-    def review_overdue(self, today=None):
-        """Reviewed once, and past the date the next review was due."""
-        today = today or timezone.localdate()
-        return self.with_review_due().filter(review_due_on__lt=today)
-
-    def review_due_soon(self, today=None, days=DUE_SOON_DAYS):
-        """Reviewed, not yet overdue, but due within `days`."""
-        today = today or timezone.localdate()
-        soon = today + datetime.timedelta(days=days)
-        return self.with_review_due().filter(review_due_on__gte=today, review_due_on__lte=soon)
-
-    def review_up_to_date(self, today=None):
-        today = today or timezone.localdate()
-        return self.with_review_due().filter(review_due_on__gte=today)
-
-
-class ReviewedContent(Publishable, SluggedModel):
+class ReviewedContent(ReviewWorkflow, Publishable, SluggedModel):
     """Fields every public content record carries: a summary, its sources, its review."""
 
     summary = models.CharField(max_length=400)
@@ -261,10 +220,19 @@ class ReviewedContent(Publishable, SluggedModel):
     review_interval_days = models.PositiveIntegerField(
         default=365, help_text="Review again this many days after the last review."
     )
-
+    # The review workflow's own fields (see submit_for_review, approve, send_back).
+    WORKFLOW_FIELDS = (
+        "review_state",
+        "submitted_at",
+        "submitted_by",
+        "review_comment",
+        "sent_back_by",
+        "sent_back_on",
+    )
     # Set only by mark_reviewed (the admin's "Mark as reviewed", naming the reviewer who takes
-    # it): no form, revert or API write changes them, whoever makes it (catalog/rights.py).
-    RECORDED_BY_ACTION = ("last_reviewed", "reviewer")
+    # it) and the review workflow: no form, revert or API write changes them, whoever makes it
+    # (catalog/rights.py).
+    RECORDED_BY_ACTION = ("last_reviewed", "reviewer", *WORKFLOW_FIELDS)
     # A medical review is recorded only by those holding the review permission.
     GUARDED_FIELDS = {
         **Publishable.GUARDED_FIELDS,
@@ -305,6 +273,8 @@ class ReviewedContent(Publishable, SluggedModel):
         return latest.first() or self.updated_at
 
     def mark_reviewed(self, profile, today=None):
-        """Record a review by `profile` (the reviewer's own: catalog/rights.py checks who)."""
+        """Record a review by `profile` (the reviewer's own: catalog/rights.py checks who). A
+        review settles any submission."""
         self.last_reviewed = today or timezone.localdate()
         self.reviewer = profile
+        self.settle_review()

@@ -7,11 +7,13 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views.generic import DetailView
 
-from .. import seo, structured_data
+from .. import caching, rights, seo, structured_data
 from ..models import Condition, GlossaryTerm, Indication, Section, Therapy, TherapyClass
 
 DETAIL_LIST_LIMIT = 50
@@ -39,14 +41,38 @@ class PublicDetailView(DetailView):
         return queryset.published() if self.public else queryset
 
     def get(self, request, *args, **kwargs):
-        """A renamed record's old URL answers 301 to its current one."""
+        """A renamed record's old URL answers 301 to its current one; staff opening a draft's
+        public URL get the 404 with links to its preview and its change page."""
         try:
             return super().get(request, *args, **kwargs)
         except Http404:
-            moved = seo.renamed(self.model, kwargs["slug"]) if self.public else None
-            if moved is None:
+            if not self.public:
                 raise
-            return HttpResponsePermanentRedirect(moved.get_absolute_url())
+            moved = seo.renamed(self.model, kwargs["slug"])
+            if moved is not None:
+                return HttpResponsePermanentRedirect(moved.get_absolute_url())
+            if rights.may_preview(request.user):
+                draft = self.model.objects.filter(slug=kwargs["slug"]).first()
+                if draft is not None:
+                    return self.draft_not_found(request, draft)
+            raise
+
+    def draft_not_found(self, request, draft):
+        """The site's 404, with (for staff only) where the draft can be seen; never shared by
+        a cache (the page cache stores only 200s, and never for a session: pagecache.py)."""
+        meta = draft._meta
+        hint = {
+            "kind": meta.verbose_name,
+            "preview_url": draft.get_preview_url(),
+            "admin_url": reverse(
+                f"admin:{meta.app_label}_{meta.model_name}_change", args=[draft.pk]
+            ),
+        }
+        context = {"request_path": request.path, "draft_hint": hint}
+        response = render(request, "404.html", context, status=404)
+        caching.keep_private(response)
+        patch_vary_headers(response, ["Cookie"])
+        return response
 
     def indications(self):
         return Indication.objects.for_display().filter(Indication.visible() if self.public else Q())
