@@ -149,6 +149,10 @@ def test_an_indications_changelist_shows_its_schedule(editor, today):
 
 def test_the_staff_preview_of_a_scheduled_record_says_when_it_goes_live(editor, today):
     Therapy.objects.filter(slug="rituximab").update(go_live_at=GO_LIVE)
+    therapy = Therapy.objects.get(slug="rituximab")
+    change_page = editor.get(admin_url(Therapy, "change", therapy.pk)).content.decode()
+    # "View on site" opens the preview: the public page is a 404 until it goes live.
+    assert re.search(r'href="/preview/therapies/rituximab/"[^>]*class="viewsitelink"', change_page)
     text = page_text(editor.get("/preview/therapies/rituximab/"))
     assert "This record is scheduled. Goes live 3 Dec 2026, 09:00" in text
 

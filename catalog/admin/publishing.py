@@ -97,8 +97,9 @@ class PublishableAdmin(LockedFieldsMixin, HistoryAdmin):
         super().save_formset(request, form, formset, change)
 
     def view_on_site(self, obj):
-        """Drafts open at their staff preview; published records at their public page."""
-        if obj.is_published and hasattr(obj, "get_absolute_url"):
+        """Drafts, and records not live yet or expired, open at their staff preview; live
+        records at their public page."""
+        if obj.schedule_state() == "live" and hasattr(obj, "get_absolute_url"):
             return obj.get_absolute_url()
         if hasattr(obj, "get_preview_url"):
             return obj.get_preview_url()
