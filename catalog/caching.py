@@ -1,11 +1,14 @@
 """The catalog's version for a request, and the HTTP caching policies, for the pages and the
 API alike.
 
-`CatalogVersionMiddleware` gives every request `request.catalog_version`: its `changed_at` is
-when the catalog last changed (`catalog_last_modified()`, the CatalogVersion row that database
-triggers move on every write to a content table), read the first time something asks and kept
-for the rest of the request. The page cache's key and ETag, `Last-Modified`, the API envelope's
-`last_updated` and the cached list counts (catalog/paging.py) share that one query.
+`CatalogVersionMiddleware` gives every request `request.catalog_version`: its `stamp` moves on
+every write to a content table (the CatalogVersion row that database triggers move) and at
+every scheduled boundary passed (a record going live or expiring), and its `changed_at` is when
+either last happened (catalog/models/version.py `catalog_version()`), read the first time
+something asks and kept for the rest of the request. The page cache's key and ETag, record
+ETags, `Last-Modified`, the API envelope's `last_updated` and the cached list counts
+(catalog/paging.py) share that one query (and, after a write or once a boundary passes, one
+more in each process, for the next boundary).
 
 One function per policy, each used wherever it applies:
 
@@ -21,19 +24,30 @@ from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.utils.http import http_date
 
-from .models import catalog_last_modified
+from .models import catalog_version
 
 SHARED_SECONDS = 60  # how long anonymous API reads and suggestions may be reused unasked
 
 
 class CatalogVersion:
-    """The catalog's version as one request sees it."""
+    """The catalog's version as one request sees it (models/version.py `catalog_version()`),
+    read the first time something asks and kept for the rest of the request."""
 
     @cached_property
+    def current(self):
+        return catalog_version()
+
+    @property
     def changed_at(self):
-        """When the catalog last changed (None for an empty catalog): one primary-key lookup,
-        the first time it is asked."""
-        return catalog_last_modified()
+        """When what the public sees last changed, a write or a scheduled boundary passed
+        (None for an empty catalog): Last-Modified."""
+        return self.current.changed_at if self.current else None
+
+    @property
+    def stamp(self):
+        """What caches and ETags key on (None for an empty catalog): it moves on every write
+        and at every scheduled boundary."""
+        return self.current.stamp if self.current else None
 
 
 class CatalogVersionMiddleware:

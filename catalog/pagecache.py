@@ -19,7 +19,10 @@ key and the ETag. Then:
 
 Every write to the catalog's tables (admin, API, admin actions, management commands, bulk
 loads, raw SQL: the triggers see them all, in the writing transaction) changes the version, so
-the next request misses and renders: invalidation without signals or hooks in save().
+the next request misses and renders: invalidation without signals or hooks in save(). A
+scheduled boundary (a record going live or expiring: models/schedule.py) moves it too, at that
+moment, with no write: the version knows the next boundary and reads the one after it once the
+clock passes it, so no cached page or 304 outlives a scheduled change.
 
 Editors and staff (any request with a session cookie) are never served from nor stored in the
 cache, and their responses are marked `private` (the caching policies: catalog/caching.py).
@@ -117,13 +120,13 @@ class PageCacheMiddleware:
                 patch_vary_headers(response, ["Cookie"])
             return response
 
-        version = request.catalog_version.changed_at  # the view reads it again, at no query
+        version = request.catalog_version  # the view reads it again, at no query
         url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-        stamp = version.isoformat() if version else "empty"
+        stamp = version.stamp or "empty"
         digest = hashlib.md5(
             f"{release()}|{stamp}|{url}".encode(), usedforsecurity=False
         ).hexdigest()
-        validators = {"ETag": f'"{digest}"', **caching.last_modified_header(version)}
+        validators = {"ETag": f'"{digest}"', **caching.last_modified_header(version.changed_at)}
 
         if request.META.get("HTTP_IF_NONE_MATCH"):
             # The ETag names this URL at this version: a match needs no rendering, cached

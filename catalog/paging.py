@@ -17,6 +17,8 @@ from django.db.models import F, OrderBy, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils.functional import cached_property
 
+from .models import query_time_as_marker
+
 
 def whole_number(raw):
     """`raw` as a number if it is ASCII digits only (not "-1", "1.5" or other scripts' digits),
@@ -53,7 +55,7 @@ COUNT_TIMEOUT = 600
 
 
 def cached_count(queryset, version):
-    """`queryset.count()`, cached under the catalog's version (`request.catalog_version`) and
+    """`queryset.count()`, cached under the catalog's version (`request.catalog_version.stamp`) and
     the query's SQL: exact, since every write to the catalog moves the version (database
     triggers), and counted once per version and filter instead of on every request. Not cached
     without a version (an empty database) or for lists that are not querysets. The key is the
@@ -62,10 +64,12 @@ def cached_count(queryset, version):
         return queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
     matching = queryset if queryset.query.distinct else queryset.order_by().values_list("pk")
     try:
-        sql, params = matching.query.sql_with_params()
+        # The moment the query runs is in the version already (its scheduled boundary).
+        with query_time_as_marker():
+            sql, params = matching.query.sql_with_params()
     except EmptyResultSet:  # known to be empty (`.none()`): no query either way
         return queryset.count()
-    digest = hashlib.sha256(f"{version.isoformat()}|{sql}|{params!r}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{version}|{sql}|{params!r}".encode()).hexdigest()
     key = f"list-count:{digest}"
     value = cache.get(key)
     if value is None:

@@ -4,6 +4,7 @@ is not a record's own leads: a renamed record's old slug, or one of its other na
 
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
+from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -34,6 +35,10 @@ class PagesSitemap(Sitemap):
         return self._catalog_changed
 
 
+# What a public record last changed by: its last edit, or its going live when that came later.
+SHOWN_SINCE = Greatest("updated_at", Coalesce("go_live_at", "updated_at"))
+
+
 class PublishedSitemap(Sitemap):
     """Every published record of `model` (drafts never appear), RECORDS_PER_SITEMAP to a page
     (`/sitemap-therapies.xml?p=2`); `/sitemap.xml` is the index of them all."""
@@ -42,14 +47,20 @@ class PublishedSitemap(Sitemap):
     limit = 10_000
 
     def items(self):
-        return self.model.objects.published().order_by("slug").only("slug", "updated_at")
+        return (
+            self.model.objects.published()
+            .order_by("slug")
+            .only("slug", "updated_at", "go_live_at")
+            .annotate(shown_since=SHOWN_SINCE)
+        )
 
     def lastmod(self, record):
-        return record.updated_at
+        """Its last edit, or the moment it went live when that came later."""
+        return record.shown_since
 
     def get_latest_lastmod(self):
         """The index's lastmod for this section: one MAX query, not a walk over every record."""
-        return self.items().order_by().aggregate(latest=Max("updated_at"))["latest"]
+        return self.items().order_by().aggregate(latest=Max("shown_since"))["latest"]
 
 
 class TherapySitemap(PublishedSitemap):

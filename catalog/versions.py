@@ -18,7 +18,7 @@ admin's stale-save check.
 import datetime
 import hashlib
 
-from .models import CatalogVersion
+from .models import catalog_version
 from .pagecache import release
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -42,17 +42,19 @@ def token_time(token):
         return None
 
 
-def catalog_counter():
-    """How many writes the catalog has seen (one primary-key lookup; 0 when empty)."""
-    return CatalogVersion.objects.filter(pk=1).values_list("counter", flat=True).first() or 0
+def catalog_stamp():
+    """The catalog's version as caches key on it (models/version.py): it moves on every write
+    and at every scheduled boundary passed. One primary-key lookup ("" when empty)."""
+    version = catalog_version()
+    return version.stamp if version else ""
 
 
-def record_etag(record, media_type, fields="", viewer=None):
+def record_etag(record, media_type, fields="", viewer=None, stamp=None):
     """The quoted ETag of `record` as `media_type`, with `fields` selected, for user pk
-    `viewer` (None: anonymous)."""
+    `viewer` (None: anonymous), at the catalog version `stamp` (None: read it now)."""
     parts = [
         release(),
-        catalog_counter(),
+        catalog_stamp() if stamp is None else stamp,
         record._meta.label,
         record.pk,
         media_type,

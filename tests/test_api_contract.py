@@ -429,6 +429,8 @@ def test_an_unknown_field_is_a_400_listing_the_available_ones(client, url, unkno
         "sources",
         "status",
         "published_at",
+        "go_live_at",
+        "expire_at",
         "last_reviewed",
         "reviewer",
         "review_due",

@@ -28,7 +28,7 @@ from catalog.models import Therapy, TherapyClass, TherapyName, catalog_last_modi
 from catalog.pagecache import PageCacheMiddleware
 
 from .helpers import form_data, page_text
-from .servers import BASE_DIR, RedisServer, production_env, require
+from .servers import BASE_DIR, production_env
 
 pytestmark = pytest.mark.django_db
 
@@ -546,23 +546,6 @@ def test_pages_bigger_than_the_limit_are_rendered_every_time(client, monkeypatch
         assert response.status_code == 200 and rendered(response)
         assert response["ETag"]  # still answers 304s to If-None-Match
     assert get(client, "/matrix/", If_None_Match=response["ETag"]).status_code == 304
-
-
-@pytest.fixture
-def redis_pages():
-    """The "pages" alias on a real redis-server, as settings.py configures it for REDIS_URL."""
-    with RedisServer(require("redis-server")) as server:
-        config = {
-            "BACKEND": "immunosite.cache.ResilientRedisCache",
-            "LOCATION": server.url,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-        caches_setting = {
-            "default": settings.CACHES["default"],
-            "pages": {**config, "KEY_PREFIX": "pages", "TIMEOUT": 600},
-        }
-        with override_settings(CACHES=caches_setting):
-            yield server
 
 
 @pytest.mark.servers

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from django.utils.http import http_date
 
 from immunosite.cache import ResilientRedisCache
 
@@ -393,3 +394,44 @@ def test_resilient_cache_without_a_server():
     assert cache.get_or_set("key", "computed") == "computed"
     assert cache.clear() is False
     assert time.monotonic() - started < 5
+
+
+# --- Scheduled publishing ------------------------------------------------------------------------
+
+SCHEDULE_IN_SECONDS = (
+    "import datetime; from django.utils import timezone; from catalog.models import Therapy; "
+    "moment = (timezone.now() + datetime.timedelta(seconds=8)).replace(microsecond=0); "
+    "Therapy.objects.filter(slug='rituximab').update(go_live_at=moment); "
+    "print(moment.timestamp())"
+)
+
+
+def test_a_scheduled_record_goes_live_through_the_cached_pages_on_time(static_root):
+    """gunicorn (two workers), PostgreSQL and the page cache in Redis: a record scheduled to go
+    live a few seconds ahead (eight: the `manage.py shell` that schedules it takes one or two)
+    is missing from the cached pages up to that moment and on them right after, with no write
+    and no cron job."""
+    with (
+        PostgresCluster(postgres_bin()) as database,
+        RedisServer(require("redis-server")) as cache,
+        Gunicorn(static_root, database.url, workers=2, REDIS_URL=cache.url) as app,
+    ):
+        result = app.manage("shell", "-c", SCHEDULE_IN_SECONDS)
+        moment = float(result.stdout.split()[-1])
+        seen_before = []
+        while time.time() < moment - 0.5:
+            listing = app.get("/therapies/")
+            seen_before.append(listing.header("ETag"))
+            assert 'href="/therapies/rituximab/"' not in listing.text
+            assert app.get("/therapies/rituximab/").status == 404
+            time.sleep(0.1)
+        assert len(seen_before) > 2 and len(set(seen_before)) == 1  # one cached version
+        time.sleep(max(0.0, moment - time.time()) + 0.05)
+        for _ in range(4):  # both workers
+            listing = app.get("/therapies/")
+            assert listing.status == 200
+            assert 'href="/therapies/rituximab/"' in listing.text
+            assert listing.header("ETag") != seen_before[0]
+            assert listing.header("Last-Modified") == http_date(moment)
+            assert app.get("/therapies/rituximab/").status == 200
+            assert "/therapies/rituximab/</loc>" in app.get("/sitemap-therapies.xml").text

@@ -21,7 +21,9 @@ TEXT_AREAS = {
 }
 
 
-def top_down_fieldsets(*identity, publication=("status", "published_at")):
+def top_down_fieldsets(
+    *identity, publication=("status", "published_at", "go_live_at", "expire_at")
+):
     """The fieldsets of a content record's change form: `identity` (the fields saying what the
     record is) first, then the sources, publication and review, and the collapsed slug. The
     hidden `loaded_version` (the version the editor opened: admin/history.py `VersionedForm`)

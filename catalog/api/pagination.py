@@ -101,9 +101,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
             self.cursor = CursorPagination()
             self.cursor.ordering = view.cursor_ordering
             self.cursor.page_size = self.get_page_size(request)
-            self.count = cached_count(queryset, request.catalog_version.changed_at)
+            self.count = cached_count(queryset, request.catalog_version.stamp)
             return self.cursor.paginate_queryset(queryset, request, view)
-        version = request.catalog_version.changed_at  # counts are cached under it
+        version = request.catalog_version.stamp  # counts are cached under it
         self.django_paginator_class = functools.partial(Paginator, version=version)
         return super().paginate_queryset(queryset, request, view)
 

@@ -80,7 +80,8 @@ class RefFieldSchema(OpenApiSerializerFieldExtension):
 
 
 class EditorialSerializer(serializers.ModelSerializer):
-    """Writes by editors. A change of publication state (either way, on create too) needs the
+    """Writes by editors. A change of publication state (either way, on create too) or of its
+    schedule ("go live at", "expire at": it must expire after it goes live, else a 400) needs the
     model's publish permission and a change of the review fields its review permission
     (catalog/rights.py): otherwise a 403 problem naming the fields, and nothing is written."""
 
@@ -90,6 +91,14 @@ class EditorialSerializer(serializers.ModelSerializer):
         refused = rights.refused_changes(user, self.Meta.model, attrs, self.instance)
         if refused:
             raise PermissionDenied(rights.refusal_message(refused))
+        schedule = {
+            name: attrs.get(name, getattr(self.instance, name, None))
+            for name in ("go_live_at", "expire_at")
+        }
+        try:
+            self.Meta.model.check_schedule(**schedule)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"expire_at": error.messages}) from error
         forged = self.changed_review_fields()
         if forged:
             raise PermissionDenied(
@@ -134,6 +143,8 @@ WRITABLE_SOURCES = {"many": True, "slug_field": "slug", "queryset": Source.objec
 EDITORIAL_FIELDS = [
     "status",
     "published_at",
+    "go_live_at",
+    "expire_at",
     "last_reviewed",
     "reviewer",
     "review_due",

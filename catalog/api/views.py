@@ -197,14 +197,16 @@ class CatalogAPIMixin(CachingHeadersMixin):
                     target.fields.pop(name)
         return serializer
 
-    def record_etag(self, record):
-        """The ETag of `record` as this request asks for it (see catalog/versions.py)."""
+    def record_etag(self, record, written=False):
+        """The ETag of `record` as this request asks for it (see catalog/versions.py): at the
+        version the request read, or, after a write, at the version it made."""
         request = self.request
         return versions.record_etag(
             record,
             request.accepted_media_type,
             request.query_params.get("fields", ""),
             request.user.pk,
+            stamp=None if written else (request.catalog_version.stamp or ""),
         )
 
     def list_rows(self, keys):
@@ -269,7 +271,7 @@ class EditableViewSet(RetrieveWithETagMixin, CatalogAPIMixin, viewsets.ModelView
 
     def with_etag(self, response):
         """The written record's new ETag (read after the write committed)."""
-        response["ETag"] = self.record_etag(self.written)
+        response["ETag"] = self.record_etag(self.written, written=True)
         return response
 
     def perform_create(self, serializer):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ..text import without_repeats
 from .reviewing import AddDays, ReviewQuerySet, ReviewWorkflow
 from .rows import Computed, Label, Many, One
+from .schedule import SCHEDULE_CONSTRAINT_SUFFIX, QueryTime, when
 
 __all__ = [
     "PUBLISH",
@@ -110,21 +111,43 @@ PUBLISHED = Status.PUBLISHED
 
 
 class Publishable(models.Model):
-    """Drafts are for editors; only published records reach the public (`visible()`, used by
-    every `.published()`)."""
+    """Drafts are for editors; only published records reach the public, and those with a
+    schedule only between "go live at" and "expire at" (`visible()`, used by every
+    `.published()`)."""
 
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    go_live_at = models.DateTimeField(
+        "go live at",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="A published record reaches the public at this moment (empty: at once).",
+    )
+    expire_at = models.DateTimeField(
+        "expire at",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="And leaves it at this moment (empty: never).",
+    )
 
     # Fields only some editors may change, with the permission each needs (catalog/rights.py).
-    GUARDED_FIELDS = {"status": PUBLISH}
+    GUARDED_FIELDS = {"status": PUBLISH, "go_live_at": PUBLISH, "expire_at": PUBLISH}
 
     class Meta:
         abstract = True
 
     @classmethod
     def visible(cls, prefix=""):
-        return Q(**{f"{prefix}status": PUBLISHED})
+        """The one visibility rule: published, gone live (no "go live at", or not after the
+        moment the query runs) and not expired (no "expire at", or after that moment)."""
+        now = QueryTime()
+        return (
+            Q(**{f"{prefix}status": PUBLISHED})
+            & (Q(**{f"{prefix}go_live_at__isnull": True}) | Q(**{f"{prefix}go_live_at__lte": now}))
+            & (Q(**{f"{prefix}expire_at__isnull": True}) | Q(**{f"{prefix}expire_at__gt": now}))
+        )
 
     @classmethod
     def permission(cls, action):
@@ -134,6 +157,52 @@ class Publishable(models.Model):
     @property
     def is_published(self):
         return self.status == PUBLISHED
+
+    @classmethod
+    def in_state(cls, state):
+        """The condition on this model's own fields for a `schedule_state()` (the admin's
+        filter), with the moment the query runs."""
+        now = QueryTime()
+        published = Q(status=PUBLISHED)
+        return {
+            "draft": ~published,
+            "scheduled": published & Q(go_live_at__gt=now),
+            "expired": published & Q(expire_at__lte=now),
+            "live": Publishable.visible(),
+        }[state]
+
+    def publication_label(self, now=None):
+        """The state in words: "Draft", "Published", "Published — expires 9 Dec 2026, 09:00",
+        "Scheduled — goes live 3 Dec 2026, 09:00", "Expired 1 Dec 2026" (local time)."""
+        state = self.schedule_state(now)
+        if state == "scheduled":
+            return f"Scheduled — goes live {when(self.go_live_at)}"
+        if state == "expired":
+            return f"Expired {when(self.expire_at, time=False)}"
+        if state == "live" and self.expire_at is not None:
+            return f"Published — expires {when(self.expire_at)}"
+        return Status(self.status).label
+
+    def schedule_state(self, now=None):
+        """Where the record stands for the public, on its own: "draft", "scheduled" (published,
+        going live later), "expired" or "live" (the same rule as `visible()`)."""
+        now = now or timezone.now()
+        if not self.is_published:
+            return "draft"
+        if self.expire_at is not None and self.expire_at <= now:
+            return "expired"
+        if self.go_live_at is not None and self.go_live_at > now:
+            return "scheduled"
+        return "live"
+
+    @classmethod
+    def check_schedule(cls, go_live_at, expire_at):
+        """The model's schedule constraint (`schedule_constraint`) on these dates, for writes
+        that do not go through a model form (the API): a ValidationError with its message."""
+        record = cls(go_live_at=go_live_at, expire_at=expire_at)
+        for constraint in cls._meta.constraints:
+            if constraint.name.endswith(SCHEDULE_CONSTRAINT_SUFFIX):
+                constraint.validate(cls, record)
 
     def set_status(self, status, when=None):
         """The one place publication state changes (admin form and actions, API): the first
@@ -157,6 +226,8 @@ EDITORIAL_ROW_FIELDS = {
         for name in (
             "status",
             "published_at",
+            "go_live_at",
+            "expire_at",
             "last_reviewed",
             "review_interval_days",
             "review_state",

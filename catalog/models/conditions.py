@@ -17,6 +17,7 @@ from .base import (
     editorial_permissions,
 )
 from .rows import Label, Many, One, PageURL, RowsQuerySet
+from .schedule import schedule_constraint
 from .sections import SECTIONS_ROW
 
 __all__ = ["Condition", "ConditionCategory", "ConditionName"]
@@ -95,6 +96,7 @@ class Condition(Searchable, ReviewedContent):
             ),
         ]
         constraints = [
+            schedule_constraint("condition"),
             models.CheckConstraint(
                 condition=~Q(parent=models.F("pk")),
                 name="condition_not_own_parent",

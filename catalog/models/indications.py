@@ -4,9 +4,15 @@ from django.db import models
 from django.db.models import Case, CharField, Q, Value, When
 from simple_history.models import HistoricalRecords
 
-from .base import LIMIT_ROW_FIELDS, SOURCES_ROW, Publishable, editorial_permissions
+from .base import (
+    LIMIT_ROW_FIELDS,
+    SOURCES_ROW,
+    Publishable,
+    editorial_permissions,
+)
 from .conditions import Condition
 from .rows import Computed, Label, One, RowsQuerySet
+from .schedule import schedule_constraint
 from .therapies import Therapy, TherapyClass
 
 __all__ = ["Indication", "LineOfTherapy", "Qualifier", "Severity", "limit_phrases"]
@@ -134,6 +140,7 @@ class Indication(Publishable):
         ordering = ["condition__name", "therapy_class__name", "therapy__name"]
         permissions = editorial_permissions("indication", "indications", review=False)
         constraints = [
+            schedule_constraint("indication"),
             models.CheckConstraint(
                 condition=(
                     Q(therapy__isnull=False, therapy_class__isnull=True)

@@ -4,7 +4,7 @@ time from Django's app registry, so a new model is found by being defined."""
 
 from django.apps import apps
 
-from .base import ReviewedContent
+from .base import Publishable, ReviewedContent
 from .search import searchable
 
 __all__ = []
@@ -48,6 +48,11 @@ def searchable_models():
 def reviewed_models():
     """Records that carry a medical review (ReviewedContent)."""
     return [model for model in catalog_models() if issubclass(model, ReviewedContent)]
+
+
+def publishable_models():
+    """Records with a status and a schedule (Publishable)."""
+    return [model for model in catalog_models() if issubclass(model, Publishable)]
 
 
 def page_names():

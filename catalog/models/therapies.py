@@ -19,6 +19,7 @@ from .base import (
 )
 from .conditions import Condition
 from .rows import Label, Many, One, PageURL, RowsQuerySet, Values
+from .schedule import schedule_constraint
 from .sections import SECTIONS_ROW
 
 __all__ = ["Action", "Therapy", "TherapyClass", "TherapyName"]
@@ -80,6 +81,7 @@ class TherapyClass(Searchable, DescribedContent, ReviewedContent):
         ordering = ["name"]
         verbose_name_plural = "therapy classes"
         permissions = editorial_permissions("therapyclass", "therapy classes")
+        constraints = [schedule_constraint("therapyclass")]
 
     def __str__(self):
         return self.name
@@ -171,6 +173,7 @@ class Therapy(Searchable, DescribedContent, ReviewedContent):
         ordering = ["name"]
         verbose_name_plural = "therapies"
         permissions = editorial_permissions("therapy", "therapies")
+        constraints = [schedule_constraint("therapy")]
         indexes = [
             # Name lookups typed in the filters (`name__iexact` is UPPER(name) on PostgreSQL).
             models.Index(

@@ -1,12 +1,17 @@
 """The catalog's version: one row that database triggers move on every write to a versioned
-table (catalog/triggers.py), read by the page cache, ETags, Last-Modified and cached counts."""
+table (catalog/triggers.py), and what the public sees changing on its own at a scheduled
+boundary (a record going live or expiring); read by the page cache, ETags, Last-Modified and
+cached counts (`catalog_version()`)."""
 
+import dataclasses
 import datetime
 
 from django.db import models
 from django.utils import timezone
 
-__all__ = ["CatalogVersion", "catalog_last_modified"]
+from .schedule import aware, schedule_boundaries
+
+__all__ = ["CatalogVersion", "PublicVersion", "catalog_last_modified", "catalog_version"]
 
 
 class CatalogVersion(models.Model):
@@ -28,10 +33,63 @@ class CatalogVersion(models.Model):
         return f"catalog version {self.counter} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
 
 
+@dataclasses.dataclass(frozen=True)
+class PublicVersion:
+    """What the public sees is decided by the last write (`written_at`, `counter`) and by the
+    latest scheduled boundary passed (`boundary`); it stays so until the next write or until
+    `next_boundary`. `changed_at`: when it last changed (Last-Modified); `stamp`: what caches
+    key on (both parts, so a boundary moves it whatever the clocks of the database and the
+    application say)."""
+
+    written_at: datetime.datetime
+    counter: int
+    boundary: datetime.datetime | None
+    next_boundary: datetime.datetime | None
+
+    @property
+    def changed_at(self):
+        return max(self.written_at, self.boundary or self.written_at)
+
+    @property
+    def stamp(self):
+        boundary = self.boundary.isoformat() if self.boundary else "-"
+        return f"{self.written_at.isoformat()}|{self.counter}|{boundary}"
+
+    def holds_at(self, now):
+        """Whether no boundary lies between the one read and `now` (a clock set back too)."""
+        return (self.boundary is None or self.boundary <= now) and (
+            self.next_boundary is None or now < self.next_boundary
+        )
+
+
+# The boundaries last read in this process, with the write they were read after: read again
+# only after another write, or once the clock passes the next boundary (one more query).
+_known = None
+
+
+def catalog_version(now=None):
+    """The catalog's PublicVersion at `now` (default: timezone.now()): one primary-key lookup,
+    and one query of the schedule's indexes after a write or a boundary. None for an empty
+    catalog (no write yet)."""
+    global _known
+    row = CatalogVersion.objects.filter(pk=1).values_list("changed_at", "counter").first()
+    if row is None:
+        return None
+    now = now or timezone.now()
+    written_at, counter = aware(row[0]), row[1]
+    known = _known
+    same_write = known is not None and (known.written_at, known.counter) == (written_at, counter)
+    if same_write and known.holds_at(now):
+        return known
+    from .registry import publishable_models
+
+    boundary, next_boundary = schedule_boundaries(publishable_models(), now)
+    _known = PublicVersion(written_at, counter, boundary, next_boundary)
+    return _known
+
+
 def catalog_last_modified():
-    """When the catalog last changed (see CatalogVersion): one primary-key lookup. None until
-    the first change (an empty database)."""
-    value = CatalogVersion.objects.filter(pk=1).values_list("changed_at", flat=True).first()
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, datetime.UTC)
-    return value
+    """When what the public sees last changed: the latest write or scheduled boundary passed
+    (see catalog_version()). None until the first change (an empty database)."""
+    version = catalog_version()
+    return version.changed_at if version else None

@@ -63,7 +63,7 @@ class FilteredListView(FilterView):
 
     def get_paginator(self, queryset, per_page, **kwargs):
         """Counts are cached under the catalog's version (asked once per request)."""
-        version = self.request.catalog_version.changed_at
+        version = self.request.catalog_version.stamp
         return super().get_paginator(queryset, per_page, version=version, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):

@@ -99,7 +99,7 @@ class AtoZView(TemplateView):
         number = whole_number(self.request.GET.get("page", "1"))
         if not number:
             raise BadRequest("The page must be a whole number from 1.")
-        version = self.request.catalog_version.changed_at
+        version = self.request.catalog_version.stamp
         paginator = Paginator(names.order_by("key", "pk"), AZ_PAGE_SIZE, version=version)
         if number > 1 and number > paginator.num_pages:
             raise Http404("There is no such page.")
