@@ -5,7 +5,7 @@ a record."""
 
 from contextlib import contextmanager
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -114,7 +114,24 @@ def related_state(obj_model, pk, when):
                 state[f"{kind[1]}s"] = [n.name for n in sorted(named, key=lambda n: n.pk)]
         else:
             state[label] = _names(child, when, **{key: pk})
-    return {label: ", ".join(values) or EMPTY for label, values in state.items()}
+    state = {label: ", ".join(values) or EMPTY for label, values in state.items()}
+    return {**state, **_sections(obj_model, pk, when)}
+
+
+def _sections(obj_model, pk, when):
+    """{"Section “How it is given”": its text} of a record with drug-page sections, in the
+    page's order, as they stood at `when`."""
+    try:
+        relation = obj_model._meta.get_field("sections")
+    except FieldDoesNotExist:
+        return {}
+    section = relation.related_model
+    order = {
+        kind: position for position, kind in enumerate(section._meta.get_field("kind").choices)
+    }
+    rows = _as_of(section, when, **{relation.field.attname: pk})
+    rows.sort(key=lambda row: order.get((row.kind, row.get_kind_display()), len(order)))
+    return {f"Section “{row.get_kind_display()}”": row.body or EMPTY for row in rows}
 
 
 def current_until(record):
@@ -144,6 +161,33 @@ def version_diff(old, new, excluded=()):
         if before.get(label) != value:
             changes.append((label, before.get(label, EMPTY), value))
     return changes
+
+
+def version_contents(version, excluded=()):
+    """[(label, "—", value)] for every field a version holds a value in (but `excluded`), then
+    its names and indications as they stood: the whole record, for a record no review has read
+    yet."""
+    model = version.instance_type
+    contents = []
+    for field in model._meta.get_fields():
+        if field.name in {*excluded, *IGNORED} or not getattr(field, "concrete", False):
+            continue
+        if field.many_to_many:
+            target = field.m2m_reverse_field_name()
+            rows = getattr(version, field.name).all()
+            value = sorted(str(getattr(row, target)) for row in rows)
+        elif field.is_relation:
+            value = getattr(version, field.name, None)
+        else:
+            value = getattr(version, field.attname, None)
+        if field.primary_key or field.auto_created or not field.editable:
+            continue
+        shown = display(field, value)
+        if shown != EMPTY:
+            contents.append((capfirst(field.verbose_name), EMPTY, shown))
+    related = related_state(model, version.id, current_until(version))
+    contents += [(label, EMPTY, value) for label, value in related.items() if value != EMPTY]
+    return contents
 
 
 def describe_version(record):

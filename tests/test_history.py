@@ -117,16 +117,31 @@ def test_version_diff_adds_the_names_and_indications_of_each_version(versioned):
     ]
 
 
+def without_sections(state):
+    return {label: value for label, value in state.items() if not label.startswith("Section “")}
+
+
 def test_related_state_of_a_therapy_at_a_time(versioned):
     rituximab = Therapy.objects.get(slug="rituximab")
     then = timezone.now()
     TherapyName.objects.create(therapy=rituximab, name="RTX", kind="abbreviation")
-    assert related_state(Therapy, rituximab.pk, then) == {
+    state = related_state(Therapy, rituximab.pk, then)
+    assert without_sections(state) == {
         "Brand names": "Rituxan",
         "Abbreviations": "—",
         "Synonyms": "—",
         "Indications": RITUXIMAB_INDICATIONS,
     }
+    # Then its drug-page sections, in the page's order, each with its whole text.
+    sections = [label for label in state if label.startswith("Section")]
+    assert sections[0] == "Section “What it is and how it works”"
+    assert "Section “Before you start”" in sections
+    how = rituximab.sections.get(kind="how-given")
+    assert state["Section “How it is given”"] == how.body
+    how.body = "Given as an infusion."
+    how.save()
+    later = related_state(Therapy, rituximab.pk, timezone.now())
+    assert later["Section “How it is given”"] == "Given as an infusion."
     assert related_state(Therapy, rituximab.pk, timezone.now())["Abbreviations"] == "RTX"
     before_any_version = then - datetime.timedelta(days=1)
     assert set(related_state(Therapy, rituximab.pk, before_any_version).values()) == {"—"}
@@ -135,7 +150,7 @@ def test_related_state_of_a_therapy_at_a_time(versioned):
 def test_related_state_of_a_condition_a_class_and_other_records(versioned):
     now = timezone.now()
     crohns = Condition.objects.get(slug="crohns-disease")
-    assert related_state(Condition, crohns.pk, now) == {
+    assert without_sections(related_state(Condition, crohns.pk, now)) == {
         "Other names": "Crohns disease",
         "Indications": "Adalimumab, Certolizumab pegol, Infliximab",
     }

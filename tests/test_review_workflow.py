@@ -403,3 +403,19 @@ def test_staff_get_a_hint_on_a_drafts_public_url_and_the_public_the_plain_404(ed
     # A slug no record has: the plain 404 for staff too.
     missing = editor_client.get("/therapies/no-such-therapy/")
     assert missing.status_code == 404 and "is a draft" not in page_text(missing)
+
+
+def test_a_first_review_shows_all_the_record_says_not_only_what_changed(
+    history, reviewer_client
+):
+    """A record an editor has just written has no change since it was created to show: its
+    first review lists every part of it (summary, sections' text aside, names, indications)."""
+    therapy = Therapy.objects.get(slug="rituximab")
+    assert therapy.last_reviewed is None
+    review = reviewer_client.get(review_url(therapy))
+    contents = review.content.decode().split('id="review-contents"')[1].split("</div>")[0]
+    assert "All it says now: a first review reads every part" in page_text(review)
+    assert therapy.summary.split(".")[0] in contents
+    assert "<dt>Brand names</dt><dd>Rituxan</dd>" in contents
+    assert "<dt>Class</dt><dd>Monoclonal antibodies</dd>" in contents
+    assert "Review state" not in contents and "Updated at" not in contents

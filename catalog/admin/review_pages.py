@@ -24,7 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from .. import rights
-from ..history import version_diff
+from ..history import version_contents, version_diff
 from ..history_rows import marked_changes
 from ..models import APPROVE, DUE_SOON_DAYS, SEND_BACK, SUBMIT, ReviewBucket, registry
 from .review import (
@@ -199,6 +199,9 @@ class RecordReview(AdminPage):
         base, latest = review_base(record)
         excluded = [*record.WORKFLOW_FIELDS, "updated_at"]
         changes = version_diff(base, latest, excluded) if base and base != latest else []
+        # Never reviewed: all it says is new to a review, not only what changed since created.
+        unreviewed = latest is not None and record.last_reviewed is None
+        contents = version_contents(latest, excluded) if unreviewed else []
         user = self.request.user
         return self.render(
             "admin/catalog/review_record.html",
@@ -208,6 +211,7 @@ class RecordReview(AdminPage):
             opts=record._meta,
             base=base,
             changes=marked_changes(changes),
+            contents=contents,
             form=form,
             change_url=self.change_url(record),
             preview_url=record.get_preview_url(),
