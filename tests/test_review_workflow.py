@@ -405,9 +405,7 @@ def test_staff_get_a_hint_on_a_drafts_public_url_and_the_public_the_plain_404(ed
     assert missing.status_code == 404 and "is a draft" not in page_text(missing)
 
 
-def test_a_first_review_shows_all_the_record_says_not_only_what_changed(
-    history, reviewer_client
-):
+def test_a_first_review_shows_all_the_record_says_not_only_what_changed(history, reviewer_client):
     """A record an editor has just written has no change since it was created to show: its
     first review lists every part of it (summary, sections' text aside, names, indications)."""
     therapy = Therapy.objects.get(slug="rituximab")
