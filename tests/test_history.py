@@ -297,3 +297,12 @@ def test_name_and_indication_changes_are_listed_in_the_version_they_were_saved_w
         response = admin_client.get(url)
     assert "Brand name added: Brand 9" in history_rows(response)[0]
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_version_saved_without_a_reason_reads_a_dash_not_none(admin_client, versioned):
+    rituximab = Therapy.objects.get(slug="rituximab")
+    rituximab.summary = LONG_SUMMARY
+    rituximab.save()  # no change reason given
+    newest = history_rows(admin_client.get(admin_url(Therapy, "history", rituximab.pk)))[0]
+    assert "None" not in newest
+    assert re.search(r"Changed a script — Summary:", newest), newest
