@@ -172,6 +172,8 @@ def version_contents(version, excluded=()):
     for field in model._meta.get_fields():
         if field.name in {*excluded, *IGNORED} or not getattr(field, "concrete", False):
             continue
+        if field.primary_key or field.auto_created or not field.editable:
+            continue
         if field.many_to_many:
             target = field.m2m_reverse_field_name()
             rows = getattr(version, field.name).all()
@@ -180,8 +182,6 @@ def version_contents(version, excluded=()):
             value = getattr(version, field.name, None)
         else:
             value = getattr(version, field.attname, None)
-        if field.primary_key or field.auto_created or not field.editable:
-            continue
         shown = display(field, value)
         if shown != EMPTY:
             contents.append((capfirst(field.verbose_name), EMPTY, shown))
