@@ -397,6 +397,19 @@ def h1(page):
     return page.locator("h1").first
 
 
+def log_in_to_admin(browse, site, username, password):
+    """Log in through the admin's own form, as an editor does, in a watched tab (PageProblems),
+    and land on the admin index."""
+    from playwright.sync_api import expect
+
+    page = browse.page
+    browse.goto(f"{site}/admin/login/?next=/admin/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(h1(page)).to_have_text("Content")
+
+
 def result_names(page):
     return page.locator(".results h3 a").all_inner_texts()
 

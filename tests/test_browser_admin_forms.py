@@ -22,7 +22,7 @@ from catalog.models import (
     TherapyClass,
 )
 
-from .helpers import PageProblems, h1
+from .helpers import PageProblems, h1, log_in_to_admin
 
 pytestmark = [
     pytest.mark.browser,
@@ -37,11 +37,8 @@ PHONE = {"width": 390, "height": 844}
 def change_page_of_rituximab(live_server, page, admin_user):
     """Log in through the admin's form and open rituximab's change page."""
     browse = PageProblems(page)
-    browse.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Username").fill(admin_user.username)
-    page.get_by_label("Password").fill("password")  # pytest-django's admin_user
-    page.get_by_role("button", name="Log in").click()
-    expect(h1(page)).to_have_text("Content")
+    # pytest-django's admin_user has the password "password".
+    log_in_to_admin(browse, live_server.url, admin_user.username, "password")
     rituximab = Therapy.objects.get(slug="rituximab")
     browse.goto(f"{live_server.url}/admin/catalog/therapy/{rituximab.pk}/change/")
     expect(h1(page)).to_have_text("Change therapy")

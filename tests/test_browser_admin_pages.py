@@ -9,7 +9,7 @@ The change forms have their own, closer test (tests/test_browser_admin_forms.py)
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import PageProblems, h1, scrolls_sideways
+from .helpers import PageProblems, h1, log_in_to_admin, scrolls_sideways
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,11 +27,8 @@ OTHER_PAGES = ["/admin/review/", "/admin/review/queue/"]
 
 def log_in(live_server, page, admin_user):
     browse = PageProblems(page)
-    browse.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Username").fill(admin_user.username)
-    page.get_by_label("Password").fill("password")  # pytest-django's admin_user
-    page.get_by_role("button", name="Log in").click()
-    expect(h1(page)).to_have_text("Content")
+    # pytest-django's admin_user has the password "password".
+    log_in_to_admin(browse, live_server.url, admin_user.username, "password")
     return browse
 
 

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from catalog.models import Therapy
 
-from .helpers import PageProblems, h1
+from .helpers import PageProblems, log_in_to_admin
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,11 +26,8 @@ def test_typing_into_the_summary_updates_the_word_count_with_no_csp_violation(
     live_server, page, admin_user
 ):
     browse = PageProblems(page)
-    browse.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Username").fill(admin_user.username)
-    page.get_by_label("Password").fill("password")  # pytest-django's admin_user
-    page.get_by_role("button", name="Log in").click()
-    expect(h1(page)).to_have_text("Content")
+    # pytest-django's admin_user has the password "password".
+    log_in_to_admin(browse, live_server.url, admin_user.username, "password")
     rituximab = Therapy.objects.get(slug="rituximab")
     browse.goto(f"{live_server.url}/admin/catalog/therapy/{rituximab.pk}/change/")
     page.wait_for_load_state("load")

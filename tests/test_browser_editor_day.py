@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from catalog.models import Therapy, TherapyName
 
-from .helpers import PageProblems, h1, make_reviewer, make_user
+from .helpers import PageProblems, h1, log_in_to_admin, make_reviewer, make_user
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,12 +34,7 @@ FIXED_NAMES = "therapy,name,kind\nexamplimab,Examplix,brand\nexamplimab,Exampliv
 
 
 def log_in(browse, site, username):
-    page = browse.page
-    browse.goto(f"{site}/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("x")  # tests/helpers.py make_user
-    page.get_by_role("button", name="Log in").click()
-    expect(h1(page)).to_have_text("Content")
+    log_in_to_admin(browse, site, username, "x")  # tests/helpers.py make_user
 
 
 def choose(page, field, typed, option, within=None):

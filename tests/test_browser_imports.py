@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from catalog.models import Therapy, TherapyName
 
-from .helpers import PageProblems, h1, make_user
+from .helpers import PageProblems, h1, log_in_to_admin, make_user
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,11 +39,7 @@ def upload(page, text):
 def test_an_editor_imports_names_with_one_bad_row_fixes_it_and_imports_again(live_server, page):
     make_user("ed", "Editors")
     browse = PageProblems(page)
-    browse.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Username").fill("ed")
-    page.get_by_label("Password").fill("x")
-    page.get_by_role("button", name="Log in").click()
-    expect(h1(page)).to_have_text("Content")
+    log_in_to_admin(browse, live_server.url, "ed", "x")
     browse.goto(f"{live_server.url}/admin/catalog/therapy/")
     page.get_by_role("link", name="Import").click()
     expect(h1(page)).to_have_text("Import")

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from catalog.history import populate_initial_history
 from catalog.models import ReviewerProfile, Therapy
 
-from .helpers import PageProblems, h1, scrolls_sideways
+from .helpers import PageProblems, log_in_to_admin, scrolls_sideways
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,12 +44,7 @@ def make_staff(django_user_model, username, group, codenames, **extra):
 
 
 def log_in(browse, site, username):
-    page = browse.page
-    browse.goto(f"{site}/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(h1(page)).to_have_text("Content")
+    log_in_to_admin(browse, site, username, PASSWORD)
 
 
 def test_a_reviewer_sends_back_then_approves_through_the_queue(
