@@ -38,6 +38,9 @@ PAGES = {
 FORM_FACTORS = {"mobile": [], "desktop": ["--preset=desktop"]}
 # Runs more when only performance is under 100: three runs in all, as Lighthouse CI makes.
 PERFORMANCE_RETRIES = 2
+# Lighthouse 12 sometimes fails to record its trace of a load on a busy 2-core machine
+# (NO_NAVSTART), twice in a row once in CI: a run that reported nothing is tried again.
+LOAD_RETRIES = 2
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +105,10 @@ def below_100(report):
 def test_lighthouse_scores_100_in_every_category(site, tmp_path, name, form_factor):
     url = f"http://127.0.0.1:{site.port}{PAGES[name]}"
     report = lighthouse(url, form_factor, tmp_path)
-    if isinstance(report, str):  # the page did not load (NO_NAVSTART…): once more
+    for _ in range(LOAD_RETRIES):
+        if not isinstance(report, str):
+            break
+        # The page did not load for Lighthouse (NO_NAVSTART: its trace of the load failed).
         report = lighthouse(url, form_factor, tmp_path)
     assert not isinstance(report, str), f"{url} ({form_factor}): {report}"
     for _ in range(PERFORMANCE_RETRIES):
