@@ -90,13 +90,25 @@ class Paginator(paginator.Paginator):
     with the matches, not the page number, and a LIMIT cannot turn into a walk of the whole
     sort index in search of a few matches. In longer lists they come from a narrow scan of
     (sort key, primary key) from the nearer end, so the offset is at most half the count.
+
+    `numbered` is a thousand: numbering costs what reading that many keys does (about 2.5 ms
+    on SQLite, where numbering ten thousand took 26 ms for the first page of an unfiltered
+    list), and beyond it a LIMIT finds its page within about 20 x (all rows ÷ matches) rows of
+    the sort index: 2,000 at 100,000 rows.
+
+    With `read_rows` (the lists of rows: `rows_of()`, catalog/models/rows.py) every page is
+    read as its keys, then its rows from SQL compiled once per process: one query more near
+    the ends, far less time (compiling a row's query cost more than running it).
     """
 
-    numbered = 10_000
+    numbered = 1_000
 
-    def __init__(self, *args, version=None, **kwargs):
+    def __init__(self, *args, version=None, read_rows=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.version = version  # the catalog's version: counts are cached under it
+        # The rows of a page from its primary keys, in their order (`rows_of()` on the model's
+        # rows, catalog/models/rows.py): then every page is its keys, then its rows.
+        self.read_rows = read_rows
 
     @cached_property
     def count(self):
@@ -123,20 +135,30 @@ class Paginator(paginator.Paginator):
             or query.distinct
             or query.combinator
         ):
+            if self.read_rows and isinstance(rows, QuerySet):
+                return self.read_rows(list(rows.values_list("pk", flat=True)[bottom:top]))
             return list(rows[bottom:top])
         ordering = total_ordering(rows)
         rows = rows.order_by(*ordering)
         keys = rows.values_list("pk", flat=True)
+        read = self.read_rows or (lambda pks: list(rows.filter(pk__in=pks)))  # list's order
         count = self.count
         if count <= self.numbered:
             position = Window(RowNumber(), order_by=ordering)
             keys = keys.annotate(position=position).filter(position__gt=bottom, position__lte=top)
-            return list(rows.filter(pk__in=list(keys)))
+            return read(list(keys))
         backwards = bottom > count - top  # nearer the end: count from there
         offset = count - top if backwards else bottom
-        if offset <= self.per_page:  # near an end: the rows themselves
+        if offset <= self.per_page:  # near an end: no skipping worth a scan of keys
+            if self.read_rows:
+                if not backwards:
+                    return read(list(keys[bottom:top]))
+                return read(list(keys.reverse()[offset : count - bottom])[::-1])
             if not backwards:
                 return list(rows[bottom:top])
             return list(rows.reverse()[offset : count - bottom])[::-1]
         keys = keys.reverse() if backwards else keys
-        return list(rows.filter(pk__in=list(keys[offset : offset + top - bottom])))
+        found = list(keys[offset : offset + top - bottom])
+        if self.read_rows:  # rows in the order of their keys
+            return read(found[::-1] if backwards else found)
+        return list(rows.filter(pk__in=found))  # in the list's order

@@ -307,3 +307,31 @@ def test_a_row_is_a_dict_of_what_lists_show(article):
 def test_an_unknown_row_key_is_an_error(db):
     with pytest.raises(ValueError, match="Therapy rows have no colour"):
         Therapy.objects.rows("name", "colour")
+
+
+def test_rows_read_by_their_keys_are_the_rows_of_the_list(article):
+    """`rows_of()` (SQL compiled once per process) gives the same rows as the list's own
+    query, in the order of the keys asked for; a key that is not there is left out."""
+    keys = ("slug", "name", "url", "brand_names", "therapy_class", "summary", "indications")
+    pks = list(Therapy.objects.order_by("-name").values_list("pk", flat=True))
+    expected = {row["pk"]: row for row in Therapy.objects.rows(*keys)}
+    assert Therapy.objects.rows_of([*pks, 10**9], keys) == [expected[pk] for pk in pks]
+    assert Therapy.objects.rows_of([], keys) == []
+
+
+def test_a_use_going_live_later_shows_in_the_list_from_its_moment(client, article, time_machine):
+    """The moment a row's query runs is put into the SQL compiled once, at every request: a
+    use of rituximab scheduled for later is not on the therapy list's row a second before it
+    goes live, and is at that moment, in the same process."""
+    goes_live = timezone.now() + datetime.timedelta(days=2)
+    use = Indication.objects.get(therapy__slug="rituximab", condition__slug="rheumatoid-arthritis")
+    Indication.objects.filter(pk=use.pk).update(go_live_at=goes_live)
+
+    def used_for():
+        text = page_text(client.get("/therapies/?q=rituximab"))
+        return "Rheumatoid arthritis" in text.split("Used for:", 1)[-1]
+
+    time_machine.move_to(goes_live - datetime.timedelta(seconds=1), tick=False)
+    assert not used_for()
+    time_machine.move_to(goes_live, tick=False)
+    assert used_for()

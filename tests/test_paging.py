@@ -6,7 +6,9 @@ import math
 
 import pytest
 from django.core import paginator as django_paginator
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import Therapy
@@ -172,3 +174,18 @@ def test_the_paginator_counts_under_its_version(therapies, django_assert_num_que
     assert Paginator(therapies, 10, version=version).count == SIZE
     with django_assert_num_queries(0):
         assert Paginator(therapies, 10, version=version).num_pages == 5
+
+
+@pytest.mark.slow
+def test_the_first_page_of_a_list_of_over_a_thousand_reads_twenty_rows(make_catalog, client):
+    """The first page of a list longer than `Paginator.numbered` reads its rows with a LIMIT,
+    not by numbering every match first (that cost 26 ms for 10,000 therapies on SQLite, the
+    most of the page's time): no ROW_NUMBER() in any query of the page, and the first twenty
+    names are on it."""
+    make_catalog(1001)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/therapies/")
+    assert response.status_code == 200
+    names = list(Therapy.objects.published().order_by("name").values_list("name", flat=True))
+    assert names[19] in response.text and names[20] not in response.text
+    assert not [q for q in queries if "ROW_NUMBER" in q["sql"].upper()]

@@ -102,9 +102,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
             self.cursor.ordering = view.cursor_ordering
             self.cursor.page_size = self.get_page_size(request)
             self.count = cached_count(queryset, request.catalog_version.stamp)
-            return self.cursor.paginate_queryset(queryset, request, view)
+            return self.cursor.paginate_queryset(view.as_rows(queryset), request, view)
         version = request.catalog_version.stamp  # counts are cached under it
-        self.django_paginator_class = functools.partial(Paginator, version=version)
+        self.django_paginator_class = functools.partial(
+            Paginator, version=version, read_rows=getattr(view, "read_rows", None)
+        )
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):

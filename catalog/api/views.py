@@ -209,11 +209,27 @@ class CatalogAPIMixin(CachingHeadersMixin):
             stamp=None if written else (request.catalog_version.stamp or ""),
         )
 
+    def list_keys(self, keys):
+        """These row keys, and the one a cursor's position is read from."""
+        return (*keys, self.cursor_ordering[0].lstrip("-"))
+
     def list_rows(self, keys):
         """The filtered list as rows (catalog/models/rows.py) with these keys, and the one a
         cursor's position is read from."""
-        keys = [*keys, self.cursor_ordering[0].lstrip("-")]
-        return self.filter_queryset(self.get_queryset()).rows(*keys)
+        return self.filter_queryset(self.get_queryset()).rows(*self.list_keys(keys))
+
+    def page_keys(self):
+        return self.list_keys(serializers.row_keys(self.serializer_class))
+
+    def as_rows(self, records):
+        """The filtered records as a page's rows (a cursor page reads them so)."""
+        return records.rows(*self.page_keys())
+
+    def read_rows(self, pks):
+        """A page's rows from its keys (`rows_of()`): what `as_rows()` holds for them. A page
+        (not a cursor page) counts and finds its keys on the records themselves, without the
+        rows' expressions, and reads only its own rows."""
+        return self.get_queryset().model.objects.rows_of(pks, self.page_keys())
 
     def list(self, request, *args, **kwargs):
         """A page, a cursor page or an export of list rows, each made an item by
@@ -225,7 +241,7 @@ class CatalogAPIMixin(CachingHeadersMixin):
             represent = serializers.RowRepresentation(self.get_serializer(), request)
             self.paginator.check_parameters(request)
             return stream_export(self, self.list_rows(represent.keys), represent, renderer)
-        page = self.paginate_queryset(self.list_rows(serializers.row_keys(self.serializer_class)))
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         represent = serializers.RowRepresentation(self.get_serializer(), request)
         return self.get_paginated_response([represent(row) for row in page])
 

@@ -18,6 +18,10 @@ Each queryset class declares its rows in `row_fields`, key → what the row hold
 
 Keys are the names the API's fields read (`catalog/api/serializers.py`), the pages read them
 too. `JSONRow` and `JSONList` are the expressions everything is built of (PostgreSQL, SQLite).
+
+`SomeModel.objects.rows_of(pks, keys)` reads the rows of known records (a page's, once its keys
+are found) with SQL made once per process and kind of row (catalog/models/prepared.py): building
+and compiling a row's expressions cost more than running its query.
 """
 
 import datetime
@@ -254,8 +258,21 @@ class RowsQuerySet(models.QuerySet):
 
     def rows(self, *keys):
         """The records as dicts with these keys (all by default) and `pk`."""
-        keys = tuple(key for key in dict.fromkeys(keys or self.row_fields) if key != "pk")
+        keys = row_keys(self.row_fields, keys)
         return self.values_list(row_expression(self.model, keys, get_script_prefix()), flat=True)
+
+    def rows_of(self, pks, keys=()):
+        """The rows (with these keys) of the records with these primary keys, in that order;
+        keys no longer there are left out. The same rows as
+        `rows(*keys).filter(pk__in=pks)`, without building that query each time."""
+        from .prepared import read_rows
+
+        return read_rows(self.model, row_keys(self.row_fields, keys), get_script_prefix(), pks)
+
+
+def row_keys(row_fields, keys):
+    """The keys asked for (all of them by default), each once, `pk` apart (always there)."""
+    return tuple(key for key in dict.fromkeys(keys or row_fields) if key != "pk")
 
 
 @functools.lru_cache(maxsize=256)

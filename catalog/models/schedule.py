@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 __all__ = [
+    "QUERY_TIME_MARKER",
     "SCHEDULE_FIELDS",
     "SCHEDULE_MESSAGE",
     "QueryTime",
@@ -22,6 +23,7 @@ __all__ = [
 ]
 
 SCHEDULE_FIELDS = ("go_live_at", "expire_at")
+QUERY_TIME_MARKER = "<query time>"  # QueryTime's parameter inside query_time_as_marker()
 
 _as_marker = contextvars.ContextVar("query_time_as_marker", default=False)
 
@@ -35,7 +37,7 @@ class QueryTime(models.Expression):
 
     def as_sql(self, compiler, connection, **extra_context):
         if _as_marker.get():
-            return "%s", ["<query time>"]
+            return "%s", [QUERY_TIME_MARKER]
         value = models.Value(timezone.now(), output_field=self.output_field)
         return value.as_sql(compiler, connection)
 

@@ -4,6 +4,7 @@ parameter, a near miss, a page that is not a number) and the "Use this data" lin
 list in the API. Filtering lives in catalog/filters.py, list rows on the models
 (catalog/models/rows.py)."""
 
+import functools
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -59,12 +60,18 @@ class FilteredListView(FilterView):
         return model.objects.published()
 
     def get_queryset(self):
-        return self.records().rows(*self.row_keys)
+        """The records; a page reads only its own rows, by their keys (`get_paginator`)."""
+        return self.records()
 
     def get_paginator(self, queryset, per_page, **kwargs):
-        """Counts are cached under the catalog's version (asked once per request)."""
+        """Counts are cached under the catalog's version (asked once per request); a page's
+        rows are read by their keys (`rows_of()`)."""
         version = self.request.catalog_version.stamp
-        return super().get_paginator(queryset, per_page, version=version, **kwargs)
+        model = self.filterset_class._meta.model
+        read_rows = functools.partial(model.objects.rows_of, keys=self.row_keys)
+        return super().get_paginator(
+            queryset, per_page, version=version, read_rows=read_rows, **kwargs
+        )
 
     def paginate_queryset(self, queryset, page_size):
         """A page of the list; none for filters to correct (whatever the page asked, the form
