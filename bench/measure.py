@@ -23,7 +23,7 @@ from tests.servers import (  # helpers shared with the production tests
     wait_until,
 )
 
-from .probe import TRIVIAL
+from .probe import TRIVIAL, baseline_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DIR = BASE_DIR / "bench"
@@ -44,7 +44,8 @@ def log(message):
 
 def app_env(database_url, static_root, page_cache):
     """The server's environment: production settings (DEBUG off) over plain HTTP on loopback,
-    as tests/servers/ runs them; the bench's own additions are the trivial view, rate limits
+    as tests/servers/ runs them; the bench's own additions are the trivial view and the
+    idiomatic baseline (bench/baseline/) at /_bench/, rate limits
     no benchmark reaches (API, exports, search, type-ahead) and the page cache switch."""
     return base_env(
         DJANGO_SETTINGS_MODULE="immunosite.settings",
@@ -58,6 +59,7 @@ def app_env(database_url, static_root, page_cache):
         DJANGO_SEARCH_RATE="1000000/second",
         DJANGO_SUGGEST_RATE="1000000/second",
         BENCH_TRIVIAL_VIEW="1",
+        BENCH_BASELINE="1",
         PAGE_CACHE="1" if page_cache else "0",
     )
 
@@ -296,6 +298,20 @@ def measure(server, rows, args):
             for p in PERCENTILES
         }
     return trivial_runs
+
+
+def compare_with_baselines(rows):
+    """`x_baseline` of each page with a baseline row (bench/baseline/, measured right after
+    it): the page's ratio to its trivial neighbours ÷ the baseline's ratio to its own (the
+    trivial run between the two is a neighbour of both). None for the other rows."""
+    by_key = {row["key"]: row for row in rows}
+    for row in rows:
+        baseline = by_key.get(baseline_key(row["key"]))
+        row["x_baseline"] = None
+        if baseline is not None:
+            row["baseline"] = baseline["key"]
+            baseline["baseline_of"] = row["key"]
+            row["x_baseline"] = row["ratio"] / baseline["ratio"] if baseline["ratio"] else 0.0
 
 
 def trivial_summary(runs):

@@ -53,8 +53,14 @@ def fmt_ms(value):
     return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
 
-def row_target(result, key):
-    return next((t for t in result["targets"] if t["key"] == key), None)
+def row_targets(result, key):
+    """The targets shown in a row, or (None) under the table."""
+    return [t for t in result["targets"] if t.get("row", t["key"]) == key]
+
+
+def target_line(target):
+    verdict = "pass" if target["pass"] else "**FAIL**"
+    return f"{target['name']}: target {target['target']}, {verdict} ({target['show']})."
 
 
 def markdown_size(result, args):
@@ -77,39 +83,36 @@ def markdown_size(result, args):
             "",
         ]
     lines += [
-        "| page | URL | req/s | x trivial | p50 ms (x trivial) | p95 ms (x trivial) "
+        "| page | URL | req/s | x trivial | x baseline | p50 ms (x trivial) | p95 ms (x trivial) "
         "| p99 ms (x trivial) | queries | non-2xx | target | result |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
-        f"| Trivial view (mean) | `{TRIVIAL}` | {fmt_rps(trivial['rps'])} | 1.00 | "
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        f"| Trivial view (mean) | `{TRIVIAL}` | {fmt_rps(trivial['rps'])} | 1.00 |  | "
         + " | ".join(f"{fmt_ms(trivial['latency_ms'][p])} (1.0x)" for p in PERCENTILES)
         + f" | {trivial['queries']} | {trivial['non_2xx']} |  |  |",
     ]
     for row in result["rows"]:
-        target = row_target(result, row["key"])
+        targets = row_targets(result, row["key"])
         lat = [
             f"{fmt_ms(row['latency_ms'][p])} ({row['latency_ratio'][p]:.1f}x)" for p in PERCENTILES
         ]
-        if target:
-            verdict = "pass" if target["pass"] else "**FAIL**"
-            verdict += f" ({target['show']})"
-            target_text = target["target"]
-        else:
-            verdict, target_text = "", ""
+        target_text = "; ".join(t["target"] for t in targets)
+        verdict = "; ".join(f"{'pass' if t['pass'] else '**FAIL**'} ({t['show']})" for t in targets)
         if row["problems"]:
             verdict = (verdict + " " if verdict else "") + "⚠ " + "; ".join(row["problems"])
         if row["notes"]:
             verdict = (verdict + " " if verdict else "") + "(" + "; ".join(row["notes"]) + ")"
         non_2xx = f"**{row['non_2xx']}** ⚠" if row["non_2xx"] else "0"
+        x_baseline = "" if row.get("x_baseline") is None else f"{row['x_baseline']:.2f}"
         lines.append(
             f"| {row['title']} | `{row['path']}` | {fmt_rps(row['rps'])} | "
-            f"{fmt_ratio(row['ratio'])} | "
+            f"{fmt_ratio(row['ratio'])} | {x_baseline} | "
             f"{' | '.join(lat)} | {row['queries']} | {non_2xx} | {target_text} | {verdict} |"
         )
     if any(row["non_2xx"] or row["problems"] for row in result["rows"]):
         for name, excerpt in result["server_log"].items():
             if excerpt:
                 lines += ["", f"Server log ({name}), the end:", "", "```", excerpt[-1500:], "```"]
-    rss = row_target(result, "rss")
+    rss = next(t for t in result["targets"] if t["key"] == "rss")
     per_server = "; ".join(
         f"{name}: " + ", ".join(f"{m['rss_mb']} MB (peak {m['peak_mb']})" for m in memory)
         for name, memory in result["worker_memory"].items()
@@ -125,6 +128,8 @@ def markdown_size(result, args):
             if replaced
             else ""
         ),
+        "",
+        *(target_line(t) for t in row_targets(result, None) if t["key"] != "rss"),
         "",
         f"Targets: {sum(t['pass'] for t in result['targets'])} of {len(result['targets'])} pass.",
         "",

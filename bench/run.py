@@ -1,8 +1,10 @@
-"""The benchmark (issue 7): builds databases of N synthetic therapies on PostgreSQL and SQLite,
-serves each with gunicorn (the project's gunicorn.conf.py: 2 sync workers, production
+"""The benchmark (issues 7 and 17): builds databases of N synthetic therapies on PostgreSQL and
+SQLite, serves each with gunicorn (the project's gunicorn.conf.py: 2 sync workers, production
 settings), loads every page with wrk from 127.0.0.1 and prints a table of requests/s, p50/p95/p99
 latency, queries per request and non-2xx responses, each also as a ratio to a trivial view
-measured on the same server in the same run. docs/performance.md says how to read it.
+measured on the same server in the same run, and to the page's idiomatic Django baseline
+(bench/baseline/) where it has one. docs/performance.md says how to read it. The parts:
+measure.py (server, wrk), databases.py, targets.py, report.py (Markdown, files).
 
     .venv/bin/python bench/run.py                        # 1,000, 10,000, 100,000; both databases
     .venv/bin/python bench/run.py --sizes 1000 --databases sqlite --duration 5
@@ -30,6 +32,7 @@ from bench.databases import PostgresDatabases, SQLiteDatabases, build  # noqa: E
 from bench.measure import (  # noqa: E402
     Server,
     app_env,
+    compare_with_baselines,
     log,
     manage,
     measure,
@@ -71,6 +74,7 @@ def bench_size(databases, size, static_root, tmp, args):
         for row in rows:
             row["warmup_statuses"] = statuses[row["path"]]
         trivial_runs = measure(server, rows, args)
+        compare_with_baselines(rows)
         memory["uncached"] = server.worker_memory()
         replaced = {"uncached": server.replaced_workers()}
     server_log = {"uncached": server.errors}
@@ -86,6 +90,7 @@ def bench_size(databases, size, static_root, tmp, args):
         "title": f"{source['title']}, page cache hit",
         "path": source["path"],
         "cache_hit": True,
+        "x_baseline": None,
     }
     hit_counts = probe(cached_env, "count", TRIVIAL, hit["path"])
     hit.update(
