@@ -6,6 +6,8 @@ import importlib.util
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import clear_url_caches
 
 from catalog.models import Condition, Indication, Therapy
@@ -131,3 +133,22 @@ def test_baseline_hides_drafts(client, with_baseline):
     assert client.get(f"{BASELINE}therapies/{therapy.slug}/").status_code == 404
     assert therapy.slug not in baseline_slugs(client.get(f"{BASELINE}therapies/"))
     assert client.get(f"{BASELINE}api/therapies/{therapy.slug}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_baseline_pages_are_rendered_every_time_with_the_sites_security_headers(
+    client, with_baseline, settings
+):
+    """The page cache (on in these settings) never serves or stores them: the second request
+    of a page makes the same queries as the first; the CSP and frame headers are the site's."""
+    assert "catalog.pagecache.PageCacheMiddleware" in settings.MIDDLEWARE
+    for path in ("", "therapies/", "api/therapies/"):
+        counts = []
+        for _ in range(3):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(BASELINE + path)
+            assert response.status_code == 200, path
+            counts.append(len(queries))
+        assert counts[1] == counts[2] >= 3, (path, counts)
+        assert "default-src" in response["Content-Security-Policy"], path
+        assert response["X-Frame-Options"] == "DENY", path
