@@ -12,7 +12,7 @@ from django.urls import clear_url_caches
 
 from catalog.models import Condition, Indication, Therapy
 
-from .helpers import api_slugs, listed_slugs, page_text
+from .helpers import api_slugs, listed_slugs, page_text, settings_in_subprocess
 from .servers import BASE_DIR
 
 BASELINE = "/_bench/baseline/"
@@ -38,6 +38,17 @@ def with_baseline(settings):
 def baseline_slugs(response):
     assert response.status_code == 200, response.content[:500]
     return BASELINE_LINK.findall(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("env", "installed"), [({}, "False False"), ({"BENCH_BASELINE": "1"}, "True True")]
+)
+def test_production_settings_install_the_baseline_only_with_bench_baseline(env, installed):
+    production = {"DJANGO_SECRET_KEY": "x" * 50, "DJANGO_ALLOWED_HOSTS": "example.org"}
+    expression = "settings.BENCH_BASELINE, 'bench.baseline' in settings.INSTALLED_APPS"
+    code, out, err = settings_in_subprocess(f"*({expression},)", **production, **env)
+    assert code == 0, err
+    assert out == installed
 
 
 @pytest.mark.django_db
