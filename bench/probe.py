@@ -6,10 +6,10 @@ by query logging. Prints JSON on stdout.
     python bench/probe.py count PATH...                 # per path: status, bytes, queries
 
 `pick` chooses the pages from the data (after VACUUM ANALYZE on PostgreSQL with --analyze)
-and counts their queries, the trivial view's included. `count` requests each path twice
-through Django's test client (the whole middleware stack, as gunicorn runs it) and counts the
-queries of the second request: the steady state of a warm worker, whose per-process caches
-are filled.
+and counts their queries, the trivial view's and the baselines' included. `count` requests
+each path twice through Django's test client (the whole middleware stack, as gunicorn runs
+it) and counts the queries of the second request: the steady state of a warm worker, whose
+per-process caches are filled.
 """
 
 import argparse
@@ -25,28 +25,59 @@ sys.path.insert(0, str(BASE_DIR))
 HOST = "127.0.0.1"
 LIST_PAGE_SIZE = 20  # catalog.views.FilteredListView.paginate_by
 TRIVIAL = "/_bench/trivial/"  # immunosite.views.bench_trivial, with BENCH_TRIVIAL_VIEW=1
+BASELINE = "/_bench/baseline/"  # bench/baseline/, with BENCH_BASELINE=1
+
+
+def baseline_key(key):
+    """The key of a page's idiomatic-baseline row (bench/baseline/)."""
+    return f"{key}_baseline"
 
 
 def pages(picks):
     """(key, title, path) of every benchmarked page, in the order they are measured: pages
-    compared with each other by a target (first and deep page, filtered list and search) are
-    measured one after the other."""
+    compared with each other by a target (deep and first page, search and filtered list) are
+    measured one after the other, and each page with an idiomatic baseline (bench/baseline/,
+    at BASELINE with BENCH_BASELINE=1) is followed by its baseline, with the same picks."""
     parent, cls = picks["parent_condition"], picks["therapy_class"]
-    return [
-        ("home", "Home", "/"),
-        ("therapies", "Therapy list", "/therapies/"),
-        ("deep", "Therapy list, deep page", f"/therapies/?page={picks['deep_page']}"),
+    filters = f"?condition={parent}&therapy_class={cls}"
+    therapy = picks["therapy"]
+    site = [
+        ("home", "Home", "/", BASELINE),
+        ("deep", "Therapy list, deep page", f"/therapies/?page={picks['deep_page']}", None),
+        ("therapies", "Therapy list", "/therapies/", f"{BASELINE}therapies/"),
+        ("search", "Search", f"/search/?q={picks['search_q']}", None),
         (
             "filtered",
             "Therapy list, filtered",
-            f"/therapies/?condition={parent}&therapy_class={cls}",
+            f"/therapies/{filters}",
+            f"{BASELINE}therapies/{filters}",
         ),
-        ("search", "Search", f"/search/?q={picks['search_q']}"),
-        ("therapy", "Therapy detail", f"/therapies/{picks['therapy']}/"),
-        ("condition", "Condition detail", f"/conditions/{parent}/"),
-        ("api", "API therapy list", "/api/v1/therapies/"),
-        ("api_filtered", "API therapy list, filtered", f"/api/v1/therapies/?condition={parent}"),
+        (
+            "therapy",
+            "Therapy detail",
+            f"/therapies/{therapy}/",
+            f"{BASELINE}therapies/{therapy}/",
+        ),
+        (
+            "condition",
+            "Condition detail",
+            f"/conditions/{parent}/",
+            f"{BASELINE}conditions/{parent}/",
+        ),
+        ("api", "API therapy list", "/api/v1/therapies/", f"{BASELINE}api/therapies/"),
+        (
+            "api_filtered",
+            "API therapy list, filtered",
+            f"/api/v1/therapies/?condition={parent}",
+            f"{BASELINE}api/therapies/?condition={parent}",
+        ),
     ]
+    found = []
+    for key, title, path, baseline in site:
+        found.append((key, title, path))
+        if baseline:
+            found.append((baseline_key(key), f"{title}, baseline", baseline))
+    return found
 
 
 def analyze():

@@ -79,6 +79,11 @@ INSTALLED_APPS = [
     "catalog",
     "accounts",
 ]
+# The benchmark's idiomatic baseline (bench/baseline/, docs/performance.md): its app and its
+# pages at /_bench/baseline/ only when BENCH_BASELINE=1, which only bench/run.py sets.
+BENCH_BASELINE = env_bool("BENCH_BASELINE")
+if BENCH_BASELINE:
+    INSTALLED_APPS.append("bench.baseline")
 # django-rest-knox's own token model is swapped for accounts.APIToken, so knox needs no table:
 # its migrations (which would create an unused one) are left out.
 MIGRATION_MODULES = {"knox": None}

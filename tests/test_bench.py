@@ -1,7 +1,8 @@
 """The benchmark's smoke run (`bench/run.py --smoke`), end to end and for real: a throwaway
 PostgreSQL cluster and a SQLite file of 300 synthetic therapies each, gunicorn with production
 settings, wrk for 1 s per page. The benchmark itself is not part of CI; this proves it still
-works and that every page it measures answers 200 in a plausible number of queries.
+works and that every page it measures, and each one's idiomatic baseline, answers 200 in a
+plausible number of queries, with its ratio to the baseline in the JSON and the table.
 
 Needs wrk and PostgreSQL (`make system-deps`): skipped without them, unless CI is set.
 The results go to a temporary folder, never into bench/results/.
@@ -17,18 +18,11 @@ from .servers import BASE_DIR, PYTHON, base_env, postgres_bin, require
 
 pytestmark = pytest.mark.bench
 
-PAGES = {
-    "home",
-    "therapies",
-    "filtered",
-    "therapy",
-    "condition",
-    "search",
-    "api",
-    "api_filtered",
-    "deep",
-    "cache_hit",
-}
+# Each measured page, and (BASELINES) those with an idiomatic baseline row (bench/baseline/).
+BASELINES = {"home", "therapies", "filtered", "therapy", "condition", "api", "api_filtered"}
+BASELINE_ROWS = {f"{key}_baseline" for key in BASELINES}
+PAGES = BASELINES | BASELINE_ROWS | {"search", "deep", "cache_hit"}
+RATIO_TARGETS = BASELINES | {"cache_hit"}
 # A page is built in a fixed number of queries; 20 would be one per row of a list page.
 MAX_QUERIES = 20
 
@@ -44,7 +38,7 @@ def test_smoke_run(tmp_path):
         env=base_env(),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
     elapsed = time.monotonic() - started
     assert result.returncode == 0, f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
@@ -75,11 +69,38 @@ def test_smoke_run(tmp_path):
             assert all(row["latency_ms"][p] > 0 for p in ("p50", "p95", "p99")), where
             if key != "cache_hit":
                 assert 1 <= row["queries"] <= MAX_QUERIES, f"{where}: {row['queries']} queries"
+        assert "| x trivial | x baseline |" in markdown
+        for key in BASELINES:
+            page, baseline = rows[key], rows[f"{key}_baseline"]
+            assert page["baseline"] == baseline["key"] and baseline["baseline_of"] == key
+            assert baseline["path"].startswith("/_bench/baseline/"), baseline["path"]
+            assert baseline["title"] == f"{page['title']}, baseline"
+            expected = page["ratio"] / baseline["ratio"]
+            assert page["x_baseline"] == pytest.approx(expected), key
+            assert f"{page['x_baseline']:.2f} |" in markdown, key
+        for key in PAGES - BASELINES:
+            assert rows[key]["x_baseline"] is None, key
         if (BASE_DIR / "catalog" / "pagecache.py").exists():
             assert rows["cache_hit"]["hit_confirmed"], rows["cache_hit"]
 
-        targets = {target["key"] for target in run["targets"]}
-        assert targets == {"filtered", "therapy", "api", "cache_hit", "deep", "search", "rss"}
+        targets = {target["key"]: target for target in run["targets"]}
+        assert set(targets) == RATIO_TARGETS | {f"{key}_x_baseline" for key in BASELINES} | {
+            "deep",
+            "search",
+            "queries",
+            "rss",
+        }
+        for key in BASELINES:
+            against = targets[f"{key}_x_baseline"]
+            assert against["row"] == key and against["target"] == "≥ 3x baseline", against
+            assert against["value"] == rows[key]["x_baseline"]
+        assert "≥ 3x baseline | " in markdown
+        assert targets["cache_hit"]["target"] == "≥ 0.8x trivial"
+        assert targets["api"]["target"] == "≥ 0.2x trivial"
+        assert targets["search"]["target"] == "≤ 1x filtered list p95"
+        most = max(row["queries"] for key, row in rows.items() if key not in BASELINE_ROWS)
+        assert targets["queries"]["value"] == most
+        assert "Queries per request: target ≤ 6 on every page" in markdown
         memory = run["worker_memory"]
         assert len(memory["uncached"]) == 2 and len(memory["cached"]) == 2
         assert all(0 < worker["rss_mb"] < 1000 for ms in memory.values() for worker in ms)
