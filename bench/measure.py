@@ -90,6 +90,13 @@ def probe(env, *args, timeout=900):
     return json.loads(stdout.strip().splitlines()[-1])
 
 
+def profile_pages(env, paths, requests):
+    """bench/costs.py's figures for each path, with the server's environment."""
+    command = [PYTHON, BENCH_DIR / "costs.py", "--json", "--requests", requests, *paths]
+    stdout, _ = run(command, env, 1800, "costs")
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
 class Server:
     """gunicorn immunosite.wsgi -c gunicorn.conf.py (2 sync workers) on a free port."""
 

@@ -9,6 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from . import costs
 from .measure import BASE_DIR, PERCENTILES
 from .probe import TRIVIAL
 from .targets import fmt_ratio
@@ -134,6 +135,14 @@ def markdown_size(result, args):
         f"Targets: {sum(t['pass'] for t in result['targets'])} of {len(result['targets'])} pass.",
         "",
     ]
+    if result.get("profiles"):
+        lines += [
+            "Where one request's time goes (bench/costs.py: in-process, cProfile, page cache off;"
+            " ms wall and CPU without the profiler; the slowest query's time):",
+            "",
+            costs.markdown(result["profiles"], slowest=True),
+            "",
+        ]
     return "\n".join(lines)
 
 

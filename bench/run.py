@@ -37,6 +37,7 @@ from bench.measure import (  # noqa: E402
     manage,
     measure,
     probe,
+    profile_pages,
     trivial_summary,
     warm_up,
 )
@@ -107,6 +108,13 @@ def bench_size(databases, size, static_root, tmp, args):
         replaced["cached"] = server.replaced_workers()
     server_log["cached"] = server.errors
     rows.append(hit)
+    # Where each page's time goes (bench/costs.py, in-process, page cache off): after the load,
+    # so profiling never overlaps a measurement.
+    profiles = []
+    if args.profile_requests:
+        log("  profiling each page in-process")
+        profiled = [row["path"] for row in rows if not row.get("cache_hit")]
+        profiles = profile_pages(env, profiled, args.profile_requests)
     databases.drop(size)
 
     result = {
@@ -122,6 +130,7 @@ def bench_size(databases, size, static_root, tmp, args):
         "worker_memory": memory,
         "workers_replaced": replaced,
         "server_log": server_log,  # warnings, errors, tracebacks
+        "profiles": profiles,  # bench/costs.py: time by part, top functions, slowest query's plan
     }
     for row in rows:
         row["problems"] = problems(row)
@@ -147,6 +156,12 @@ def parse_args(argv=None):
     parser.add_argument("--warmup-rounds", type=int, default=2, help="requests per page/client")
     parser.add_argument("--output", default=str(BENCH_DIR / "results"), help="results folder")
     parser.add_argument(
+        "--profile-requests",
+        type=int,
+        default=10,
+        help="requests per page profiled in-process after the load (bench/costs.py); 0: none",
+    )
+    parser.add_argument(
         "--smoke",
         action="store_true",
         help="a quick check that everything works: 300 therapies, 1 s per URL (CI)",
@@ -154,6 +169,7 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.smoke:
         args.sizes, args.duration, args.warmup_rounds = "300", 1, 1
+        args.profile_requests = min(args.profile_requests, 1)
     args.size_list = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     args.database_list = [d.strip() for d in args.databases.split(",") if d.strip()]
     unknown = set(args.database_list) - set(DATABASES)

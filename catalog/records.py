@@ -15,6 +15,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import F, Q, Value
 from django.forms.boundfield import BoundField
 
+from . import form_rendering
 from .models import SearchTerm
 from .params import comma_separated, parts
 from .text import normalise
@@ -179,7 +180,10 @@ class RecordsField(forms.Field):
 class RecordsForm(forms.Form):
     """A filter form whose RecordsFields are looked up together: one query for all of them,
     whatever the number of filters and values given (in `clean()`, once every field has
-    cleaned its typed values). `shown`: what each field found, by name, for its box."""
+    cleaned its typed values). `shown`: what each field found, by name, for its box. Its
+    fields render through Jinja2 (catalog/form_rendering.py)."""
+
+    default_renderer = form_rendering.renderer
 
     def clean(self):
         cleaned_data = super().clean()

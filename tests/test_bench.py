@@ -101,6 +101,17 @@ def test_smoke_run(tmp_path):
         most = max(row["queries"] for key, row in rows.items() if key not in BASELINE_ROWS)
         assert targets["queries"]["value"] == most
         assert "Queries per request: target ≤ 6 on every page" in markdown
+        # Each page profiled in-process after the load: its time by part and its slowest
+        # query's plan, in the JSON and under the table.
+        profiles = {found["path"]: found for found in run["profiles"]}
+        assert set(profiles) == {row["path"] for row in run["rows"] if not row.get("cache_hit")}
+        for path, found in profiles.items():
+            assert found["status"] == 200 and found["cpu_ms"] > 0, path
+            assert sum(found["shares"].values()) == pytest.approx(1, abs=0.01), path
+            assert found["top_functions"], path
+            assert found["slowest_query"] and found["slowest_query"]["plan"], path
+        assert "Where one request's time goes" in markdown
+        assert "| SQL building |" in markdown
         memory = run["worker_memory"]
         assert len(memory["uncached"]) == 2 and len(memory["cached"]) == 2
         assert all(0 < worker["rss_mb"] < 1000 for ms in memory.values() for worker in ms)

@@ -3,9 +3,11 @@ FilterSets the pages and the API share, fed a query string as they are — typed
 or name, several values, OR within a parameter and AND across, errors naming the bad value, one
 lookup for every typed filter, ordering."""
 
+import html
 import re
 
 import pytest
+from django.forms.renderers import DjangoTemplates
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -17,6 +19,7 @@ from catalog.filters import (
     TherapyFilter,
     applied_filters,
 )
+from catalog.form_rendering import renderer
 from catalog.models import (
     Condition,
     ConditionCategory,
@@ -365,3 +368,20 @@ def test_a_filtered_list_is_described_by_its_records_and_choices_without_a_query
         "matching “mab”",
     ]
     assert one[1] == "that suppresses the immune system"
+
+
+def test_filter_fields_render_through_jinja2_as_the_django_templates_render_them(article):
+    """The list pages' filter forms render their widgets through Django's Jinja2 copies of its
+    widget templates (catalog/form_rendering.py): the same markup as Django's default
+    renderer gives, whitespace and the spelling of an escaped apostrophe apart."""
+    data = {"q": "csf's", "condition_category": "cancer", "ordering": "-name"}
+    form = TherapyFilter(data, queryset=Therapy.objects.published()).form
+    assert type(form).default_renderer is renderer
+    theirs = type(form)(data, renderer=DjangoTemplates())
+
+    def normal(markup):
+        return re.sub(r"\s+", " ", html.unescape(str(markup))).replace("> <", "><").strip()
+
+    for name in form.fields:
+        assert "<" in str(form[name]), name
+        assert normal(form[name]) == normal(theirs[name]), name

@@ -335,3 +335,23 @@ def test_a_use_going_live_later_shows_in_the_list_from_its_moment(client, articl
     assert not used_for()
     time_machine.move_to(goes_live, tick=False)
     assert used_for()
+
+
+def test_the_home_pages_lists_follow_the_clock_and_every_edit(client, article, time_machine):
+    """The home page's lists run SQL compiled once per process (`fixed_rows`): a class
+    scheduled for later is not listed a second before it goes live and is at that moment, and
+    a condition unpublished is gone from the next request."""
+    goes_live = timezone.now() + datetime.timedelta(days=3)
+    TherapyClass.objects.filter(slug="interferons").update(go_live_at=goes_live)
+
+    def listed():
+        return page_text(client.get("/")).split("Browse by condition", 1)
+
+    time_machine.move_to(goes_live - datetime.timedelta(seconds=1), tick=False)
+    classes, conditions = listed()
+    assert "Interferons" not in classes and "Monoclonal antibodies" in classes
+    assert "Rheumatoid arthritis" in conditions
+    time_machine.move_to(goes_live, tick=False)
+    assert "Interferons" in listed()[0]
+    Condition.objects.filter(slug="rheumatoid-arthritis").update(status="draft")
+    assert "Rheumatoid arthritis" not in listed()[1]
