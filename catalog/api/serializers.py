@@ -426,44 +426,62 @@ def row_keys(serializer_class):
     return tuple(row_key(field) for field in serializer_class().fields.values())
 
 
-def reader(field, request):
-    """A function from the row's value for `field` to the field's representation, as the
-    field represents the record: related records (dicts in the row) reduced to the keys the
-    field shows, in its order; other values through the field itself."""
+def reader(field):
+    """A function from the row's value for `field` (and the request's `build_absolute_uri`)
+    to the field's representation, as the field represents the record: related records
+    (dicts in the row) reduced to the keys the field shows, in its order; other values through
+    the field itself."""
     if isinstance(field, HtmlUrlField):
-        return request.build_absolute_uri
+        return lambda value, absolute: absolute(value)
     if isinstance(field, RefField):
         keys = ("slug", "name", *field.extra)
-        return lambda value: {key: value[key] for key in keys}
+        return lambda value, absolute: {key: value[key] for key in keys}
     if isinstance(field, serializers.ManyRelatedField):
         slug = field.child_relation.slug_field
-        return lambda values: [value[slug] for value in values]
+        return lambda values, absolute: [value[slug] for value in values]
     if isinstance(field, serializers.ListSerializer):
-        item = RowRepresentation(field.child, request)
-        return lambda values: [item(value) for value in values]
+        item = fields_plan(field.child.fields)
+        return lambda values, absolute: [represent(item, value, absolute) for value in values]
     if isinstance(field, serializers.BaseSerializer):
-        return RowRepresentation(field, request)
+        plan = fields_plan(field.fields)
+        return lambda value, absolute: represent(plan, value, absolute)
     if isinstance(field, serializers.ListField):
-        return list
+        return lambda value, absolute: list(value)
     if isinstance(field, serializers.DateTimeField):
-        return lambda value: field.to_representation(datetime_from_row(value))
-    return field.to_representation
+        return lambda value, absolute: field.to_representation(datetime_from_row(value))
+    to_representation = field.to_representation
+    return lambda value, absolute: to_representation(value)
+
+
+def fields_plan(fields):
+    """(name, row key, reader) of each field, in the serializer's order."""
+    return tuple((name, row_key(field), reader(field)) for name, field in fields.items())
+
+
+@functools.lru_cache(maxsize=256)
+def serializer_plan(serializer_class, wanted):
+    """`fields_plan` of the serializer's fields (those in `wanted`, if given), made once per
+    process: building a serializer's fields costs more than representing a page of rows."""
+    fields = serializer_class().fields
+    return fields_plan({n: f for n, f in fields.items() if not wanted or n in wanted})
+
+
+def represent(plan, row, absolute):
+    return {
+        name: None if row[key] is None else read(row[key], absolute) for name, key, read in plan
+    }
 
 
 class RowRepresentation:
-    """The representation `serializer` gives each record, made from its list row: the same
-    fields (those `fields=` left), in the same order, with the same values (tests check every
-    record of every list against its detail). `keys`: what the rows must hold."""
+    """The representation a serializer gives each record, made from its list row: the same
+    fields (those `fields=` left: `wanted`), in the same order, with the same values (tests
+    check every record of every list against its detail). `keys`: what the rows must hold."""
 
-    def __init__(self, serializer, request):
-        self.readers = [
-            (name, row_key(field), reader(field, request))
-            for name, field in serializer.fields.items()
-        ]
-        self.names = [name for name, _key, _read in self.readers]
-        self.keys = [key for _name, key, _read in self.readers]
+    def __init__(self, serializer_class, wanted, request):
+        self.plan = serializer_plan(serializer_class, tuple(wanted or ()))
+        self.absolute = request.build_absolute_uri
+        self.names = [name for name, _key, _read in self.plan]
+        self.keys = [key for _name, key, _read in self.plan]
 
     def __call__(self, row):
-        return {
-            name: None if row[key] is None else read(row[key]) for name, key, read in self.readers
-        }
+        return represent(self.plan, row, self.absolute)

@@ -218,6 +218,13 @@ class CatalogAPIMixin(CachingHeadersMixin):
         cursor's position is read from."""
         return self.filter_queryset(self.get_queryset()).rows(*self.list_keys(keys))
 
+    def row_representation(self):
+        """What each list row becomes: the serializer's fields (those `fields=` asks for)."""
+        serializer_class = self.get_serializer_class()
+        return serializers.RowRepresentation(
+            serializer_class, self.requested_fields(), self.request
+        )
+
     def page_keys(self):
         return self.list_keys(serializers.row_keys(self.serializer_class))
 
@@ -238,11 +245,11 @@ class CatalogAPIMixin(CachingHeadersMixin):
         if isinstance(renderer, EXPORT_RENDERERS):
             # `fields` and the paging parameters are checked before streaming starts (exports
             # use none of the latter, but never ignore them).
-            represent = serializers.RowRepresentation(self.get_serializer(), request)
+            represent = self.row_representation()
             self.paginator.check_parameters(request)
             return stream_export(self, self.list_rows(represent.keys), represent, renderer)
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        represent = serializers.RowRepresentation(self.get_serializer(), request)
+        represent = self.row_representation()
         return self.get_paginated_response([represent(row) for row in page])
 
 
