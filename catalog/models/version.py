@@ -5,9 +5,11 @@ cached counts (`catalog_version()`)."""
 
 import dataclasses
 import datetime
+import functools
 
-from django.db import models
+from django.db import connections, models, router
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from .schedule import aware, schedule_boundaries
 
@@ -67,16 +69,37 @@ class PublicVersion:
 _known = None
 
 
+@functools.cache
+def version_sql(alias):
+    """The SQL of the version's one-row lookup, made once per process and database: every
+    request asks for it (a page-cache hit asks for nothing else)."""
+    rows = CatalogVersion.objects.using(alias).filter(pk=1).values_list("changed_at", "counter")
+    return rows.query.get_compiler(using=alias).as_sql()
+
+
+def version_row():
+    """(changed_at, counter) of the version's row, or None before the first write."""
+    alias = router.db_for_read(CatalogVersion)
+    sql, params = version_sql(alias)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    changed_at = parse_datetime(row[0]) if isinstance(row[0], str) else row[0]
+    return aware(changed_at), row[1]
+
+
 def catalog_version(now=None):
     """The catalog's PublicVersion at `now` (default: timezone.now()): one primary-key lookup,
     and one query of the schedule's indexes after a write or a boundary. None for an empty
     catalog (no write yet)."""
     global _known
-    row = CatalogVersion.objects.filter(pk=1).values_list("changed_at", "counter").first()
+    row = version_row()
     if row is None:
         return None
     now = now or timezone.now()
-    written_at, counter = aware(row[0]), row[1]
+    written_at, counter = row
     known = _known
     same_write = known is not None and (known.written_at, known.counter) == (written_at, counter)
     if same_write and known.holds_at(now):
