@@ -145,9 +145,8 @@ class TherapyQuerySet(ReviewQuerySet):
         sub-conditions), in any of `classes` if given: one index range of the table of
         published uses (models/uses.py), which holds each use under its condition's parent
         too."""
-        uses = uses_of(Therapy).objects.live().filter(
-            therapy=OuterRef("pk"), condition__in=[condition.pk for condition in conditions]
-        )
+        live = uses_of(Therapy).objects.live()
+        uses = live.filter(therapy=OuterRef("pk"), condition__in=[c.pk for c in conditions])
         if classes:
             uses = uses.filter(therapy_class__in=[cls.pk for cls in classes])
         return self.filter(Exists(uses))
