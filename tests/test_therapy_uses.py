@@ -181,7 +181,7 @@ catalogs = st.fixed_dictionaries(
         ),
         # Children 2-4 under parent 0 or 1 (or none).
         "conditions": st.lists(
-            st.tuples(STATE, st.sampled_from([None, 0, 1])),
+            st.tuples(STATE, st.sampled_from([0, 1, None])),
             min_size=N_CONDITIONS,
             max_size=N_CONDITIONS,
         ),
@@ -207,7 +207,7 @@ edits = st.lists(
         st.tuples(
             st.just("reparent"),
             st.integers(PARENTS, N_CONDITIONS - 1),
-            st.sampled_from([None, 0, 1]),
+            st.sampled_from([0, 1, None]),
         ),
         st.tuples(st.just("change_class"), st.integers(0, N_THERAPIES - 1), st.integers(0, 1)),
         st.tuples(st.just("move_use"), st.integers(0, 11), st.integers(0, N_CONDITIONS - 1)),
