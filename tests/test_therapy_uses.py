@@ -25,7 +25,7 @@ from catalog.models import (
     TherapyUse,
 )
 
-from .helpers import listed_slugs
+from .helpers import Statements, listed_slugs
 
 pytestmark = pytest.mark.django_db
 
@@ -83,16 +83,6 @@ def test_the_migration_operation_fills_the_table_as_the_triggers_keep_it():
     uses.UseTriggers().database_forwards("catalog", Statements(), None, None)
     assert rows() == kept
     assert uses.installed(connection) == set(uses.WATCHED)
-
-
-class Statements:
-    """The part of a schema editor the operation uses, inside the test's transaction."""
-
-    connection = connection
-
-    def execute(self, sql, params=()):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
 
 
 def test_on_sqlite_the_triggers_are_set_aside_while_migrations_run_and_the_table_refilled():
