@@ -272,7 +272,9 @@ class TherapyFilter(CatalogFilterSet):
 
     @skip_empty
     def filter_condition(self, queryset, name, value):
-        return queryset.for_conditions(value)
+        # The class filter, already applied, narrows the range of uses read too.
+        classes = self.form.cleaned_data.get("therapy_class") or ()
+        return queryset.for_conditions(value, classes=classes)
 
     @skip_empty
     def filter_condition_category(self, queryset, name, value):

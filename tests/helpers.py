@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import DisallowedHost
+from django.db import connection
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
@@ -419,3 +420,14 @@ def scrolls_sideways(page):
     return page.evaluate(
         "document.documentElement.scrollWidth > document.documentElement.clientWidth"
     )
+
+
+class Statements:
+    """The part of a schema editor the trigger operations use (executing SQL), inside the
+    test's transaction (SQLite's own schema editor refuses to run inside one)."""
+
+    connection = connection
+
+    def execute(self, sql, params=()):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)

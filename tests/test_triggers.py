@@ -8,6 +8,8 @@ from django.db import connection
 from catalog import triggers
 from catalog.models import CatalogVersion, SearchTerm, Therapy, registry
 
+from .helpers import Statements
+
 pytestmark = pytest.mark.django_db
 
 
@@ -29,17 +31,6 @@ def test_every_concrete_catalog_model_is_versioned_or_derived():
         versioned = model in registry.versioned_models()
         assert versioned != registry.is_derived(model), model.__name__
     assert registry.is_derived(SearchTerm) and registry.is_derived(CatalogVersion)
-
-
-class Statements:
-    """The part of a schema editor the operation uses (executing SQL), inside the test's
-    transaction (SQLite's own schema editor refuses to run inside one)."""
-
-    connection = connection
-
-    def execute(self, sql, params=()):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
 
 
 def test_the_migration_operation_recreates_a_tables_triggers_after_a_rebuild():

@@ -17,7 +17,6 @@ from .base import (
     SlugManager,
     editorial_permissions,
 )
-from .conditions import Condition
 from .rows import Label, Many, One, PageURL, RowsQuerySet, Values
 from .schedule import schedule_constraint
 from .sections import SECTIONS_ROW
@@ -29,6 +28,11 @@ def indications_of(model):
     """The Indication model, through `model`'s reverse relation (indications.py imports this
     module, not the other way round)."""
     return model._meta.get_field("indications").related_model
+
+
+def uses_of(model):
+    """The TherapyUse model (uses.py imports this module, not the other way round)."""
+    return model._meta.apps.get_model("catalog", "TherapyUse")
 
 
 class Action(models.TextChoices):
@@ -136,16 +140,15 @@ class TherapyQuerySet(ReviewQuerySet):
             ),
         )
 
-    def for_conditions(self, conditions):
+    def for_conditions(self, conditions, classes=()):
         """Agents with a published agent-level indication for any of the conditions (or their
-        sub-conditions)."""
-        uses = (
-            indications_of(Therapy)
-            .objects.published()
-            .filter(therapy=OuterRef("pk"), condition__in=Condition.objects.matching(conditions))
-        )
-        # EXISTS per therapy (the therapy-condition index), not the set of every use of a
-        # condition that may have tens of thousands.
+        sub-conditions), in any of `classes` if given: one index range of the table of
+        published uses (models/uses.py), which holds each use under its condition's parent
+        too."""
+        live = uses_of(Therapy).objects.live()
+        uses = live.filter(therapy=OuterRef("pk"), condition__in=[c.pk for c in conditions])
+        if classes:
+            uses = uses.filter(therapy_class__in=[cls.pk for cls in classes])
         return self.filter(Exists(uses))
 
 
