@@ -135,7 +135,10 @@ def markdown_size(result, args):
         f"Targets: {sum(t['pass'] for t in result['targets'])} of {len(result['targets'])} pass.",
         "",
     ]
-    if result.get("profiles"):
+    failed = [found["error"] for found in result.get("profiles", []) if "error" in found]
+    if failed:
+        lines += [f"Profiling failed: {failed[0][-300:]}", ""]
+    elif result.get("profiles"):
         lines += [
             "Where one request's time goes (bench/costs.py: in-process, cProfile, page cache off;"
             " ms wall and CPU without the profiler; the slowest query's time):",
