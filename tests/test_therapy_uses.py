@@ -77,6 +77,17 @@ def test_the_migration_operation_fills_the_table_as_the_triggers_keep_it():
         fields = ("therapy", "condition", "therapy_class", "visible_from", "visible_until")
         return sorted(TherapyUse.objects.values_list(*fields))
 
+    # From an exact table (whatever earlier tests' restores left), edits kept by the triggers
+    # alone: unpublishing a use, a therapy, a sub-condition's parent; scheduling a class.
+    uses.run(Statements().execute, uses.fill(connection.vendor))
+    Indication.objects.filter(therapy__slug="rituximab").update(status=DRAFT)
+    Therapy.objects.filter(slug="infliximab").update(status=DRAFT)
+    parent = Condition.objects.filter(children__isnull=False).first()
+    if parent is not None:
+        Condition.objects.filter(pk=parent.pk).update(status=DRAFT)
+    TherapyClass.objects.filter(slug="interferons").update(
+        go_live_at=timezone.now() + datetime.timedelta(days=1)
+    )
     kept = rows()
     assert kept
     TherapyUse.objects.all().delete()
