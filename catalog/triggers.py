@@ -62,24 +62,30 @@ def create(schema_editor, table):
         raise NotImplementedError(f"No catalog version triggers for {vendor}")
 
 
-def installed(connection):
-    """The tables that have their version trigger(s), as the database says."""
+def trigger_names(connection):
+    """Every (table, trigger name) pair the database has (its own internal triggers aside)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
                 "WHERE NOT t.tgisinternal"
             )
-            return {table for table, name in cursor.fetchall() if name == f"{table}_version"}
-        cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
-        names = {}
-        for table, name in cursor.fetchall():
-            names.setdefault(table, set()).add(name)
-        return {
-            table
-            for table, found in names.items()
-            if {f"{table}_version_{event}" for event in SQLITE_EVENTS} <= found
-        }
+        else:
+            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+        return set(cursor.fetchall())
+
+
+def installed(connection):
+    """The tables that have their version trigger(s), as the database says."""
+    found = trigger_names(connection)
+    if connection.vendor == "postgresql":
+        return {table for table, name in found if name == f"{table}_version"}
+    tables = {table for table, _name in found}
+    return {
+        table
+        for table in tables
+        if all((table, f"{table}_version_{event}") in found for event in SQLITE_EVENTS)
+    }
 
 
 class VersionTriggers(migrations.operations.base.Operation):

@@ -19,6 +19,7 @@ with the table refilled, after it (catalog/apps.py), so later migrations need no
 from django.db import migrations
 
 from .models.base import PUBLISHED
+from .triggers import trigger_names
 
 USES = "catalog_therapyuse"
 EVENTS = ("insert", "update", "delete")
@@ -187,15 +188,7 @@ def create(execute, vendor):
 
 def installed(connection):
     """The watched tables that have all their triggers, as the database says."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE NOT t.tgisinternal"
-            )
-        else:
-            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
-        found = set(cursor.fetchall())
+    found = trigger_names(connection)
     return {
         table
         for table in WATCHED
