@@ -72,10 +72,17 @@ test: system-deps test-sqlite test-postgres
 # fuzz, bench or slow (pyproject.toml). `make test` runs them all.
 FAST_MARKERS := not (browser or servers or fuzz or bench or slow)
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m "$(FAST_MARKERS)"
+	$(BIN)/pytest -q $(PARALLEL) -m "$(FAST_MARKERS)"
 
 # The 25 slowest tests of each run, in the output (CI's log shows where the time goes).
 PYTEST_REPORT := --durations=25
+
+# The suite on TEST_WORKERS processes (pytest-xdist), each taking a whole test file at a time so
+# that a module's servers start once. The schemathesis tests (marker `fuzz`) run after, in one
+# process: the tests it generates for each API operation share one test id, and xdist would
+# run only one of them.
+TEST_WORKERS ?= 2
+PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 
 # Servers and the browser the tests drive: PostgreSQL, Redis, Chromium (Debian packages).
 system-deps:
@@ -86,13 +93,15 @@ test-sqlite: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --settings=tests.settings --file /dev/null
-	$(BIN)/pytest $(PYTEST_REPORT)
+	$(BIN)/pytest $(PYTEST_REPORT) $(PARALLEL) -m "not fuzz"
+	$(BIN)/pytest $(PYTEST_REPORT) -m fuzz
 
 # The same suite on PostgreSQL, but for the tests marked `once` (their outcome does not depend on
 # the test database: the Nu HTML Checker, page layout, Lighthouse, `make run` and `make serve`
 # on SQLite databases of their own, servers tests on databases of their own), run once above.
 test-postgres: $(STAMP)
-	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_REPORT) -m "not once"
+	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_REPORT) $(PARALLEL) -m "not once and not fuzz"
+	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_REPORT) -m "fuzz and not once"
 
 # The benchmark (bench/run.py; how to read it: docs/performance.md): PostgreSQL and SQLite at
 # 1,000, 10,000 and 100,000 therapies, served by gunicorn, loaded by wrk; results printed and
