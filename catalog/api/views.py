@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import ExplainRefusedTokens
 
-from .. import caching, filters, params, versions
+from .. import caching, facets, filters, params, versions
 from ..models import (
     Condition,
     GlossaryTerm,
@@ -58,6 +58,7 @@ class FilterBackend(DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
+        view.filterset = filterset  # the facets count with it (`CatalogAPIMixin.facets`)
         if filterset is None or filterset.is_valid():
             return queryset if filterset is None else filterset.qs
         error = utils.translate_validation(filterset.errors)
@@ -140,6 +141,8 @@ class CatalogAPIMixin(CachingHeadersMixin):
             known |= self.list_parameters
             if self.filterset_class:
                 known |= set(self.filterset_class.base_filters)
+            if facets.names(self.filterset_class):
+                known.add("facets")
         return known
 
     def initial(self, request, *args, **kwargs):
@@ -161,7 +164,7 @@ class CatalogAPIMixin(CachingHeadersMixin):
         matches everything). (The pages' filter forms send `?q=&ordering=`; the pages accept
         that.)"""
         filterset = self.filterset_class if self.action == "list" else None
-        checked = {"format"} | {
+        checked = {"format", "facets"} | {
             name
             for name, filter_ in (filterset.base_filters.items() if filterset else [])
             if not isinstance(filter_, filters.TextSearchFilter)
@@ -186,6 +189,28 @@ class CatalogAPIMixin(CachingHeadersMixin):
                 }
             )
         return wanted
+
+    def requested_facets(self):
+        """The facets `?facets=` asks for (catalog/facets.py), [] without it; a 400 naming the
+        list's facets for an unknown one, and for a download (which has no pages to count
+        beside)."""
+        raw = self.request.query_params.get("facets")
+        if raw is None:
+            return []
+        if isinstance(self.request.accepted_renderer, EXPORT_RENDERERS):
+            raise ValidationError(
+                {"facets": ["Downloads hold rows only: leave `facets` out, or ask a page."]}
+            )
+        try:
+            return facets.requested(self.filterset_class, raw)
+        except facets.UnknownFacet as error:
+            raise ValidationError({"facets": [str(error)]}) from error
+
+    def facet_counts(self, wanted):
+        """{facet: [{value, label, count, selected}]}: the counts the list page shows beside
+        its filters, for the same query (catalog/facets.py)."""
+        found = facets.facet_options(self.filterset, self.request.catalog_version.stamp, wanted)
+        return {name: [option.as_dict() for option in options] for name, options in found.items()}
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)
@@ -242,6 +267,7 @@ class CatalogAPIMixin(CachingHeadersMixin):
         """A page, a cursor page or an export of list rows, each made an item by
         `RowRepresentation`: what the detail gives each record, field by field."""
         renderer = request.accepted_renderer
+        wanted = self.requested_facets()
         if isinstance(renderer, EXPORT_RENDERERS):
             # `fields` and the paging parameters are checked before streaming starts (exports
             # use none of the latter, but never ignore them).
@@ -250,7 +276,10 @@ class CatalogAPIMixin(CachingHeadersMixin):
             return stream_export(self, self.list_rows(represent.keys), represent, renderer)
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         represent = self.row_representation()
-        return self.get_paginated_response([represent(row) for row in page])
+        response = self.get_paginated_response([represent(row) for row in page])
+        if wanted:
+            response.data["facets"] = self.facet_counts(wanted)
+        return response
 
 
 class RetrieveWithETagMixin(mixins.RetrieveModelMixin):

@@ -1,0 +1,195 @@
+"""Counts beside filters (facets): for each option of a filter, how many published records the
+list would show with that option and every other filter of the query kept ("Anti-TNF therapy
+(5)"), the same for the list pages and the API's `?facets=`.
+
+For facet F the records are those all the query's other filters select, through the list's own
+FilterSet (`CatalogFilterSet.filter_queryset(leaving_out=[F])`); then ONE grouped query counts
+them per option of F (GROUP BY the option), never one query per option. A list's facet counts
+are cached under the catalog's version and each facet's query (`paging.query_key`, as the list
+counts are): exact, and counted once per version and filtering.
+
+`FACETS` names each FilterSet's facets and how each one counts; `facet_options()` gives each
+facet's options with a count: the non-zero ones, and every selected one even at zero (a
+selected value is never silently dropped).
+"""
+
+import dataclasses
+
+from django.core.cache import cache
+from django.db.models import Count
+
+from . import filters
+from .models import Indication, TherapyUse
+from .paging import COUNT_TIMEOUT, query_key
+from .params import parts
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    value: str  # as the filter takes it: a choice's value, a record's slug
+    label: str
+    count: int
+    selected: bool
+
+    def as_dict(self):
+        return dataclasses.asdict(self)
+
+
+class ChoiceFacet:
+    """A choice filter on a field of the records or of a to-one relation (the filter's
+    `field_name`, or `path`): options in the order of the choices."""
+
+    typed = False
+
+    def __init__(self, path=None):
+        self.path = path
+
+    def grouped(self, records, filter_):
+        path = self.path or filter_.field_name
+        rows = records.order_by().values(path).annotate(n=Count("pk")).values_list(path, "n")
+        choices = dict(filter_.extra["choices"])
+        return [(value, str(choices[value]), n) for value, n in rows if value in choices]
+
+    def selected(self, filter_, values):
+        choices = dict(filter_.extra["choices"])
+        return [(value, str(choices[value])) for value in values]
+
+    def ordered(self, options, filter_):
+        position = {value: i for i, (value, _) in enumerate(filter_.extra["choices"])}
+        return sorted(options, key=lambda o: position[o.value])
+
+
+class RecordFacet(ChoiceFacet):
+    """A typed filter of related records (`path`: a to-one relation of the records): options by
+    slug, most results first. Only records the filter accepts (published ones) are options."""
+
+    typed = True
+
+    def grouped(self, records, filter_):
+        path = self.path or filter_.field_name
+        rows = (
+            records.order_by()
+            .filter(**{f"{path}__in": filter_.queryset})
+            .values(f"{path}__slug", f"{path}__name")
+            .annotate(n=Count("pk"))
+            .values_list(f"{path}__slug", f"{path}__name", "n")
+        )
+        return list(rows)
+
+    def selected(self, filter_, values):
+        return [(record.slug, record.name) for record in values]
+
+    def ordered(self, options, filter_):
+        return sorted(options, key=lambda o: (-o.count, o.label.casefold(), o.value))
+
+
+class ConditionUseFacet(RecordFacet):
+    """The therapy list's conditions: therapies with a published use for the condition or one
+    of its sub-conditions, as the condition filter reads them (`for_conditions()`: the table of
+    published uses, which holds each use under the condition's parent too)."""
+
+    def grouped(self, records, filter_):
+        rows = (
+            TherapyUse.objects.live()
+            .filter(therapy__in=records.order_by().values("pk"), condition__in=filter_.queryset)
+            .values("condition__slug", "condition__name")
+            .annotate(n=Count("therapy", distinct=True))
+            .values_list("condition__slug", "condition__name", "n")
+        )
+        return list(rows)
+
+
+class ConditionCategoryFacet(ChoiceFacet):
+    """The therapy list's condition categories: therapies with a published indication for a
+    condition of the category, as the category filter reads them."""
+
+    def grouped(self, records, filter_):
+        rows = (
+            Indication.objects.published()
+            .filter(therapy__in=records.order_by().values("pk"))
+            .values("condition__category")
+            .annotate(n=Count("therapy", distinct=True))
+            .values_list("condition__category", "n")
+        )
+        choices = dict(filter_.extra["choices"])
+        return [(value, str(choices[value]), n) for value, n in rows if value in choices]
+
+
+# Each FilterSet's facets, in the order the API documents them.
+FACETS = {
+    filters.TherapyFilter: {
+        "therapy_class": RecordFacet(),
+        "condition": ConditionUseFacet(),
+        "condition_category": ConditionCategoryFacet(),
+        "action": ChoiceFacet(),
+    },
+    filters.TherapyClassFilter: {"action": ChoiceFacet()},
+    filters.ConditionFilter: {"category": ChoiceFacet()},
+}
+
+
+def names(filterset_class):
+    """The facets a FilterSet offers ([] for none)."""
+    return list(FACETS.get(filterset_class, {}))
+
+
+class UnknownFacet(ValueError):
+    """`?facets=` naming a facet the list does not have (the message names those it has)."""
+
+
+def requested(filterset_class, raw):
+    """The facet names `?facets=a,b` asks for, in the order given, or UnknownFacet."""
+    known = names(filterset_class)
+    wanted = list(dict.fromkeys(parts(raw)))
+    unknown = [name for name in wanted if name not in known]
+    if unknown or not wanted:
+        available = ", ".join(known) or "none on this list"
+        given = ", ".join(f"“{name[:50]}”" for name in unknown) or "(none given)"
+        raise UnknownFacet(f"Unknown facet(s): {given}. Available: {available}.")
+    return wanted
+
+
+def facet_options(filterset, version, wanted=None):
+    """{facet: [Option]} for a valid (or unbound) FilterSet, for the facets `wanted` (default: all
+    its facets), of published records only: each facet's counts cached under the catalog's
+    version `version` (None: not cached) and its query; those not cached yet counted in one
+    grouped query each."""
+    declared = FACETS.get(type(filterset), {})
+    wanted = list(declared) if wanted is None else wanted
+    base = filterset.queryset.published()  # drafts are never counted, even for editors
+    records = {name: filterset.filter_queryset(base, leaving_out=[name]) for name in wanted}
+    keys = {name: query_key(f"facet:{name}", records[name], version) for name in wanted}
+    found = cache.get_many([key for key in keys.values() if key])
+    fresh = {}
+    grouped = {}
+    for name in wanted:
+        key = keys[name]
+        if key in found:
+            grouped[name] = found[key]
+            continue
+        grouped[name] = declared[name].grouped(records[name], filterset.filters[name])
+        if key:
+            fresh[key] = grouped[name]
+    if fresh:
+        cache.set_many(fresh, COUNT_TIMEOUT)
+    data = filterset.form.cleaned_data if filterset.is_bound else {}
+    return {name: options(declared[name], filterset.filters[name], grouped[name], data.get(name))
+            for name in wanted}  # fmt: skip
+
+
+def options(facet, filter_, grouped, values):
+    """The options with results, and the selected ones (`values`, as the form cleaned them)
+    even without, in the facet's order."""
+    selected = dict(facet.selected(filter_, values or []))
+    found = [
+        Option(str(value), label, n, str(value) in selected)
+        for value, label, n in grouped
+        if n or str(value) in selected
+    ]
+    counted = {option.value for option in found}
+    found += [
+        Option(str(value), label, 0, True)
+        for value, label in selected.items()
+        if str(value) not in counted
+    ]
+    return facet.ordered(found, filter_)
