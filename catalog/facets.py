@@ -21,7 +21,7 @@ from django.db.models import Count
 from . import filters
 from .models import Indication, TherapyUse
 from .paging import COUNT_TIMEOUT, query_key
-from .params import parts
+from .params import comma_separated
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,10 +137,11 @@ class UnknownFacet(ValueError):
     """`?facets=` naming a facet the list does not have (the message names those it has)."""
 
 
-def requested(filterset_class, raw):
-    """The facet names `?facets=a,b` asks for, in the order given, or UnknownFacet."""
+def requested(filterset_class, query):
+    """The facet names `?facets=a,b` (repeated keys too) asks for, in the order given, or
+    UnknownFacet."""
     known = names(filterset_class)
-    wanted = list(dict.fromkeys(parts(raw)))
+    wanted = list(dict.fromkeys(comma_separated(query, "facets")))
     unknown = [name for name in wanted if name not in known]
     if unknown or not wanted:
         available = ", ".join(known) or "none on this list"

@@ -194,15 +194,15 @@ class CatalogAPIMixin(CachingHeadersMixin):
         """The facets `?facets=` asks for (catalog/facets.py), [] without it; a 400 naming the
         list's facets for an unknown one, and for a download (which has no pages to count
         beside)."""
-        raw = self.request.query_params.get("facets")
-        if raw is None:
+        query = self.request.query_params
+        if "facets" not in query:
             return []
         if isinstance(self.request.accepted_renderer, EXPORT_RENDERERS):
             raise ValidationError(
                 {"facets": ["Downloads hold rows only: leave `facets` out, or ask a page."]}
             )
         try:
-            return facets.requested(self.filterset_class, raw)
+            return facets.requested(self.filterset_class, query)
         except facets.UnknownFacet as error:
             raise ValidationError({"facets": [str(error)]}) from error
 
