@@ -44,7 +44,7 @@ class ChoiceFacet:
     def __init__(self, path=None):
         self.path = path
 
-    def grouped(self, records, filter_):
+    def grouped(self, records, filter_, narrowed=True):
         path = self.path or filter_.field_name
         rows = records.order_by().values(path).annotate(n=Count("pk")).values_list(path, "n")
         choices = dict(filter_.extra["choices"])
@@ -65,7 +65,7 @@ class RecordFacet(ChoiceFacet):
 
     typed = True
 
-    def grouped(self, records, filter_):
+    def grouped(self, records, filter_, narrowed=True):
         path = self.path or filter_.field_name
         rows = (
             records.order_by()
@@ -83,15 +83,23 @@ class RecordFacet(ChoiceFacet):
         return sorted(options, key=lambda o: (-o.count, o.label.casefold(), o.value))
 
 
+def of_records(uses, records, narrowed):
+    """`uses` (of published therapies only) restricted to the therapies of `records`, which
+    only other filters (`narrowed`) make fewer than every published therapy: unfiltered, the
+    restriction would be a second reading of the therapies' visibility for nothing."""
+    return uses.filter(therapy__in=records.order_by().values("pk")) if narrowed else uses
+
+
 class ConditionUseFacet(RecordFacet):
     """The therapy list's conditions: therapies with a published use for the condition or one
     of its sub-conditions, as the condition filter reads them (`for_conditions()`: the table of
-    published uses, which holds each use under the condition's parent too)."""
+    published uses, which holds each use under the condition's parent too). A live use's
+    therapy and condition are published (models/uses.py): every counted condition is one the
+    filter accepts."""
 
-    def grouped(self, records, filter_):
+    def grouped(self, records, filter_, narrowed=True):
         rows = (
-            TherapyUse.objects.live()
-            .filter(therapy__in=records.order_by().values("pk"), condition__in=filter_.queryset)
+            of_records(TherapyUse.objects.live(), records, narrowed)
             .values("condition__slug", "condition__name")
             .annotate(n=Count("therapy", distinct=True))
             .values_list("condition__slug", "condition__name", "n")
@@ -101,12 +109,13 @@ class ConditionUseFacet(RecordFacet):
 
 class ConditionCategoryFacet(ChoiceFacet):
     """The therapy list's condition categories: therapies with a published indication for a
-    condition of the category, as the category filter reads them."""
+    condition of the category, as the category filter reads them. A published agent-level
+    indication's therapy is published (`Indication.visible()`); a class-level one has none,
+    which COUNT(DISTINCT therapy) leaves out."""
 
-    def grouped(self, records, filter_):
+    def grouped(self, records, filter_, narrowed=True):
         rows = (
-            Indication.objects.published()
-            .filter(therapy__in=records.order_by().values("pk"))
+            of_records(Indication.objects.published(), records, narrowed)
             .values("condition__category")
             .annotate(n=Count("therapy", distinct=True))
             .values_list("condition__category", "n")
@@ -158,7 +167,10 @@ def facet_options(filterset, version, wanted=None):
     declared = FACETS.get(type(filterset), {})
     wanted = list(declared) if wanted is None else wanted
     base = filterset.queryset.published()  # drafts are never counted, even for editors
-    records = {name: filterset.filter_queryset(base, leaving_out=[name]) for name in wanted}
+    records, narrowed = {}, {}
+    for name in wanted:
+        records[name] = filterset.filter_queryset(base, leaving_out=[name])
+        narrowed[name] = narrows(filterset)
     keys = {name: query_key(f"facet:{name}", records[name], version) for name in wanted}
     found = cache.get_many([key for key in keys.values() if key])
     fresh = {}
@@ -168,7 +180,8 @@ def facet_options(filterset, version, wanted=None):
         if key in found:
             grouped[name] = found[key]
             continue
-        grouped[name] = declared[name].grouped(records[name], filterset.filters[name])
+        facet, filter_ = declared[name], filterset.filters[name]
+        grouped[name] = facet.grouped(records[name], filter_, narrowed[name])
         if key:
             fresh[key] = grouped[name]
     if fresh:
@@ -176,6 +189,15 @@ def facet_options(filterset, version, wanted=None):
     data = filterset.form.cleaned_data if filterset.is_bound else {}
     return {name: options(declared[name], filterset.filters[name], grouped[name], data.get(name))
             for name in wanted}  # fmt: skip
+
+
+def narrows(filterset):
+    """Whether the filters the FilterSet just applied (`applying`) select fewer records than
+    all: any of them given a value, the sort aside."""
+    return any(
+        value and not isinstance(filterset.filters[name], filters.OrderingFilter)
+        for name, value in filterset.applying.items()
+    )
 
 
 def options(facet, filter_, grouped, values):

@@ -251,6 +251,43 @@ def test_the_schema_documents_the_facets_parameter_and_field():
     assert "facets" not in [p["name"] for p in glossary["parameters"]]
 
 
+def bench_row(key, ratio):
+    return {
+        "key": key,
+        "title": key,
+        "ratio": ratio,
+        "probe_status": 200,
+        "warmup_statuses": ["200"],
+        "queries": 3,
+        "requests": 100,
+    }
+
+
+def test_the_benchmark_measures_the_list_with_facets_against_the_same_list_without(client):
+    from bench import probe, targets
+
+    picks = {
+        "parent_condition": "rheumatoid-arthritis",
+        "therapy_class": "anti-tnf-therapy",
+        "therapy": "rituximab",
+        "search_q": "ritux",
+        "deep_page": 1,
+    }
+    pages = {key: path for key, _, path in probe.pages(picks)}
+    keys = list(pages)
+    assert keys.index("facets") + 1 == keys.index("api_filtered")  # measured one after the other
+    assert pages["facets"] == f"{pages['api_filtered']}&facets={probe.FACETS}"
+    response = client.get(pages["facets"])
+    assert response.status_code == 200 and set(response.json()["facets"]) == set(THERAPY_FACETS)
+    for ratio, passed in [(0.3, True), (0.2, False)]:
+        result = {"rows": [bench_row("facets", ratio), bench_row("api_filtered", 0.35)]}
+        result["worker_memory"] = {}
+        (target,) = [t for t in targets.evaluate(result) if t["key"] == "facets"]
+        assert target["target"] == "≥ 0.8x the same list without"
+        assert target["pass"] is passed
+        assert target["show"] == f"{ratio / 0.35:.2f}x without facets"
+
+
 # --- the property: page == API == brute force ---------------------------------------------
 
 CLASSES = ["anti-tnf-therapy", "monoclonal-antibodies", "interleukins", "interferons"]
@@ -274,6 +311,7 @@ queries = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.fuzz
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(chosen=queries)
 def test_page_api_and_brute_force_counts_agree_for_any_filters(client, chosen):
