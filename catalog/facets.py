@@ -17,6 +17,7 @@ import dataclasses
 
 from django.core.cache import cache
 from django.db.models import Count
+from django.http import QueryDict
 
 from . import filters
 from .models import Indication, TherapyUse
@@ -137,6 +138,15 @@ FACETS = {
 }
 
 
+# The lists whose typed facets' suggestions carry counts (`/search/suggest/?list=`).
+LISTS = {"therapies": filters.TherapyFilter}
+MAX_WITHIN = 2000  # characters of the list's query a suggestion's counts are for
+
+
+def list_name(filterset_class):
+    return next((name for name, cls in LISTS.items() if cls is filterset_class), None)
+
+
 def names(filterset_class):
     """The facets a FilterSet offers ([] for none)."""
     return list(FACETS.get(filterset_class, {}))
@@ -216,3 +226,29 @@ def options(facet, filter_, grouped, values):
         if str(value) not in counted
     ]
     return facet.ordered(found, filter_)
+
+
+def suggestion_counts(listed, facet, within, version):
+    """For the type-ahead of a list's typed filter: ({slug: count} of the facet's options, the
+    records' search group ("class")), for the list `listed` ("therapies") with its other
+    filters as in the query string `within` (the form as it stands). UnknownFacet for a list
+    or facet there is not or an over-long `within`; no counts ({}, None) while the form's
+    other filters need correcting (the page says what)."""
+    filterset_class = LISTS.get(listed)
+    if filterset_class is None:
+        raise UnknownFacet(f"Unknown list “{listed[:50]}”. Available: {', '.join(LISTS)}.")
+    declared = FACETS[filterset_class]
+    typed = [name for name in declared if declared[name].typed]
+    if facet not in typed:
+        raise UnknownFacet(f"Unknown facet “{facet[:50]}”. Available: {', '.join(typed)}.")
+    if len(within) > MAX_WITHIN:
+        raise UnknownFacet(f"The list's query is limited to {MAX_WITHIN} characters.")
+    data = QueryDict(within, mutable=True)
+    data.pop(facet, None)
+    model = filterset_class._meta.model
+    filterset = filterset_class(data, queryset=model.objects.published())
+    if not filterset.is_valid():
+        return {}, None
+    group = filterset.filters[facet].queryset.model.search_group[0]
+    found = facet_options(filterset, version, [facet])[facet]
+    return {option.value: option.count for option in found}, group

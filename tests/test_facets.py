@@ -215,6 +215,45 @@ def test_a_malformed_filter_on_the_page_shows_no_counts_and_no_error_page(client
     assert "No class called “no-such-class”" in text and "facet-options" not in text
 
 
+SUGGEST = "/search/suggest/?q=anti&type=class&list=therapies&facet=therapy_class&within="
+
+
+def test_a_typed_filters_suggestions_carry_the_count_the_list_page_shows(client):
+    page = client.get("/therapies/?condition_category=autoimmune-inflammatory")
+    assert 'spellcheck="false" data-suggest-list="therapies"' in page.content.decode()
+    shown = page_facets(page)["therapy_class"]
+    within = "condition_category%3Dautoimmune-inflammatory%26therapy_class%3Dinterleukins"
+    body = client.get(SUGGEST + within).json()
+    (suggestion,) = [s for s in body["suggestions"] if s["slug"] == "anti-tnf-therapy"]
+    assert suggestion["label"] == "Anti-TNF therapy"
+    assert suggestion["count"] == shown["anti-tnf-therapy"][1] == 5
+    cancer = client.get(SUGGEST + "condition_category%3Dcancer").json()["suggestions"]
+    assert [s["count"] for s in cancer if s["slug"] == "anti-tnf-therapy"] == [0]
+    # Plain suggestions (the search boxes) have no counts.
+    plain = client.get("/search/suggest/?q=anti&type=class").json()["suggestions"]
+    assert plain and all("count" not in s for s in plain)
+    # Other filters still to correct: suggestions, without counts.
+    wrong = client.get(SUGGEST + "action%3Dexplodes").json()["suggestions"]
+    assert wrong and all("count" not in s for s in wrong)
+
+
+@pytest.mark.parametrize(
+    ("query", "detail"),
+    [
+        ("list=drugs&facet=therapy_class", "Unknown list “drugs”. Available: therapies."),
+        ("list=therapies&facet=action", "Unknown facet “action”. Available: therapy_class, "
+         "condition."),
+        ("list=therapies", "Unknown facet “”. Available: therapy_class, condition."),
+        ("list=therapies&facet=condition&within=" + "x" * 2001,
+         "The list's query is limited to 2000 characters."),
+    ],
+)  # fmt: skip
+def test_bad_suggestion_counts_are_400s_saying_why(client, query, detail):
+    response = client.get(f"/search/suggest/?q=anti&type=class&{query}")
+    assert response.status_code == 400
+    assert response.json() == {"detail": detail}
+
+
 def grouped(queries):
     return [q["sql"] for q in queries if "GROUP BY" in q["sql"]]
 

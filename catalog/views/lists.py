@@ -124,6 +124,8 @@ class FilteredListView(FilterView):
         for name, options in found.items():
             field = form.fields[name]
             if declared[name].typed:
+                if facets.list_name(type(filterset)):  # the type-ahead's suggestions count too
+                    field.widget.attrs["data-suggest-list"] = facets.list_name(type(filterset))
                 shown = [o for o in options if o.selected or o in options[: self.typed_options]]
                 field.facet_options = [
                     {**o.as_dict(), "url": f"?{params.with_value(query, name, o.value)}"}
