@@ -29,6 +29,7 @@ from ..models import (
 )
 from . import docs, serializers
 from .exports import EXPORT_RENDERERS, stream_export
+from .facets import FacetsMixin
 
 API_VERSION = "1.0.0"
 BLANK = "Empty: give a value, or leave the parameter out."
@@ -58,7 +59,7 @@ class FilterBackend(DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
-        view.filterset = filterset  # the facets count with it (`CatalogAPIMixin.facets`)
+        view.filterset = filterset  # the facets count with it (api/facets.py)
         if filterset is None or filterset.is_valid():
             return queryset if filterset is None else filterset.qs
         error = utils.translate_validation(filterset.errors)
@@ -103,7 +104,7 @@ class CachingHeadersMixin(ExplainRefusedTokens):
         return response
 
 
-class CatalogAPIMixin(CachingHeadersMixin):
+class CatalogAPIMixin(FacetsMixin, CachingHeadersMixin):
     """Strict parameters, field selection, exports and caching headers for every resource."""
 
     lookup_field = "slug"
@@ -189,28 +190,6 @@ class CatalogAPIMixin(CachingHeadersMixin):
                 }
             )
         return wanted
-
-    def requested_facets(self):
-        """The facets `?facets=` asks for (catalog/facets.py), [] without it; a 400 naming the
-        list's facets for an unknown one, and for a download (which has no pages to count
-        beside)."""
-        query = self.request.query_params
-        if "facets" not in query:
-            return []
-        if isinstance(self.request.accepted_renderer, EXPORT_RENDERERS):
-            raise ValidationError(
-                {"facets": ["Downloads hold rows only: leave `facets` out, or ask a page."]}
-            )
-        try:
-            return facets.requested(self.filterset_class, query)
-        except facets.UnknownFacet as error:
-            raise ValidationError({"facets": [str(error)]}) from error
-
-    def facet_counts(self, wanted):
-        """{facet: [{value, label, count, selected}]}: the counts the list page shows beside
-        its filters, for the same query (catalog/facets.py)."""
-        found = facets.facet_options(self.filterset, self.request.catalog_version.stamp, wanted)
-        return {name: [option.as_dict() for option in options] for name, options in found.items()}
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)
