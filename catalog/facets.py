@@ -6,7 +6,7 @@ For facet F the records are those all the query's other filters select, through 
 FilterSet (`CatalogFilterSet.filter_queryset(leaving_out=[F])`); then ONE grouped query counts
 them per option of F (GROUP BY the option), never one query per option. A list's facet counts
 are cached under the catalog's version and each facet's query (`paging.query_key`, as the list
-counts are): exact, and counted once per version and filtering.
+counts are, and the release): exact, and counted once per version and filtering.
 
 `FACETS` names each FilterSet's facets and how each one counts; `facet_options()` gives each
 facet's options with a count: the non-zero ones, and every selected one even at zero (a
@@ -21,6 +21,7 @@ from django.http import QueryDict
 
 from . import filters
 from .models import Indication, TherapyUse
+from .pagecache import release
 from .paging import COUNT_TIMEOUT, query_key
 from .params import comma_separated
 
@@ -181,7 +182,10 @@ def facet_options(filterset, version, wanted=None):
     for name in wanted:
         records[name] = filterset.filter_queryset(base, leaving_out=[name])
         narrowed[name] = narrows(filterset)
-    keys = {name: query_key(f"facet:{name}", records[name], version) for name in wanted}
+    # The release too: a deploy that changes how a facet counts never reads the previous
+    # one's counts from a cache that outlived it (Redis).
+    prefix = f"facet:{release()}"
+    keys = {name: query_key(f"{prefix}:{name}", records[name], version) for name in wanted}
     found = cache.get_many([key for key in keys.values() if key])
     fresh = {}
     grouped = {}
