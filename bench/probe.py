@@ -26,6 +26,7 @@ HOST = "127.0.0.1"
 LIST_PAGE_SIZE = 20  # catalog.views.FilteredListView.paginate_by
 TRIVIAL = "/_bench/trivial/"  # immunosite.views.bench_trivial, with BENCH_TRIVIAL_VIEW=1
 BASELINE = "/_bench/baseline/"  # bench/baseline/, with BENCH_BASELINE=1
+FACETS = "therapy_class,condition,condition_category,action"  # every facet of the therapy list
 
 
 def baseline_key(key):
@@ -35,7 +36,8 @@ def baseline_key(key):
 
 def pages(picks):
     """(key, title, path) of every benchmarked page, in the order they are measured: pages
-    compared with each other by a target (deep and first page, search and filtered list) are
+    compared with each other by a target (deep and first page, search and filtered list, the
+    filtered API list with and without facets) are
     measured one after the other, and each page with an idiomatic baseline (bench/baseline/,
     at BASELINE with BENCH_BASELINE=1) is followed by its baseline, with the same picks."""
     parent, cls = picks["parent_condition"], picks["therapy_class"]
@@ -65,6 +67,13 @@ def pages(picks):
             f"{BASELINE}conditions/{parent}/",
         ),
         ("api", "API therapy list", "/api/v1/therapies/", f"{BASELINE}api/therapies/"),
+        # Against the same list without facets (the next row): measured one after the other.
+        (
+            "facets",
+            "API therapy list, filtered, with facets",
+            f"/api/v1/therapies/?condition={parent}&facets={FACETS}",
+            None,
+        ),
         (
             "api_filtered",
             "API therapy list, filtered",

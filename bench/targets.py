@@ -19,6 +19,7 @@ RATIO_TARGETS = {
 }
 BASELINE_TARGET = 3.0  # a target row with a baseline: req/s ≥ 3 x the baseline's
 DEEP_PAGE_TARGET = 0.8  # deep page req/s ≥ 0.8 x the first page's
+FACETS_TARGET = 0.8  # the filtered API list with facets req/s ≥ 0.8 x the same list without
 SEARCH_P95_TARGET = 1.0  # search p95 ≤ 1 x the filtered list's p95
 QUERIES_LIMIT = 6  # queries per request of every page (baselines aside)
 CACHE_HIT_PAGE = "therapies"  # measured again with the page cache on
@@ -96,6 +97,13 @@ def evaluate(result):
         ratio = rows["deep"]["ratio"] / first if first else 0.0
         add("deep", "deep", "Deep page", ratio, f"≥ {DEEP_PAGE_TARGET}x first page",
             ratio >= DEEP_PAGE_TARGET, f"{ratio:.2f}x first page", also=("therapies",))  # fmt: skip
+    if "facets" in rows and "api_filtered" in rows:
+        # The same list (the filtered API list) with all its facets and without.
+        without = rows["api_filtered"]["ratio"]
+        ratio = rows["facets"]["ratio"] / without if without else 0.0
+        add("facets", "facets", "Therapy list with facets", ratio,
+            f"≥ {FACETS_TARGET}x the same list without", ratio >= FACETS_TARGET,
+            f"{ratio:.2f}x without facets", also=("api_filtered",))  # fmt: skip
     if "search" in rows and "filtered" in rows:
         filtered_p95 = rows["filtered"]["latency_ms"]["p95"]
         ratio = rows["search"]["latency_ms"]["p95"] / filtered_p95 if filtered_p95 else math.inf

@@ -8,11 +8,11 @@ parameter, AND across parameters.
 import functools
 
 import django_filters
-from django import forms
 from django.db.models import F, Q
 from drf_spectacular.drainage import set_override
 
 from .filter_text import NearMissForm, described
+from .form_rendering import CommaSeparatedSelectMultiple
 from .models import (
     Action,
     Condition,
@@ -28,14 +28,6 @@ from .params import comma_separated
 from .records import RECORDS_PATTERN, RecordsField, RecordsForm  # noqa: F401 (matrix.py uses it)
 from .search.query import records_named
 from .text import loose
-
-
-class CommaSeparatedSelectMultiple(forms.SelectMultiple):
-    """Reads `?x=a,b&x=c` as [a, b, c]; renders as a plain multiple select (no JavaScript).
-    For short fixed lists (categories, actions)."""
-
-    def value_from_datadict(self, data, files, name):
-        return comma_separated(data, name)
 
 
 def applied_filters(filterset_class, params):
@@ -80,6 +72,15 @@ class CatalogFilterSet(django_filters.FilterSet):
     def get_form_class(self):
         fields = {name: filter_.field for name, filter_ in self.filters.items()}
         return type(f"{type(self).__name__}Form", (NearMissForm,), fields)
+
+    def filter_queryset(self, queryset, leaving_out=()):
+        """The records the valid filters select; with `leaving_out`, those all the other
+        filters select (a facet's counts: catalog/facets.py). `applying`: the values applied."""
+        cleaned = self.form.cleaned_data if self.is_bound else {}
+        self.applying = {name: value for name, value in cleaned.items() if name not in leaving_out}
+        for name, value in self.applying.items():
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
 
     def described(self, several=True):
         """The phrases saying what the valid filters given select (`filter_text.described`)."""
@@ -273,7 +274,7 @@ class TherapyFilter(CatalogFilterSet):
     @skip_empty
     def filter_condition(self, queryset, name, value):
         # The class filter, already applied, narrows the range of uses read too.
-        classes = self.form.cleaned_data.get("therapy_class") or ()
+        classes = self.applying.get("therapy_class") or ()
         return queryset.for_conditions(value, classes=classes)
 
     @skip_empty

@@ -5,7 +5,8 @@
   looking for a few matches; the rows themselves are the model's list rows (dicts, each with
   its related records, from catalog/models/rows.py), so a page costs the same few queries
   whatever its length.
-- `cached_count`: exact counts, counted once per catalog version and query.
+- `cached_count`: exact counts, counted once per catalog version and query (`query_key`, which
+  the facet counts of catalog/facets.py are cached under too).
 """
 
 import hashlib
@@ -54,23 +55,35 @@ def total_ordering(queryset):
 COUNT_TIMEOUT = 600
 
 
-def cached_count(queryset, version):
-    """`queryset.count()`, cached under the catalog's version (`request.catalog_version.stamp`) and
-    the query's SQL: exact, since every write to the catalog moves the version (database
-    triggers), and counted once per version and filter instead of on every request. Not cached
-    without a version (an empty database) or for lists that are not querysets. The key is the
-    SQL of the matching keys, not of the rows with all they hold (the same count)."""
-    if version is None or not isinstance(queryset, QuerySet):
-        return queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+def query_key(prefix, queryset, version):
+    """The cache key of what `queryset` gives at the catalog's version: `prefix`, then a
+    digest of the version and the query's SQL (exact, since every write to the catalog moves
+    the version: database triggers). None without a version (an empty database) or for a
+    query known to be empty (`.none()`). The SQL is of the matching keys, not of the rows with
+    all they hold (the same matches). The list counts and the facet counts (catalog/facets.py)
+    are cached under it."""
+    if version is None:
+        return None
     matching = queryset if queryset.query.distinct else queryset.order_by().values_list("pk")
     try:
         # The moment the query runs is in the version already (its scheduled boundary).
         with query_time_as_marker():
             sql, params = matching.query.sql_with_params()
-    except EmptyResultSet:  # known to be empty (`.none()`): no query either way
-        return queryset.count()
+    except EmptyResultSet:  # known to be empty: no query either way
+        return None
     digest = hashlib.sha256(f"{version}|{sql}|{params!r}".encode()).hexdigest()
-    key = f"list-count:{digest}"
+    return f"{prefix}:{digest}"
+
+
+def cached_count(queryset, version):
+    """`queryset.count()`, cached under the catalog's version (`request.catalog_version.stamp`)
+    and the query (`query_key`): counted once per version and filter instead of on every
+    request. Not cached for lists that are not querysets."""
+    if not isinstance(queryset, QuerySet):
+        return len(queryset)
+    key = query_key("list-count", queryset, version)
+    if key is None:
+        return queryset.count()
     value = cache.get(key)
     if value is None:
         value = queryset.count()

@@ -95,3 +95,11 @@ def replaced(params, name, old, new):
                 value = ",".join(new if part == old else part for part in parts(value))
             pairs.append((key, value))
     return urlencode(pairs)
+
+
+def with_value(params, name, value):
+    """`params` as a query string with `name` given as `value` alone, and without `page`: the
+    list with that one filter changed (a facet's option, catalog/facets.py)."""
+    kept = [(key, values) for key, values in params.lists() if key not in (name, "page")]
+    pairs = [(key, v) for key, values in kept for v in values]
+    return urlencode([*pairs, (name, value)])

@@ -17,13 +17,29 @@ from pathlib import Path
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import DisallowedHost
 from django.db import connection
-from django.urls import reverse
+from django.urls import resolve, reverse
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.exceptions import PathError
 from werkzeug.datastructures import Headers
+
+# A list page's queries: at most 6, the page cache's catalog version included (tests/test_scale.py),
+# plus, while its facet counts are not cached yet, one grouped query per facet
+# (catalog/facets.py); with them cached, none.
+LIST_PAGE_QUERIES = 6
+
+
+def list_page_queries(url, facets_cached=False):
+    """The most queries the list page (or any page) at `url` may take."""
+    from catalog import facets
+
+    view = getattr(resolve(url.split("?")[0]).func, "view_class", None)
+    filterset_class = getattr(view, "filterset_class", None)
+    extra = 0 if facets_cached else len(facets.names(filterset_class))
+    return LIST_PAGE_QUERIES + extra
+
 
 RESULTS = re.compile(r'<ul class="results">(.*?)</ul>\s*(?:<nav|</section>)', re.S)
 RESULT_LINK = re.compile(r'<h3><a href="/(?:therapies|classes|conditions)/([\w-]+)/">')

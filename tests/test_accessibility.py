@@ -52,6 +52,11 @@ PAGES += [
         200,
         id="therapies-two-filters",
     ),
+    pytest.param(
+        "/therapies/?therapy_class=interleukins&condition=rheumatoid-arthritis&action=enhances",
+        200,
+        id="therapies-selected-options-without-results",  # greyed "(0)" options (facets)
+    ),
     pytest.param("/classes/interferons/", 200, id="class-without-agents"),
     pytest.param("/search/?q=Rituxan", 200, id="search-best-match"),
     pytest.param("/search/?q=humria", 200, id="search-did-you-mean"),

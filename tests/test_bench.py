@@ -21,7 +21,7 @@ pytestmark = pytest.mark.bench
 # Each measured page, and (BASELINES) those with an idiomatic baseline row (bench/baseline/).
 BASELINES = {"home", "therapies", "filtered", "therapy", "condition", "api", "api_filtered"}
 BASELINE_ROWS = {f"{key}_baseline" for key in BASELINES}
-PAGES = BASELINES | BASELINE_ROWS | {"search", "deep", "cache_hit"}
+PAGES = BASELINES | BASELINE_ROWS | {"search", "deep", "facets", "cache_hit"}
 RATIO_TARGETS = BASELINES | {"cache_hit"}
 # A page is built in a fixed number of queries; 20 would be one per row of a list page.
 MAX_QUERIES = 20
@@ -86,6 +86,7 @@ def test_smoke_run(tmp_path):
         targets = {target["key"]: target for target in run["targets"]}
         assert set(targets) == RATIO_TARGETS | {f"{key}_x_baseline" for key in BASELINES} | {
             "deep",
+            "facets",
             "search",
             "queries",
             "rss",
@@ -98,6 +99,7 @@ def test_smoke_run(tmp_path):
         assert targets["cache_hit"]["target"] == "≥ 0.8x trivial"
         assert targets["api"]["target"] == "≥ 0.2x trivial"
         assert targets["search"]["target"] == "≤ 1x filtered list p95"
+        assert targets["facets"]["target"] == "≥ 0.8x the same list without"
         most = max(row["queries"] for key, row in rows.items() if key not in BASELINE_ROWS)
         assert targets["queries"]["value"] == most
         assert "Queries per request: target ≤ 6 on every page" in markdown

@@ -140,6 +140,23 @@ def test_filter_input_typeahead_fills_in_the_records_name(live_server, page, bro
     browse.assert_none("filter type-ahead")
 
 
+def test_a_filters_suggestions_say_how_many_results_each_gives(live_server, page, browse):
+    """With the form's other filters as they stand (a category chosen, not applied yet)."""
+    browse.goto(f"{live_server.url}/therapies/?condition_category=autoimmune-inflammatory")
+    therapy_class = page.get_by_role("combobox", name="Class")
+    therapy_class.press_sequentially("anti", delay=30)
+    option = page.get_by_role("option").filter(has_text="Anti-TNF therapy")
+    expect(option).to_contain_text("Anti-TNF therapy (5)")
+    therapy_class.fill("")
+    page.get_by_role("listbox", name="Condition category").select_option("cancer")
+    therapy_class.press_sequentially("anti", delay=30)
+    expect(option).to_contain_text("Anti-TNF therapy (0)")  # none for cancer: greyed
+    expect(option).to_have_class("facet-empty")
+    option.click()
+    expect(therapy_class).to_have_value("Anti-TNF therapy")  # the name, not the count
+    browse.assert_none("filter type-ahead with counts")
+
+
 @pytest.mark.parametrize("width", [390, 1280])
 def test_best_match_leads_the_results_on_a_phone_and_a_desktop(live_server, new_context, width):
     page = new_context(viewport={"width": width, "height": 800}).new_page()

@@ -8,7 +8,7 @@ from django.utils.html import escape
 
 from catalog.models import GlossaryTerm, Therapy, TherapyClass
 
-from .helpers import listed_slugs, make_reviewer, page_text, review
+from .helpers import list_page_queries, listed_slugs, make_reviewer, page_text, review
 from .servers import MakeRun
 
 pytestmark = pytest.mark.django_db
@@ -325,11 +325,15 @@ def test_list_pages_use_a_constant_number_of_queries(
     client, make_catalog, django_assert_max_num_queries, url, size
 ):
     """At most 6 queries, the page cache's catalog version included (tests/test_scale.py: the
-    same number at every size and page size)."""
+    same number at every size and page size), and one per facet until the facet counts are
+    cached (helpers.list_page_queries); then 6 again."""
     make_catalog(size)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(list_page_queries(url)):
         response = client.get(url)
     assert response.status_code == 200
+    with django_assert_max_num_queries(list_page_queries(url, facets_cached=True)):
+        again = client.get(url)
+    assert again.status_code == 200 and again.content == response.content
 
 
 def test_therapy_detail_shows_names_indications_sources_and_review(client):

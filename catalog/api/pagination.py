@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
+from .. import facets
 from ..filters import applied_filters
 from ..paging import Paginator, cached_count, whole_number
 
@@ -20,6 +21,39 @@ DISCLAIMER = (
 
 def invalid(parameter, reason):
     return ValidationError({parameter: [reason]})
+
+
+# The response's `facets` (catalog/facets.py), only when `?facets=` asks.
+FACETS_SCHEMA = {
+    "type": "object",
+    "description": "With `?facets=` only: for each facet asked, its options with results (and "
+    "every selected one, even without), each with how many published records the list would "
+    "hold with that option instead of the filter's own value, the other filters kept. Choices "
+    "in their order; records (classes, conditions) most results first.",
+    "additionalProperties": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["value", "label", "count", "selected"],
+            "properties": {
+                "value": {"type": "string", "description": "As the filter takes it (a slug)."},
+                "label": {"type": "string"},
+                "count": {"type": "integer", "minimum": 0},
+                "selected": {"type": "boolean", "description": "Given in this query."},
+            },
+        },
+    },
+    "example": {
+        "therapy_class": [
+            {
+                "value": "anti-tnf-therapy",
+                "label": "Anti-TNF therapy",
+                "count": 5,
+                "selected": False,
+            }
+        ]
+    },
+}
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -166,6 +200,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
                     "description": "The previous page; null on the first.",
                 },
                 "results": schema,
+                "facets": FACETS_SCHEMA,
                 "meta": {
                     "type": "object",
                     "required": ["last_updated", "license", "disclaimer", "filters"],
@@ -197,6 +232,22 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size})
             if parameter["name"] == self.page_query_param:
                 parameter["schema"].update({"minimum": 1})
+        facet_names = facets.names(getattr(view, "filterset_class", None))
+        if facet_names:
+            choice = f"({'|'.join(facet_names)})"
+            parameters.append(
+                {
+                    "name": "facets",
+                    "required": False,
+                    "in": "query",
+                    "description": "Counts beside the filters: for each option of these "
+                    "filters, how many published records the list would hold with that option "
+                    "instead, every other filter kept (the list page shows the same). "
+                    f"Comma-separated, any of: {', '.join(facet_names)}. An unknown name is a "
+                    "400 naming them; downloads refuse it. The counts are in `facets`.",
+                    "schema": {"type": "string", "pattern": f"^{choice}(,{choice})*$"},
+                }
+            )
         parameters.append(
             {
                 "name": self.cursor_query_param,

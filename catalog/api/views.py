@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import ExplainRefusedTokens
 
-from .. import caching, filters, params, versions
+from .. import caching, facets, filters, params, versions
 from ..models import (
     Condition,
     GlossaryTerm,
@@ -29,6 +29,7 @@ from ..models import (
 )
 from . import docs, serializers
 from .exports import EXPORT_RENDERERS, stream_export
+from .facets import FacetsMixin
 
 API_VERSION = "1.0.0"
 BLANK = "Empty: give a value, or leave the parameter out."
@@ -58,6 +59,7 @@ class FilterBackend(DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
+        view.filterset = filterset  # the facets count with it (api/facets.py)
         if filterset is None or filterset.is_valid():
             return queryset if filterset is None else filterset.qs
         error = utils.translate_validation(filterset.errors)
@@ -102,7 +104,7 @@ class CachingHeadersMixin(ExplainRefusedTokens):
         return response
 
 
-class CatalogAPIMixin(CachingHeadersMixin):
+class CatalogAPIMixin(FacetsMixin, CachingHeadersMixin):
     """Strict parameters, field selection, exports and caching headers for every resource."""
 
     lookup_field = "slug"
@@ -140,6 +142,8 @@ class CatalogAPIMixin(CachingHeadersMixin):
             known |= self.list_parameters
             if self.filterset_class:
                 known |= set(self.filterset_class.base_filters)
+            if facets.names(self.filterset_class):
+                known.add("facets")
         return known
 
     def initial(self, request, *args, **kwargs):
@@ -161,7 +165,7 @@ class CatalogAPIMixin(CachingHeadersMixin):
         matches everything). (The pages' filter forms send `?q=&ordering=`; the pages accept
         that.)"""
         filterset = self.filterset_class if self.action == "list" else None
-        checked = {"format"} | {
+        checked = {"format", "facets"} | {
             name
             for name, filter_ in (filterset.base_filters.items() if filterset else [])
             if not isinstance(filter_, filters.TextSearchFilter)
@@ -242,6 +246,7 @@ class CatalogAPIMixin(CachingHeadersMixin):
         """A page, a cursor page or an export of list rows, each made an item by
         `RowRepresentation`: what the detail gives each record, field by field."""
         renderer = request.accepted_renderer
+        wanted = self.requested_facets()
         if isinstance(renderer, EXPORT_RENDERERS):
             # `fields` and the paging parameters are checked before streaming starts (exports
             # use none of the latter, but never ignore them).
@@ -250,7 +255,10 @@ class CatalogAPIMixin(CachingHeadersMixin):
             return stream_export(self, self.list_rows(represent.keys), represent, renderer)
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         represent = self.row_representation()
-        return self.get_paginated_response([represent(row) for row in page])
+        response = self.get_paginated_response([represent(row) for row in page])
+        if wanted:
+            response.data["facets"] = self.facet_counts(wanted)
+        return response
 
 
 class RetrieveWithETagMixin(mixins.RetrieveModelMixin):

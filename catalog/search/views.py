@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.views.generic import TemplateView
 
-from .. import caching
+from .. import caching, facets
 from ..models import Condition, TherapyClass
 from .ranking import GROUP_KEYS, search
 
@@ -60,7 +60,9 @@ def browse():
 
 def suggest(request):
     """`/search/suggest/?q=ritux[&type=therapy]`: the type-ahead's suggestions as JSON, best
-    first: label, why it matched, type, slug and URL."""
+    first: label, why it matched, type, slug and URL. A list's typed filter adds
+    `list=therapies&facet=therapy_class&within=<the form's query>`: then each suggestion of
+    that kind has its `count` beside it too, as the list would count it (catalog/facets.py)."""
     try:
         text = query_text(request)
     except BadRequest as error:  # the type-ahead reads JSON, errors included
@@ -74,11 +76,23 @@ def suggest(request):
             },
             status=400,
         )
+    counts, counted = {}, None
+    if "list" in request.GET:  # a list's typed filter: each suggestion with its count
+        try:
+            counts, counted = facets.suggestion_counts(
+                request.GET["list"],
+                request.GET.get("facet", ""),
+                request.GET.get("within", ""),
+                request.catalog_version.stamp,
+            )
+        except facets.UnknownFacet as error:
+            return JsonResponse({"detail": str(error)}, status=400)
     suggestions = []
     if text:
         results = search(text, groups=kinds or None, limit=MAX_SUGGESTIONS, count=False)
         suggestions = [
             {"label": r.title, "why": r.why, "type": r.group, "slug": r.slug, "url": r.url}
+            | ({"count": counts.get(r.slug, 0)} if r.group == counted else {})
             for r in results.best(MAX_SUGGESTIONS)
         ]
     response = JsonResponse({"query": text, "suggestions": suggestions})

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django_filters.views import FilterView
 
-from .. import filters, params
+from .. import facets, filters, params
 from ..models import GlossaryTerm, ModifierRole
 from ..paging import Paginator, whole_number
 
@@ -54,6 +54,7 @@ class FilteredListView(FilterView):
     title = ""  # the list's name ("Therapies"): its heading unfiltered, and its breadcrumb
     nouns = ("record", "records")  # one, several: "7 therapies for …"
     page_error = None
+    typed_options = 8  # a typed filter's options listed with their counts, most results first
 
     def records(self):
         model = self.filterset_class._meta.model
@@ -105,7 +106,35 @@ class FilteredListView(FilterView):
         ]
         context["filter_errors"] = self.filter_errors()
         context["page_error"] = self.page_error
+        context["facets"] = self.show_facets()
         return context
+
+    def show_facets(self):
+        """The counts beside the filters' options (catalog/facets.py), for a valid filtering,
+        on the filter form: a select's options read "Autoimmune (5)", those without results
+        left out unless selected (then greyed, "(0)"); a typed filter lists its options with
+        the most results under it (`facet_options` of the form's field), each a link to the
+        list with that option alone. Returns {facet: [Option]}."""
+        filterset = self.filterset
+        declared = facets.FACETS.get(type(filterset), {})
+        if not declared or (filterset.is_bound and not filterset.is_valid()):
+            return {}
+        found = facets.facet_options(filterset, self.request.catalog_version.stamp)
+        form, query = filterset.form, self.request.GET
+        for name, options in found.items():
+            field = form.fields[name]
+            if declared[name].typed:
+                if facets.list_name(type(filterset)):  # the type-ahead's suggestions count too
+                    field.widget.attrs["data-suggest-list"] = facets.list_name(type(filterset))
+                shown = [o for o in options if o.selected or o in options[: self.typed_options]]
+                field.facet_options = [
+                    {**o.as_dict(), "url": f"?{params.with_value(query, name, o.value)}"}
+                    for o in shown
+                ]
+                continue
+            field.choices = [(o.value, f"{o.label} ({o.count:,})") for o in options]
+            field.widget.dimmed = frozenset(o.value for o in options if not o.count)
+        return found
 
     def filter_errors(self):
         """The form's errors as the page lists them: (field id, label, message, [(suggested

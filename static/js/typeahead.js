@@ -4,6 +4,8 @@
  * listbox popup: arrow keys move through them, Enter chooses, Escape closes. "all" (the search
  * boxes) goes to the chosen page; a type (filter inputs) fills in the chosen record's name,
  * which the filters take as they take a slug (a visitor reads names, not slugs).
+ * A list's typed filter (data-suggest-list="therapies") also sends its form's other filters, and
+ * each suggestion then shows how many results it gives with them ("Anti-TNF therapy (5)").
  * Without JavaScript the inputs are plain fields of plain GET forms, and everything still works.
  */
 (function () {
@@ -80,6 +82,16 @@
         var name = document.createElement("span");
         name.className = "suggestion-label";
         name.textContent = suggestion.label;
+        if (typeof suggestion.count === "number") {
+          /* a list's filter: how many results it gives, the other filters kept */
+          var count = document.createElement("span");
+          count.className = "facet-count";
+          count.textContent = " (" + suggestion.count + ")";
+          name.appendChild(count);
+          if (!suggestion.count) {
+            option.className = "facet-empty";
+          }
+        }
         var why = document.createElement("span");
         why.className = "suggestion-why";
         why.textContent = suggestion.why;
@@ -129,6 +141,16 @@
       var params = new URLSearchParams({ q: query });
       if (type !== "all") {
         params.set("type", type);
+      }
+      var listed = input.getAttribute("data-suggest-list");
+      if (listed && input.form) {
+        /* counts for the list as the form stands, this filter aside */
+        var within = new URLSearchParams(new FormData(input.form));
+        within.delete(input.name);
+        within.delete("page");
+        params.set("list", listed);
+        params.set("facet", input.name);
+        params.set("within", within.toString());
       }
       fetch(endpoint + "?" + params.toString(), {
         signal: controller.signal,
