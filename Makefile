@@ -66,7 +66,9 @@ serve-local:
 	@echo "serve-local: W016 for that, and nothing else. Never in production: use make serve there."
 	DJANGO_LOCAL_HTTP=1 $(MAKE) --no-print-directory serve
 
-test: system-deps test-sqlite test-postgres
+# Both halves at once (scripts/test-both.sh): the PostgreSQL half's output follows the SQLite one's.
+test: system-deps $(STAMP)
+	bash scripts/test-both.sh
 
 # The edit-test loop (a couple of minutes, SQLite): every test but those marked browser, servers,
 # fuzz, bench or slow (pyproject.toml). `make test` runs them all.
