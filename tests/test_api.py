@@ -7,7 +7,7 @@ from openapi_spec_validator import validate
 from catalog import filters
 from catalog.models import Therapy
 
-from .helpers import api_slugs, listed_slugs, make_reviewer, review
+from .helpers import api_slugs, listed_slugs, make_reviewer, openapi, review
 
 pytestmark = pytest.mark.django_db
 
@@ -229,6 +229,24 @@ def test_api_lists_use_a_constant_number_of_queries(
     with django_assert_max_num_queries(6):
         response = client.get(f"/api/v1/{name}/?page_size={page_size}")
     assert len(response.json()["results"]) > 0
+
+
+@pytest.mark.parametrize("path", ["/api/v1/therapies/", "/api/v1/therapies/rituximab/"])
+def test_an_api_request_builds_the_visibility_rule_once(client, monkeypatch, path):
+    """The permission check, the rows and the list share one queryset of what the request may
+    read: building the rule's expressions again for each took a sixth of an API list's time."""
+    openapi()  # the schema the responses are checked against, generated before counting
+    built = []
+    published = type(Therapy.objects.all()).published
+
+    def counting(queryset):
+        built.append(queryset.model)
+        return published(queryset)
+
+    monkeypatch.setattr(type(Therapy.objects.all()), "published", counting)
+    response = client.get(path)
+    assert response.status_code == 200 and "rituximab" in response.content.decode()
+    assert built.count(Therapy) == 1
 
 
 def test_anonymous_users_cannot_write(client):

@@ -2,6 +2,8 @@
 write therapies, therapy classes and conditions through EditableViewSet (If-Match and ETags:
 catalog/versions.py). What the schema says of each operation: docs.py."""
 
+import functools
+
 from django.db import transaction
 from django.utils.cache import patch_vary_headers
 from django_filters import utils
@@ -121,9 +123,17 @@ class CatalogAPIMixin(FacetsMixin, CachingHeadersMixin):
     list_parameters = frozenset({"page", "page_size", "cursor"})
 
     def get_queryset(self):
+        """The records this request may read (`visible_records`). The permission check reads
+        its model, the rows and the list filter it (each filter makes a new queryset): one
+        queryset serves them all."""
+        return self.visible_records
+
+    @functools.cached_property
+    def visible_records(self):
         """The public sees published records only; editors who may change a model see all.
         Lists (pages, cursor pages and exports) read the model's list rows instead of records
-        (see `list`): no prefetching."""
+        (see `list`): no prefetching. Built once per request (the visibility rule's
+        expressions took a sixth of an API list's time when built for each caller)."""
         if self.action == "list":
             queryset = self.queryset.model._default_manager.all()
         else:
