@@ -1,0 +1,78 @@
+"""Entries of what changed: a record's public states (states.py) compared one after the other
+(wording.py), newest first. Each entry has a stable key (its record and version), so a feed
+reader sees an entry once."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..models import registry
+from .states import public_states
+from .wording import FIRST_PUBLISHED, Wording, read_names, related_ids
+
+FIRST, CHANGED, REVIEWED = "first-published", "changed", "reviewed"
+
+
+@dataclass(frozen=True)
+class Entry:
+    date: datetime
+    kind: str  # FIRST, CHANGED or REVIEWED
+    parts: tuple
+    record: object
+    key: str  # stable: the record and the version the entry comes from
+
+    @property
+    def text(self):
+        """The parts in one line: "added the brand name MabThera; summary rewritten"."""
+        return "; ".join(self.parts)
+
+    @property
+    def title(self):
+        """With the record's name, for lists across the site and the feed."""
+        return f"{self.record.name}: {self.text}"
+
+
+def _entries(model, records):
+    """{record id: [Entry]} (newest first) for `records` ({id: record}) of `model`; all the
+    model's records' histories are read when `records` is a whole table's public records."""
+    states = public_states(model, list(records) if len(records) <= 500 else None)
+    states = {pk: found for pk, found in states.items() if pk in records}
+    wording = Wording(model, read_names(related_ids(model, _all(states))))
+    label = model._meta.label_lower
+    result = {}
+    for pk, found in states.items():
+        record, entries, before = records[pk], [], None
+        for state in found:
+            key = f"{label}/{pk}/{state.key}"
+            if before is None:
+                entries.append(Entry(state.date, FIRST, (FIRST_PUBLISHED,), record, key))
+            else:
+                parts = wording.changes(before, state)
+                if parts:
+                    entries.append(Entry(state.date, CHANGED, tuple(parts), record, key))
+            review = wording.review(before, state)
+            if review:
+                entries.append(Entry(state.date, REVIEWED, (review,), record, f"{key}/review"))
+            before = state
+        result[pk] = entries[::-1]
+    return result
+
+
+def _all(states):
+    return [state for found in states.values() for state in found]
+
+
+def record_changes(record, limit=None):
+    """The published changes of one public record, newest first (the first `limit`)."""
+    entries = _entries(type(record), {record.pk: record}).get(record.pk, [])
+    return entries[:limit] if limit is not None else entries
+
+
+def site_changes():
+    """The published changes of every public record with a page (therapies, classes,
+    conditions), newest first."""
+    entries = []
+    for model in registry.reviewed_models():
+        records = model.objects.published().only("pk", "slug", "name").in_bulk()
+        for found in _entries(model, records).values():
+            entries += found
+    return sorted(entries, key=lambda entry: (entry.date, entry.key), reverse=True)
