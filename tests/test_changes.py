@@ -6,11 +6,9 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import User
-from django.db.models import F
 
 from catalog.changes import record_changes, site_changes
-from catalog.history import SEEDED, populate_initial_history
-from catalog.models import Condition, Indication, Therapy, TherapyName, registry
+from catalog.models import Condition, Indication, Therapy, TherapyName
 
 from .helpers import make_reviewer, review
 
@@ -18,12 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded(db):
-    """Every record with its first version, as `manage.py seed` left them a day ago."""
-    populate_initial_history(SEEDED)
-    for model in registry.versioned_models():
-        if hasattr(model, "history"):
-            model.history.update(history_date=F("history_date") - datetime.timedelta(days=1))
+def seeded(seeded_history):
+    """The records' seeded first versions (tests/conftest.py)."""
 
 
 def rituximab():

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..models import registry
-from .states import public_states
-from .wording import FIRST_PUBLISHED, Wording, read_names, related_ids
+from .states import child_kinds, public_states
+from .wording import FIRST_PUBLISHED, Wording, day, related_fields
 
 FIRST, CHANGED, REVIEWED = "first-published", "changed", "reviewed"
 
@@ -26,6 +26,21 @@ class Entry:
         return "; ".join(self.parts)
 
     @property
+    def day(self):
+        """The entry's date as the pages show it: "3 December 2026"."""
+        return day(self.date)
+
+    @property
+    def anchor(self):
+        """The entry's id on its record's "What changed" page."""
+        return "change-" + self.key.replace("/", "-").replace(".", "-")
+
+    @property
+    def url(self):
+        """Where the entry is read: on its record's "What changed" page."""
+        return f"{self.record.get_changes_url()}#{self.anchor}"
+
+    @property
     def title(self):
         """With the record's name, for lists across the site and the feed."""
         return f"{self.record.name}: {self.text}"
@@ -34,9 +49,10 @@ class Entry:
 def _entries(model, records):
     """{record id: [Entry]} (newest first) for `records` ({id: record}) of `model`; all the
     model's records' histories are read when `records` is a whole table's public records."""
-    states = public_states(model, list(records) if len(records) <= 500 else None)
+    ids = list(records) if len(records) <= 500 else None
+    states = public_states(model, ids, related_fields(model))
     states = {pk: found for pk, found in states.items() if pk in records}
-    wording = Wording(model, read_names(related_ids(model, _all(states))))
+    wording = Wording(model, {kind: describe for kind, _, _, describe in child_kinds(model)})
     label = model._meta.label_lower
     result = {}
     for pk, found in states.items():
@@ -55,10 +71,6 @@ def _entries(model, records):
             before = state
         result[pk] = entries[::-1]
     return result
-
-
-def _all(states):
-    return [state for found in states.values() for state in found]
 
 
 def record_changes(record, limit=None):

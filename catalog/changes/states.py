@@ -67,7 +67,9 @@ class Timeline:
 
     def __init__(self, kind, child, key, describe, ids):
         self.kind, self.describe = kind, describe
-        rows = child.history.filter(**{f"{key}__isnull": False})
+        # The other end's name with each row (a use whose other end was deleted since has
+        # no rows left to name it by: it is left out whole).
+        rows = child.history.filter(**{f"{key}__isnull": False}).select_related(*describe)
         if ids is not None:
             rows = rows.filter(**{f"{key}__in": ids})
         self.by_record = {}
@@ -103,9 +105,11 @@ class Timeline:
         return standing
 
 
-def public_states(model, ids=None):
-    """{record id: [State]}, oldest first, for the records `ids` of `model` (all if None)."""
-    versions = model.history.all() if ids is None else model.history.filter(id__in=ids)
+def public_states(model, ids=None, related=()):
+    """{record id: [State]}, oldest first, for the records `ids` of `model` (all if None),
+    the versions read with their `related` records."""
+    versions = model.history.select_related(*related)
+    versions = versions if ids is None else versions.filter(id__in=ids)
     by_record = {}
     for version in versions.order_by("history_date", "history_id"):
         by_record.setdefault(version.id, []).append(version)

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from ..models import ReviewedContent, ReviewerProfile
+from ..models import ReviewedContent
 from .states import NAMES, SECTIONS, USES
 
 # What a reader never sees in an entry: publication, review bookkeeping, keys, times.
@@ -45,46 +45,28 @@ def day(moment):
     return date_format(timezone.localtime(moment), "j F Y")
 
 
-def related_ids(model, states):
-    """{related model: {ids}} that the wording of `states` names (classes, parents, the other
-    ends of uses, reviewers): read in one query per related model."""
-    wanted = {}
-    for state in states:
-        version = state.version
-        for field in public_fields(model):
-            if field.is_relation and getattr(version, field.attname) is not None:
-                wanted.setdefault(field.related_model, set()).add(getattr(version, field.attname))
-        if version.reviewer_id is not None:
-            wanted.setdefault(ReviewerProfile, set()).add(version.reviewer_id)
-        for row in state.children.get(USES, {}).values():
-            for field in row.instance_type._meta.concrete_fields:
-                if field.is_relation and field.related_model is not model:
-                    pk = getattr(row, field.attname)
-                    if pk is not None:
-                        wanted.setdefault(field.related_model, set()).add(pk)
-    return wanted
-
-
-def read_names(wanted):
-    """{related model: {id: record}}, one query per model."""
-    return {model: model.objects.in_bulk(ids) for model, ids in wanted.items()}
+def related_fields(model):
+    """The relations the wording names (a therapy's class, a condition's parent) and the
+    reviewer: read with the versions (`select_related`), no query of their own."""
+    return [f.name for f in public_fields(model) if f.is_relation] + ["reviewer"]
 
 
 class Wording:
-    def __init__(self, model, names):
-        self.model, self.names = model, names
+    """The parts of one kind of record's changes, in the site's words."""
 
-    def name_of(self, related_model, pk):
-        return str(self.names.get(related_model, {}).get(pk, ""))
+    def __init__(self, model, describe=None):
+        self.model = model
+        # {kind of child: the fields naming a child's other end}
+        self.describe = describe or {}
 
-    def field_part(self, field, old, new):
+    def field_part(self, field, old, new, version):
         word = str(field.verbose_name)
         if new in (None, ""):
             return f"{word} removed"
         if isinstance(field, models.TextField) or (field.max_length or 0) >= LONG_TEXT:
             return f"{word} rewritten" if old not in (None, "") else f"{word} added"
         if field.is_relation:
-            shown = self.name_of(field.related_model, new)
+            shown = str(getattr(version, field.name))
         elif field.choices:
             shown = str(dict(field.flatchoices).get(new, new))
         else:
@@ -92,14 +74,11 @@ class Wording:
         return f"{word} now '{shown}'"
 
     def use_name(self, row):
-        model = row.instance_type
+        """What a use names at its other end (a condition, or a therapy or a class)."""
         return " ".join(
-            self.name_of(model._meta.get_field(f.name).related_model, getattr(row, f.attname))
-            for f in model._meta.concrete_fields
-            if f.is_relation
-            and f.name not in INTERNAL
-            and getattr(row, f.attname) is not None
-            and f.related_model is not self.model
+            str(getattr(row, name))
+            for name in self.describe.get(USES, ())
+            if getattr(row, f"{name}_id") is not None
         )
 
     @staticmethod
@@ -153,7 +132,7 @@ class Wording:
             old = getattr(before.version, field.attname)
             new = getattr(after.version, field.attname)
             if old != new:
-                parts.append(self.field_part(field, old, new))
+                parts.append(self.field_part(field, old, new, after.version))
         for kind in (NAMES, USES, SECTIONS):
             parts += self.children_parts(
                 kind, before.children.get(kind, {}), after.children.get(kind, {})
@@ -171,5 +150,4 @@ class Wording:
             new.reviewer_id,
         ):
             return None
-        profile = self.names.get(ReviewerProfile, {}).get(new.reviewer_id)
-        return f"medically reviewed by {profile.public_name}" if profile else None
+        return f"medically reviewed by {new.reviewer.public_name}"
