@@ -214,3 +214,13 @@ def test_the_what_changed_section_costs_the_same_queries_however_many_changes(
     assert response.status_code == 200
     assert "What changed" in page_text(response)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_whats_new_is_in_the_sitemap_and_a_records_changes_sit_in_its_section(client):
+    pages = client.get("/sitemap-pages.xml").content.decode()
+    assert "<loc>http://testserver/whats-new/</loc>" in pages
+    html = client.get("/therapies/rituximab/changes/").content.decode()
+    assert '<a href="/therapies/" aria-current="true">Therapies</a>' in html
+    trail = html.split('aria-label="Breadcrumb"', 1)[1].split("</nav>", 1)[0]
+    assert '<a href="/therapies/rituximab/">Rituximab</a>' in trail
+    assert "What changed" in trail
