@@ -141,3 +141,18 @@ def test_the_site_lists_every_public_records_changes_newest_first(seeded):
     draft.unpublish()
     draft.save()
     assert not [e for e in site_changes() if e.record == draft]
+
+
+def test_a_use_of_a_draft_therapy_never_shows_on_the_conditions_changes(seeded):
+    condition = Condition.objects.get(slug="lymphoma")
+    draft = Therapy.objects.create(
+        slug="draftumab",
+        name="Draftumab",
+        summary="Not ready.",
+        therapy_class=rituximab().therapy_class,
+    )
+    Indication.objects.create(therapy=draft, condition=condition, status="published")
+    assert "Draftumab" not in " ".join(texts(condition))
+    draft.publish()
+    draft.save()
+    assert texts(condition)[0] == "added a use: Draftumab"

@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q
 from django.utils import timezone
 
 from ..history import SEEDED, children
@@ -61,15 +62,27 @@ def went_live(version, until):
     return start
 
 
+def other_ends_public(child, describe):
+    """The condition that what a child names at its other end (`describe`) is public now, by
+    each model's own `visible()` rule, read through the version's foreign keys."""
+    condition = Q()
+    for name in describe:
+        related = child._meta.get_field(name).related_model
+        condition &= Q(**{f"{name}__isnull": True}) | related.visible(f"{name}__")
+    return condition
+
+
 class Timeline:
     """The versions of one kind of child, grouped by record then by child, oldest first:
     `as_of(record id, moment)` is what hung off the record then."""
 
     def __init__(self, kind, child, key, describe, ids):
         self.kind, self.describe = kind, describe
-        # The other end's name with each row (a use whose other end was deleted since has
-        # no rows left to name it by: it is left out whole).
+        # The other end's name with each row, and only uses whose other end is public now (the
+        # pages list no other): a use of a draft therapy, or one whose other end was deleted
+        # since, is left out whole.
         rows = child.history.filter(**{f"{key}__isnull": False}).select_related(*describe)
+        rows = rows.filter(other_ends_public(child, describe))
         if ids is not None:
             rows = rows.filter(**{f"{key}__in": ids})
         self.by_record = {}
