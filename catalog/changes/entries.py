@@ -10,6 +10,9 @@ from .states import child_kinds, public_states
 from .wording import FIRST_PUBLISHED, Wording, day, related_fields
 
 FIRST, CHANGED, REVIEWED = "first-published", "changed", "reviewed"
+# Up to this many records, their histories are read by their ids (`id IN (…)`); beyond, the
+# whole history tables, and records that are not public are dropped in Python.
+MAX_LISTED_IDS = 500
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class Entry:
 def _entries(model, records):
     """{record id: [Entry]} (newest first) for `records` ({id: record}) of `model`; all the
     model's records' histories are read when `records` is a whole table's public records."""
-    ids = list(records) if len(records) <= 500 else None
+    ids = list(records) if len(records) <= MAX_LISTED_IDS else None
     states = public_states(model, ids, related_fields(model))
     states = {pk: found for pk, found in states.items() if pk in records}
     wording = Wording(model, {kind: describe for kind, _, _, describe in child_kinds(model)})
