@@ -156,3 +156,22 @@ def test_a_use_of_a_draft_therapy_never_shows_on_the_conditions_changes(seeded):
     draft.publish()
     draft.save()
     assert texts(condition)[0] == "added a use: Draftumab"
+
+
+def test_whats_new_reads_only_the_records_changed_last(seeded, django_assert_max_num_queries):
+    """At any size of catalog the site's list reads the histories of the records changed
+    last (a name's or use's change counts for its record), never every record's."""
+    therapy = rituximab()
+    condition = Condition.objects.get(slug="lymphoma")
+    TherapyName.objects.create(therapy=therapy, name="MabThera", kind="brand")
+    condition.summary = condition.summary + " More."
+    condition.save()
+    # The newest two of each kind: rituximab (its new name) and one other therapy.
+    records = {entry.record for entry in site_changes(limit=2)}
+    therapies = {r for r in records if isinstance(r, Therapy)}
+    conditions = {r for r in records if isinstance(r, Condition)}
+    assert therapy in therapies and len(therapies) == 2
+    assert condition in conditions and len(conditions) == 2
+    assert len({entry.record for entry in site_changes()}) > len(records)
+    with django_assert_max_num_queries(30):
+        site_changes(limit=2)

@@ -82,12 +82,26 @@ def record_changes(record, limit=None):
     return entries[:limit] if limit is not None else entries
 
 
-def site_changes():
-    """The published changes of every public record with a page (therapies, classes,
-    conditions), newest first."""
+def changed_last(model, limit=MAX_LISTED_IDS):
+    """The ids of the `limit` records of `model` changed last: by their own latest versions and
+    their names', uses' and sections' (one query for each history, each of `limit` rows)."""
+    found = [model.history.order_by("-history_date").values_list("history_date", "id")[:limit]]
+    for _kind, child, key, _describe in child_kinds(model):
+        rows = child.history.filter(**{f"{key}__isnull": False}).order_by("-history_date")
+        found.append(rows.values_list("history_date", key)[:limit])
+    newest_first = sorted((row for rows in found for row in rows), reverse=True)
+    return list(dict.fromkeys(pk for _date, pk in newest_first))[:limit]
+
+
+def site_changes(limit=MAX_LISTED_IDS):
+    """The published changes of the public records with a page (therapies, classes,
+    conditions) changed last (the `limit` of each kind: `changed_last`), newest first. The
+    work is bounded whatever the size of the catalog: What's new is about what is new."""
     entries = []
     for model in registry.reviewed_models():
-        records = model.objects.published().only("pk", "slug", "name").in_bulk()
+        ids = changed_last(model, limit)
+        records = model.objects.published().filter(pk__in=ids).only("pk", "slug", "name")
+        records = records.in_bulk()
         for found in _entries(model, records).values():
             entries += found
     return sorted(entries, key=lambda entry: (entry.date, entry.key), reverse=True)
