@@ -55,7 +55,17 @@ CACHE_ALIAS = "pages"
 # type-ahead's JSON (it sets its own Cache-Control).
 # The records' own pages come from what their models declare (`page_names`).
 SITE_PAGES = frozenset(
-    {"home", "glossary", "a-z", "matrix", "search", "sitemap", "sitemap-section"}
+    {
+        "home",
+        "glossary",
+        "a-z",
+        "matrix",
+        "search",
+        "sitemap",
+        "sitemap-section",
+        "whats-new",
+        "whats-new-feed",
+    }
 )
 
 

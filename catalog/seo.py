@@ -14,7 +14,7 @@ from .text import normalise
 
 
 class PagesSitemap(Sitemap):
-    """The home page and the list pages."""
+    """The home page, the list pages and What's new."""
 
     def items(self):
         return [
@@ -24,6 +24,7 @@ class PagesSitemap(Sitemap):
             "catalog:condition-list",
             "catalog:glossary",
             "catalog:a-z",
+            "catalog:whats-new",
         ]
 
     def location(self, item):

@@ -167,6 +167,8 @@ PAGE_TYPES = {
     "matrix": ("/matrix/", 200),
     "search": ("/search/?q=antibod", 200),
     "search-no-results": ("/search/?q=zzqxv", 200),
+    "whats-new": ("/whats-new/", 200),
+    "therapy-changes": ("/therapies/rituximab/changes/", 200),
     "404": ("/no-such-page/", 404),
     "400": ("/therapies/?page=abc", 400),
 }

@@ -100,3 +100,30 @@ def test_open_typeahead_has_no_wcag_violations(live_server, page, axe_source):
         f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["targets"])
         for v in violations
     )
+
+
+@pytest.mark.parametrize(
+    "path", ["/therapies/rituximab/", "/therapies/rituximab/changes/", "/whats-new/"]
+)
+def test_pages_of_what_changed_with_entries_have_no_wcag_violations(
+    live_server, page, axe_source, path
+):
+    """The pages with entries (the content is loaded without versions, so PAGES shows them
+    empty): the first versions as `manage.py seed` records them, then a brand name added."""
+    from catalog.history import SEEDED, populate_initial_history
+    from catalog.models import Therapy, TherapyName
+
+    populate_initial_history(SEEDED)
+    therapy = Therapy.objects.get(slug="rituximab")
+    therapy.summary += " More."
+    therapy.save()
+    TherapyName.objects.create(therapy=therapy, name="MabThera", kind="brand")
+    response = page.goto(live_server.url + path)
+    assert response.status == 200, path
+    assert page.get_by_role("listitem").filter(has_text="first published").count() >= 1
+    page.evaluate(axe_source)
+    violations = page.evaluate(AXE_RUN, WCAG_TAGS)
+    assert not violations, f"{path}: axe-core violations:\n" + "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["targets"])
+        for v in violations
+    )

@@ -75,3 +75,25 @@ def test_page_is_valid_html_by_the_nu_checker(messages_by_page, name):
     assert not errors, f"{path}: {len(errors)} Nu HTML Checker errors:\n" + "\n".join(
         map(describe, errors)
     )
+
+
+def test_the_pages_of_what_changed_with_entries_are_valid_html(client, seeded_history, tmp_path):
+    """The same pages with entries in them (the test databases load the content without
+    versions, so PAGE_TYPES shows them empty): a detail page's section, a record's page,
+    What's new."""
+    from catalog.models import Therapy, TherapyName
+
+    therapy = Therapy.objects.get(slug="rituximab")
+    therapy.summary += " More."
+    therapy.save()
+    TherapyName.objects.create(therapy=therapy, name="MabThera", kind="brand")
+    files = {}
+    for path in ["/therapies/rituximab/", "/therapies/rituximab/changes/", "/whats-new/"]:
+        response = client.get(path)
+        assert "added the brand name MabThera" in response.content.decode(), path
+        files[path] = tmp_path / f"{len(files)}.html"
+        files[path].write_bytes(response.content)
+    messages = checker_messages(list(files.values()))
+    for path, file in files.items():
+        errors = [m for m in messages[str(file)] if m["type"] != "info"]
+        assert not errors, f"{path}:\n" + "\n".join(map(describe, errors))

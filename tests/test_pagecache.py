@@ -46,6 +46,8 @@ PAGES = [
     "/matrix/",
     "/search/?q=rituxan",
     "/sitemap.xml",
+    "/whats-new/",
+    "/therapies/rituximab/changes/",
 ]
 # Headers a hit must carry exactly as the rendered page did.
 SAME_HEADERS = [

@@ -15,9 +15,10 @@ def test_condition_with_many_therapies_lists_the_first_and_links_to_all(
     client, make_catalog, django_assert_max_num_queries, size
 ):
     make_catalog(size)  # every synthetic therapy is used for "synth parent" and "synth child"
-    # 11: with the condition's sections, its latest version ("Last updated") and the
-    # glossary's terms (linked on first use).
-    with django_assert_max_num_queries(11):
+    # 15: with the condition's sections, its latest version ("Last updated"), the glossary's
+    # terms (linked on first use) and its "What changed" (4: its versions, and those of its
+    # other names, uses and sections).
+    with django_assert_max_num_queries(15):
         response = client.get("/conditions/synth-parent/")
     html = response.content.decode()
     table = html.split('id="agent-indications"')[1].split("</table>")[0]
@@ -40,7 +41,8 @@ def test_class_with_many_therapies_lists_the_first_with_the_total(
     client, make_catalog, django_assert_max_num_queries, size
 ):
     make_catalog(size)
-    with django_assert_max_num_queries(9):
+    # 11: with its "What changed" (2: its versions and those of its uses).
+    with django_assert_max_num_queries(11):
         response = client.get("/classes/synth-class/")
     html = response.content.decode()
     section = html.split('id="therapies-heading"')[1].split("</section>")[0]

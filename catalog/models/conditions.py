@@ -80,7 +80,7 @@ class Condition(Searchable, ReviewedContent):
     search_prefetch = ("other_names",)
     search_group = ("condition", "Conditions")
     search_position = 3
-    page_names = ("condition-list", "condition-detail")
+    page_names = ("condition-list", "condition-detail", "condition-changes")
     history_children = (
         ("other_names", "Other names", ()),
         ("indications", "Indications", ("therapy", "therapy_class")),
@@ -119,6 +119,9 @@ class Condition(Searchable, ReviewedContent):
 
     def get_preview_url(self):
         return reverse("catalog:condition-preview", args=[self.slug])
+
+    def get_changes_url(self):
+        return reverse("catalog:condition-changes", args=[self.slug])
 
     def search_names(self):
         return [(self.name, ""), *((n.name, "other") for n in self.other_names.all())]

@@ -78,7 +78,7 @@ class TherapyClass(Searchable, DescribedContent, ReviewedContent):
     search_field = "therapy_class"
     search_group = ("class", "Classes of therapy")
     search_position = 2
-    page_names = ("class-list", "class-detail")
+    page_names = ("class-list", "class-detail", "class-changes")
     history_children = (("indications", "Indications (class level)", ("condition",)),)
 
     class Meta:
@@ -95,6 +95,9 @@ class TherapyClass(Searchable, DescribedContent, ReviewedContent):
 
     def get_preview_url(self):
         return reverse("catalog:class-preview", args=[self.slug])
+
+    def get_changes_url(self):
+        return reverse("catalog:class-changes", args=[self.slug])
 
     def search_names(self):
         return [(self.name, ""), (self.abbreviation, "abbreviation")]
@@ -166,7 +169,7 @@ class Therapy(Searchable, DescribedContent, ReviewedContent):
     search_prefetch = ("other_names",)
     search_group = ("therapy", "Therapies")
     search_position = 1
-    page_names = ("therapy-list", "therapy-detail")
+    page_names = ("therapy-list", "therapy-detail", "therapy-changes")
     history_children = (
         ("other_names", None, ()),
         ("indications", "Indications", ("condition",)),
@@ -204,6 +207,9 @@ class Therapy(Searchable, DescribedContent, ReviewedContent):
 
     def get_preview_url(self):
         return reverse("catalog:therapy-preview", args=[self.slug])
+
+    def get_changes_url(self):
+        return reverse("catalog:therapy-changes", args=[self.slug])
 
     @property
     def brand_names(self):

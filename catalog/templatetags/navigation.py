@@ -2,7 +2,8 @@
 
 One mapping, here: each section's link and the pages that belong to it, by URL name. On the
 section's own page its link is `aria-current="page"`; on a page inside it (a therapy's page
-is in Therapies, a class's in Classes, a condition's in Conditions) `aria-current="true"`.
+and its "What changed" page are in Therapies, a class's in Classes, a condition's in
+Conditions) `aria-current="true"`.
 Decided from `request.resolver_match`, so an error page (no match) marks nothing."""
 
 from django import template
@@ -12,12 +13,20 @@ register = template.Library()
 
 # (label, the section's page, the other pages that belong to it), in the navigation's order.
 SECTIONS = [
-    ("Therapies", "catalog:therapy-list", {"catalog:therapy-detail", "catalog:therapy-preview"}),
-    ("Classes", "catalog:class-list", {"catalog:class-detail", "catalog:class-preview"}),
+    (
+        "Therapies",
+        "catalog:therapy-list",
+        {"catalog:therapy-detail", "catalog:therapy-preview", "catalog:therapy-changes"},
+    ),
+    (
+        "Classes",
+        "catalog:class-list",
+        {"catalog:class-detail", "catalog:class-preview", "catalog:class-changes"},
+    ),
     (
         "Conditions",
         "catalog:condition-list",
-        {"catalog:condition-detail", "catalog:condition-preview"},
+        {"catalog:condition-detail", "catalog:condition-preview", "catalog:condition-changes"},
     ),
     ("Glossary", "catalog:glossary", set()),
     ("A\u2013Z", "catalog:a-z", set()),

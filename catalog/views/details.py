@@ -1,7 +1,8 @@
 """The detail pages of therapies, classes and conditions, and their staff previews: published
 records only (a renamed record's old URL answers 301), the sections, uses and sources a page
 shows, where it sits (its breadcrumb trail, also its schema.org BreadcrumbList), the record's
-own API URL, and its schema.org data (catalog/structured_data.py)."""
+own API URL, its latest published changes (catalog/changes/), and its schema.org data
+(catalog/structured_data.py)."""
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Case, F, IntegerField, Q, Value, When
@@ -14,9 +15,12 @@ from django.utils.decorators import method_decorator
 from django.views.generic import DetailView
 
 from .. import caching, rights, seo, structured_data
+from ..changes import record_changes
 from ..models import Condition, GlossaryTerm, Indication, Section, Therapy, TherapyClass
 
 DETAIL_LIST_LIMIT = 50
+# Entries a detail page's "What changed" lists (its own page has them all).
+RECENT_CHANGES = 3
 
 
 def first_rows(queryset, limit=DETAIL_LIST_LIMIT):
@@ -125,6 +129,8 @@ class PublicDetailView(DetailView):
         context["api_url"] = reverse(self.api_url_name, args=[self.object.slug])
         context["breadcrumbs"] = self.breadcrumbs()
         if self.public:
+            context["recent_changes"] = record_changes(self.object, limit=RECENT_CHANGES)
+            context["changes_url"] = self.object.get_changes_url()
             nodes = self.structured_data(context)
             context["structured_data"] = structured_data.script_content(nodes)
         return context

@@ -1,0 +1,177 @@
+"""What changed, for readers (catalog/changes/): a record's published changes in plain words,
+newest first, from its history; drafts, reverted drafts, internal fields and editors' names
+never show; reviews are entries of their own."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import User
+
+from catalog.changes import record_changes, site_changes
+from catalog.models import Condition, Indication, Therapy, TherapyName
+
+from .helpers import make_reviewer, review
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(seeded_history):
+    """The records' seeded first versions (tests/conftest.py)."""
+
+
+def rituximab():
+    return Therapy.objects.get(slug="rituximab")
+
+
+def texts(record):
+    return [entry.text for entry in record_changes(record)]
+
+
+def test_the_seeded_version_is_the_first_published_entry(seeded):
+    (entry,) = record_changes(rituximab())
+    assert entry.text == "first published"
+    assert entry.kind == "first-published"
+
+
+def test_a_brand_name_added_reads_in_plain_words(seeded):
+    therapy = rituximab()
+    therapy.summary = therapy.summary + " More."
+    therapy.save()  # the admin saves the record, then its inline rows
+    TherapyName.objects.create(therapy=therapy, name="MabThera", kind="brand")
+    newest = record_changes(therapy)[0]
+    assert newest.parts == ("summary rewritten", "added the brand name MabThera")
+    assert texts(therapy)[1:] == ["first published"]
+
+
+def test_a_uses_limit_changed_reads_as_the_page_phrases_it(seeded):
+    therapy = rituximab()
+    use = therapy.indications.get(condition__slug="rheumatoid-arthritis")
+    use.combination = "in combination with methotrexate"
+    use.save()
+    assert texts(therapy)[0] == (
+        "uses: Rheumatoid arthritis now 'when other agents have not worked; Moderately to "
+        "severely active; adults; in combination with methotrexate; After an inadequate "
+        "response to one or more TNF blockers'"
+    )
+    # The condition's page says the same of the therapy.
+    condition = Condition.objects.get(slug="rheumatoid-arthritis")
+    assert texts(condition)[0].startswith("uses: Rituximab now 'when other agents")
+
+
+def test_a_review_is_an_entry_of_its_own_with_the_reviewers_public_name(seeded):
+    therapy = rituximab()
+    review(therapy, make_reviewer(), datetime.date(2026, 12, 3))
+    newest = record_changes(therapy)[0]
+    assert newest.kind == "reviewed"
+    assert newest.text == "medically reviewed by Jane Doe, MD, rheumatology"
+    assert "jdoe" not in " ".join(texts(therapy))
+
+
+def test_draft_edits_never_show_until_published_then_read_as_one_change(seeded):
+    therapy = rituximab()
+    therapy.unpublish()
+    therapy.summary = "First draft."
+    therapy.save()
+    therapy.summary = "Second draft."
+    therapy.abbreviation = "RTX" if hasattr(therapy, "abbreviation") else None
+    therapy.save()
+    TherapyName.objects.create(therapy=therapy, name="Draftname", kind="brand")
+    assert texts(therapy) == ["first published"]  # nothing of the drafts
+    therapy.publish()
+    therapy.save()
+    newest, first = record_changes(therapy)
+    assert newest.parts[0].startswith("withdrawn on ")
+    assert newest.parts[0].endswith(" and published again")
+    assert newest.parts[1:] == ("summary rewritten", "added the brand name Draftname")
+    assert first.text == "first published"
+
+
+def test_a_draft_reverted_before_publishing_never_shows(seeded):
+    therapy = rituximab()
+    original = therapy.summary
+    therapy.unpublish()
+    therapy.summary = "A mistake."
+    therapy.save()
+    therapy.summary = original
+    therapy.publish()
+    therapy.save()
+    shown = " ".join(texts(therapy))
+    assert "summary" not in shown and "mistake" not in shown
+
+
+def test_internal_fields_and_editors_never_show(seeded):
+    editor = User.objects.create_user("eddie.editor", first_name="Eddie")
+    therapy = rituximab()
+    therapy.submit_for_review(editor)
+    therapy.review_interval_days = 30
+    therapy._change_reason = "internal note"
+    therapy.save()
+    therapy.go_live_at = therapy.published_at
+    therapy.save()
+    assert texts(therapy) == ["first published"]
+
+
+def test_entries_are_newest_first_and_a_draft_use_never_shows(seeded):
+    therapy = rituximab()
+    therapy.summary = "One."
+    therapy.save()
+    Indication.objects.create(
+        therapy=therapy, condition=Condition.objects.get(slug="lymphoma"), status="draft"
+    )
+    therapy.summary = "Two."
+    therapy.save()
+    entries = record_changes(therapy)
+    assert [entry.text for entry in entries] == [
+        "summary rewritten",
+        "summary rewritten",
+        "first published",
+    ]
+    dates = [entry.date for entry in entries]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_the_site_lists_every_public_records_changes_newest_first(seeded):
+    therapy = rituximab()
+    TherapyName.objects.filter(therapy=therapy).delete()
+    titles = [entry.title for entry in site_changes()]
+    assert titles[0] == "Rituximab: removed the brand name Rituxan"
+    assert "Rituximab: first published" in titles
+    draft = Therapy.objects.exclude(pk=therapy.pk).first()
+    draft.unpublish()
+    draft.save()
+    assert not [e for e in site_changes() if e.record == draft]
+
+
+def test_a_use_of_a_draft_therapy_never_shows_on_the_conditions_changes(seeded):
+    condition = Condition.objects.get(slug="lymphoma")
+    draft = Therapy.objects.create(
+        slug="draftumab",
+        name="Draftumab",
+        summary="Not ready.",
+        therapy_class=rituximab().therapy_class,
+    )
+    Indication.objects.create(therapy=draft, condition=condition, status="published")
+    assert "Draftumab" not in " ".join(texts(condition))
+    draft.publish()
+    draft.save()
+    assert texts(condition)[0] == "added a use: Draftumab"
+
+
+def test_whats_new_reads_only_the_records_changed_last(seeded, django_assert_max_num_queries):
+    """At any size of catalog the site's list reads the histories of the records changed
+    last (a name's or use's change counts for its record), never every record's."""
+    therapy = rituximab()
+    condition = Condition.objects.get(slug="lymphoma")
+    TherapyName.objects.create(therapy=therapy, name="MabThera", kind="brand")
+    condition.summary = condition.summary + " More."
+    condition.save()
+    # The newest two of each kind: rituximab (its new name) and one other therapy.
+    records = {entry.record for entry in site_changes(limit=2)}
+    therapies = {r for r in records if isinstance(r, Therapy)}
+    conditions = {r for r in records if isinstance(r, Condition)}
+    assert therapy in therapies and len(therapies) == 2
+    assert condition in conditions and len(conditions) == 2
+    assert len({entry.record for entry in site_changes()}) > len(records)
+    with django_assert_max_num_queries(30):
+        site_changes(limit=2)
