@@ -37,7 +37,7 @@ $(SECRET_KEY_FILE):
 define serve_dev
 	$($(1)) $(BIN)/python manage.py migrate --no-input
 	$($(1)) $(BIN)/python manage.py seed
-	@$($(1)) $(BIN)/python manage.py ensure_admin
+	@$($(1)) $(BIN)/python manage.py ensure_admin --address $(RUN_ADDR)
 	$($(1)) $(BIN)/python manage.py runserver $(RUN_ADDR)
 endef
 

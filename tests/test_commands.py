@@ -33,6 +33,14 @@ def test_ensure_admin_without_password_prints_the_hint(capsys, monkeypatch):
     assert not get_user_model().objects.exists()
 
 
+def test_ensure_admin_names_the_admin_url_where_the_site_is_served(capsys, monkeypatch):
+    monkeypatch.setenv("ADMIN_PASSWORD", "first-Password-1")
+    call_command("ensure_admin", address="127.0.0.1:8765")
+    assert "log in at http://127.0.0.1:8765/admin/" in capsys.readouterr().out
+    call_command("ensure_admin")
+    assert "log in at http://127.0.0.1:8000/admin/" in capsys.readouterr().out
+
+
 def test_ensure_admin_creates_then_updates_the_superuser(client, monkeypatch):
     monkeypatch.setenv("ADMIN_PASSWORD", "first-Password-1")
     call_command("ensure_admin")
