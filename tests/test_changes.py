@@ -5,7 +5,9 @@ never show; reviews are entries of their own."""
 import datetime
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from catalog.changes import record_changes, site_changes
 from catalog.models import Condition, Indication, Therapy, TherapyName
@@ -175,3 +177,24 @@ def test_whats_new_reads_only_the_records_changed_last(seeded, django_assert_max
     assert len({entry.record for entry in site_changes()}) > len(records)
     with django_assert_max_num_queries(30):
         site_changes(limit=2)
+
+
+def test_a_use_shows_once_the_therapy_at_its_other_end_goes_live(seeded):
+    """The uses' versions are read with a rule built once per process (states.child_versions):
+    it compares with the moment each query runs, so a therapy scheduled to go live appears on
+    its condition's changes when it does, with nothing saved in between."""
+    condition = Condition.objects.get(slug="lymphoma")
+    live_at = timezone.now() + datetime.timedelta(days=1)
+    texts(condition)  # the rule built, before the therapy exists
+    scheduled = Therapy.objects.create(
+        slug="schedumab",
+        name="Schedumab",
+        summary="Soon.",
+        therapy_class=rituximab().therapy_class,
+        status="published",
+        go_live_at=live_at,
+    )
+    Indication.objects.create(therapy=scheduled, condition=condition, status="published")
+    assert "Schedumab" not in " ".join(texts(condition))
+    with time_machine.travel(live_at + datetime.timedelta(hours=1), tick=False):
+        assert texts(condition)[0] == "added a use: Schedumab"

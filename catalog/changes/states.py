@@ -10,6 +10,7 @@ pages). A use counts only if it was live itself; sections have no status of thei
 
 import bisect
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
@@ -72,6 +73,15 @@ def other_ends_public(child, describe):
     return condition
 
 
+@functools.cache
+def child_versions(child, key, describe):
+    """The versions of one kind of child with their other end, where that end is public: built
+    once per process (the visibility rules' expressions cost more to build than to run; the
+    moment they compare with is the time each query runs) and filtered anew by each caller."""
+    rows = child.history.filter(**{f"{key}__isnull": False}).select_related(*describe)
+    return rows.filter(other_ends_public(child, describe))
+
+
 class Timeline:
     """The versions of one kind of child, grouped by record then by child, oldest first:
     `as_of(record id, moment)` is what hung off the record then."""
@@ -81,8 +91,7 @@ class Timeline:
         # The other end's name with each row, and only uses whose other end is public now (the
         # pages list no other): a use of a draft therapy, or one whose other end was deleted
         # since, is left out whole.
-        rows = child.history.filter(**{f"{key}__isnull": False}).select_related(*describe)
-        rows = rows.filter(other_ends_public(child, describe))
+        rows = child_versions(child, key, tuple(describe))
         if ids is not None:
             rows = rows.filter(**{f"{key}__in": ids})
         self.by_record = {}
