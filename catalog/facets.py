@@ -49,6 +49,11 @@ class ChoiceFacet:
     def grouped(self, records, filter_, narrowed=True):
         path = self.path or filter_.field_name
         rows = records.order_by().values(path).annotate(n=Count("pk")).values_list(path, "n")
+        return self.labelled(rows, filter_)
+
+    @staticmethod
+    def labelled(rows, filter_):
+        """(value, its choice's label, count) of grouped (value, count) rows that are choices."""
         choices = dict(filter_.extra["choices"])
         return [(value, str(choices[value]), n) for value, n in rows if value in choices]
 
@@ -122,8 +127,7 @@ class ConditionCategoryFacet(ChoiceFacet):
             .annotate(n=Count("therapy", distinct=True))
             .values_list("condition__category", "n")
         )
-        choices = dict(filter_.extra["choices"])
-        return [(value, str(choices[value]), n) for value, n in rows if value in choices]
+        return self.labelled(rows, filter_)
 
 
 # Each FilterSet's facets, in the order the API documents them.
