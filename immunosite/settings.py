@@ -373,6 +373,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "glossary", "description": "Terms the site uses, defined."},
         {"name": "version", "description": "The API version and when the data last changed."},
         {"name": "me", "description": "Who the API takes you for, and your token's expiry."},
+        {"name": "changes", "description": "What changed since a token: keep a copy in sync."},
     ],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -873,6 +873,7 @@ def test_the_root_lists_every_endpoint_and_the_schema_docs_and_version(client):
         "docs": f"http://testserver{API}docs/",
         "version": f"http://testserver{API}version/",
         "me": f"http://testserver{API}me/",
+        "changes": f"http://testserver{API}changes/",
     }
     assert body == expected
     for name, url in body.items():

@@ -237,7 +237,7 @@ class AutoSchema(openapi.AutoSchema):
         parameters = super().get_override_parameters()
         if self.method in ("PUT", "PATCH", "DELETE"):
             parameters.append(IF_MATCH)
-        if self.method == "GET":
+        if self.method == "GET" and getattr(self.view, "sends_validators", True):
             parameters += VALIDATORS
         parameters.append(RETRY_AFTER)
         if self.method == "GET" and hasattr(self.view, "requested_fields"):

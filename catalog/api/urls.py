@@ -22,7 +22,7 @@ from rest_framework.compat import pygments_css
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.routers import DefaultRouter
 
-from . import me, views
+from . import changes, me, views
 
 
 def csp_hash(text):
@@ -71,6 +71,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("version/", views.VersionView.as_view(), name="api-version"),
     path("me/", me.CurrentUserView.as_view(), name="api-me"),
+    path("changes/", changes.ChangesView.as_view(), name="api-changes"),
     path(
         "docs/",
         swagger_ui_csp(SpectacularSwaggerSplitView.as_view(url_name="schema")),

@@ -441,6 +441,7 @@ class APIRootView(CachingHeadersMixin, routers.APIRootView):
             ("docs", "api-docs"),
             ("version", "api-version"),
             ("me", "api-me"),
+            ("changes", "api-changes"),
         ]:
             response.data[name] = reverse(url_name, request=request)
         return response

@@ -1,0 +1,197 @@
+"""The changes feed's catch-up: the rows writes touched (noted by the triggers), read a batch at
+a time, turned into the records whose public rows they may have changed, and each of those
+compared with the row the feed last gave (`PublishedRecord`): what differs becomes a
+`FeedChange`, in commit order.
+
+One catch-up runs at a time (`FeedCursor` is locked first). Each writes its entries in two
+phases: first every key that stops holding a record (a record unpublished, deleted, or renamed
+away: "moved", with its new key), then every record's new row (created or changed; a rename
+carries its old key too). A consumer that removes the keys of the first and stores the rows of
+the second, in order, holds exactly the public catalog as the catch-up saw it, even when two
+records swapped slugs between two catch-ups.
+
+Time alone changes what the public sees (a record going live or expiring at its scheduled
+moment): each catch-up also reads the records whose "go live at" or "expire at" passed since
+the last one.
+"""
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ..models import FeedChange, FeedCursor, PendingChange, PublishedRecord
+from ..models.registry import publishable_models, versioned_models
+
+BATCH = 1000  # noted rows read by one catch-up
+CHUNK = 500  # ids per query
+
+Action = FeedChange.Action
+
+
+def chunks(ids):
+    ids = sorted(ids)
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def lock_cursor(now):
+    """The cursor row, locked until the catch-up commits (made on the first catch-up, when
+    every public record is noted: the feed starts from the whole catalog)."""
+    if not FeedCursor.objects.filter(pk=1).update(runs=F("runs") + 1):
+        _cursor, made = FeedCursor.objects.get_or_create(
+            pk=1, defaults={"runs": 0, "checked_until": now}
+        )
+        FeedCursor.objects.filter(pk=1).update(runs=F("runs") + 1)
+        if made:
+            note_everything()
+    return FeedCursor.objects.get(pk=1)
+
+
+def note_everything():
+    """Every record of every content table noted (its own row only), in one statement each."""
+    table = PendingChange._meta.db_table
+    with connection.cursor() as cursor:
+        for model in versioned_models():
+            opts = model._meta
+            cursor.execute(
+                f"INSERT INTO {table} (table_name, row_id, spread) "
+                f"SELECT %s, {opts.pk.column}, %s FROM {opts.db_table}",
+                [opts.db_table, False],
+            )
+
+
+def scheduled(since, now):
+    """{model: ids} of the records whose scheduled going live or expiry fell in (since, now]."""
+    found = {}
+    for model in publishable_models():
+        passed = Q()
+        for name in ("go_live_at", "expire_at"):
+            passed |= Q(**{f"{name}__gt": since, f"{name}__lte": now})
+        ids = set(model._base_manager.filter(passed).values_list("pk", flat=True))
+        if ids:
+            found[model] = ids
+    return found
+
+
+def changed_models(pending, boundaries):
+    """{model: (ids that changed themselves, ids only a child row of changed)}."""
+    by_table = {model._meta.db_table: model for model in versioned_models()}
+    changed = {}
+    for table, row_id, spread in pending:
+        model = by_table.get(table)
+        if model is not None:
+            changed.setdefault(model, (set(), set()))[0 if spread else 1].add(row_id)
+    for model, ids in boundaries.items():
+        changed.setdefault(model, (set(), set()))[0].update(ids)
+    return changed
+
+
+def compare(resource, ids, now):
+    """(removals, rows): the entries for these records of `resource`, and the journal's new
+    rows ({id: (key, row)}; None where a record left)."""
+    removals, puts, journal = [], [], {}
+    for part in chunks(ids):
+        rows = {
+            row["pk"]: row for row in resource.public().filter(pk__in=part).rows(*resource.keys)
+        }
+        before = {
+            record.record_id: record
+            for record in PublishedRecord.objects.filter(resource=resource.name, record_id__in=part)
+        }
+        existing = set()
+        if len(rows) < len(part):
+            gone = [pk for pk in part if pk not in rows and pk in before]
+            existing = set(
+                resource.model._base_manager.filter(pk__in=gone).values_list("pk", flat=True)
+            )
+        for pk in part:
+            row, old = rows.get(pk), before.get(pk)
+            entry = {"at": now, "resource": resource.name}
+            if row is None:
+                if old is not None:
+                    action = Action.UNPUBLISHED if pk in existing else Action.DELETED
+                    removals.append(FeedChange(**entry, action=action, key=old.key))
+                    journal[pk] = None
+                continue
+            key = resource.key_of(row)
+            if old is None:
+                puts.append(FeedChange(**entry, action=Action.CREATED, key=key, row=row))
+            elif old.row != row:
+                changed = [name for name in resource.keys if old.row.get(name) != row.get(name)]
+                old_key = old.key if old.key != key else ""
+                if old_key:
+                    removals.append(
+                        FeedChange(**entry, action=Action.MOVED, key=old.key, other_key=key)
+                    )
+                puts.append(
+                    FeedChange(
+                        **entry,
+                        action=Action.CHANGED,
+                        key=key,
+                        other_key=old_key,
+                        changed=changed,
+                        row=row,
+                    )
+                )
+            else:
+                continue
+            journal[pk] = (key, row)
+    return removals, puts, journal
+
+
+def write_journal(resource, journal):
+    gone = [pk for pk, found in journal.items() if found is None]
+    for part in chunks(gone):
+        PublishedRecord.objects.filter(resource=resource.name, record_id__in=part).delete()
+    kept = [
+        PublishedRecord(resource=resource.name, record_id=pk, key=found[0], row=found[1])
+        for pk, found in journal.items()
+        if found is not None
+    ]
+    PublishedRecord.objects.bulk_create(
+        kept,
+        batch_size=CHUNK,
+        update_conflicts=True,
+        unique_fields=["resource", "record_id"],
+        update_fields=["key", "row"],
+    )
+
+
+def catch_up(resources, limit=BATCH):
+    """Read up to `limit` noted rows into the feed; True if more are waiting."""
+    with transaction.atomic():
+        now = timezone.now()
+        cursor = lock_cursor(now)
+        pending = list(
+            PendingChange.objects.order_by("id").values_list(
+                "id", "table_name", "row_id", "spread"
+            )[: limit + 1]
+        )
+        more = len(pending) > limit
+        pending = pending[:limit]
+        boundaries = scheduled(cursor.checked_until, now)
+        if not pending and not boundaries:
+            return False
+        changed = changed_models([row[1:] for row in pending], boundaries)
+        removals, puts = [], []
+        for resource in resources:
+            gone, put, journal = compare(resource, resource.dependents(changed), now)
+            removals += gone
+            puts += put
+            write_journal(resource, journal)
+        FeedChange.objects.bulk_create(removals + puts, batch_size=CHUNK)
+        for part in chunks([row[0] for row in pending]):
+            PendingChange.objects.filter(id__in=part).delete()
+        FeedCursor.objects.filter(pk=1).update(checked_until=now)
+    return more
+
+
+def catch_up_all(resources):
+    """Catch up until nothing is waiting (a management command's, or a test's, way)."""
+    while catch_up(resources):
+        pass
+
+
+def last_seq():
+    found = FeedChange.objects.order_by("-seq").values_list("seq", flat=True).first()
+    return found or 0

@@ -1,0 +1,22 @@
+"""`manage.py catch_up_changes`: read everything writes have noted into the changes feed
+(`/api/v1/changes/`, catalog/feed/), batch after batch, and say how many changes it added.
+The feed catches up a batch on each request anyway; run this from cron after a bulk load so
+no consumer's request pays for it, and so the noted rows do not pile up while nobody reads."""
+
+from django.core.management.base import BaseCommand
+
+from catalog.feed.journal import catch_up, last_seq
+from catalog.feed.resources import resources
+
+
+class Command(BaseCommand):
+    help = "Read what writes noted into the changes feed."
+
+    def handle(self, *args, **options):
+        before, batches = last_seq(), 1
+        while catch_up(resources()):
+            batches += 1
+        added = last_seq() - before
+        changes = "change" if added == 1 else "changes"
+        runs = "batch" if batches == 1 else "batches"
+        self.stdout.write(f"The changes feed caught up: {added} {changes} in {batches} {runs}.")

@@ -1,0 +1,396 @@
+"""The changes feed (`/api/v1/changes/`, catalog/feed/): a consumer that starts from a snapshot
+token and the full exports, then applies the feed, holds exactly what new exports hold — after
+edits, publishing, unpublishing, renames (even swapped slugs), deletions and scheduled moments
+passing; drafts never appear; bad tokens are 400s; a page's cost does not grow with the
+catalog."""
+
+import datetime
+import io
+import json
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from catalog.api.changes import viewsets
+from catalog.api.serializers import row_keys
+from catalog.api.urls import router
+from catalog.feed import triggers
+from catalog.feed.journal import catch_up_all
+from catalog.feed.resources import resources
+from catalog.models import (
+    Condition,
+    Indication,
+    PendingChange,
+    Source,
+    Therapy,
+    TherapyClass,
+    TherapyName,
+    catalog_version,
+)
+from catalog.models.registry import versioned_tables
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/changes/"
+NAMES = [resource.name for resource in resources()]
+
+
+def key_of(name, record):
+    """What a consumer keys an exported record by: its slug; an indication, by its level, its
+    therapy's or class's slug and its condition's slug (as the feed's `key`)."""
+    if name == "indications":
+        subject = record["therapy"] or record["therapy_class"]
+        return f"{record['level']}/{subject['slug']}/{record['condition']['slug']}"
+    return record["slug"]
+
+
+def export(client):
+    """{resource: {key: record}} from each resource's full JSON Lines export."""
+    found = {}
+    for name in NAMES:
+        response = client.get(f"/api/v1/{name}/?format=jsonl")
+        assert response.status_code == 200
+        lines = b"".join(response.streaming_content).decode().splitlines()
+        records = [json.loads(line) for line in lines]
+        found[name] = {key_of(name, record): record for record in records}
+        assert len(found[name]) == len(records), f"{name}: two records with one key"
+    return found
+
+
+def snapshot(client):
+    body = client.get(URL).json()
+    assert body["results"] == [] and set(body["exports"]) == set(NAMES)
+    return body["next"]
+
+
+def follow(client, since, limit=100):
+    """Every change after `since`, page by page, and the last token."""
+    changes = []
+    while True:
+        body = client.get(URL, {"since": since, "limit": limit}).json()
+        changes += body["results"]
+        assert int(body["next"]) >= int(since)
+        since = body["next"]
+        if not body["more"] and not body["results"]:
+            return changes, since
+
+
+def apply(store, changes):
+    """A consumer's sync: store created and changed records under their key, remove the keys
+    of tombstones. Strict: a tombstone names a key the consumer holds."""
+    for change in changes:
+        records = store[change["type"]]
+        if change["action"] in ("created", "changed"):
+            if change["action"] == "created":
+                assert change["key"] not in records, change
+            records[change["key"]] = change["data"]
+        else:
+            assert change["key"] in records, change
+            del records[change["key"]]
+    return store
+
+
+def differences(held, exported):
+    """(resource, key, field) wherever what a consumer holds differs from the export."""
+    found = []
+    for name in NAMES:
+        mine, theirs = held[name], exported[name]
+        for key in sorted(set(mine) | set(theirs)):
+            if key not in mine or key not in theirs:
+                found.append((name, key, "missing" if key not in mine else "extra"))
+                continue
+            found += [(name, key, f) for f in theirs[key] if mine[key].get(f) != theirs[key][f]]
+    return found
+
+
+def synced(client, edit):
+    """The feed's changes over `edit()`, checked: applied to the export before, they give the
+    export after."""
+    token = snapshot(client)
+    before = export(client)
+    edit()
+    changes, _ = follow(client, token)
+    assert apply(before, changes) == export(client)
+    return changes
+
+
+def rituximab():
+    return Therapy.objects.get(slug="rituximab")
+
+
+def test_without_a_token_the_feed_gives_a_snapshot_token_and_each_export(client):
+    body = client.get(URL).json()
+    assert body["exports"]["therapies"] == "http://testserver/api/v1/therapies/?format=jsonl"
+    assert body["results"] == [] and body["more"] is False
+    assert client.get(URL, {"since": body["next"]}).json()["results"] == []
+
+
+def test_an_edit_is_a_change_with_its_fields_and_the_record_as_exported(client):
+    def edit():
+        therapy = rituximab()
+        therapy.summary = "Rituximab is a monoclonal antibody."
+        therapy.save()
+
+    (change,) = synced(client, edit)
+    assert change["type"] == "therapies" and change["action"] == "changed"
+    assert change["key"] == "rituximab" and change["old_key"] is None
+    assert change["changed_fields"] == ["summary"]
+    assert change["data"]["summary"] == "Rituximab is a monoclonal antibody."
+    assert change["data"]["html_url"] == "http://testserver/therapies/rituximab/"
+
+
+def test_a_rename_moves_the_old_key_and_the_change_carries_both_slugs(client):
+    def edit():
+        Therapy.objects.filter(slug="rituximab").update(slug="rituximab-new")
+
+    changes = synced(client, edit)
+    moved = [c for c in changes if c["action"] == "moved" and c["type"] == "therapies"]
+    assert moved == [
+        {"type": "therapies", "action": "moved", "key": "rituximab", "new_key": "rituximab-new"}
+        | {"at": moved[0]["at"]}
+    ]
+    therapy = next(c for c in changes if c["type"] == "therapies" and c["action"] == "changed")
+    assert (therapy["key"], therapy["old_key"]) == ("rituximab-new", "rituximab")
+    assert therapy["changed_fields"] == ["slug", "html_url"]
+    # Its uses' keys name the therapy: they move too.
+    assert any(c["type"] == "indications" and c["action"] == "moved" for c in changes)
+
+
+def test_a_renamed_condition_changes_every_record_that_names_it(client):
+    def edit():
+        condition = Condition.objects.get(slug="rheumatoid-arthritis")
+        condition.name = "Rheumatoid arthritis (RA)"
+        condition.save()
+
+    changes = synced(client, edit)
+    changed = {(c["type"], c["key"]) for c in changes}
+    assert ("conditions", "rheumatoid-arthritis") in changed
+    assert ("therapies", "rituximab") in changed
+    assert ("indications", "agent/rituximab/rheumatoid-arthritis") in changed
+
+
+def test_unpublishing_and_deleting_are_tombstones(client):
+    def edit():
+        therapy = rituximab()
+        therapy.unpublish()
+        therapy.save()
+        Therapy.objects.get(slug="tocilizumab").delete()
+
+    changes = synced(client, edit)
+    tombstones = {(c["key"], c["action"]) for c in changes if c["type"] == "therapies"}
+    assert tombstones == {("rituximab", "unpublished"), ("tocilizumab", "deleted")}
+    assert all("data" not in c for c in changes if c["action"] != "changed")
+
+
+def test_a_draft_never_appears_and_publishing_it_is_a_creation(client):
+    therapy_class = TherapyClass.objects.get(slug="monoclonal-antibodies")
+    token = snapshot(client)
+    draft = Therapy.objects.create(
+        slug="ocrelizumab", name="Ocrelizumab", therapy_class=therapy_class, summary="Draft."
+    )
+    TherapyName.objects.create(therapy=draft, name="Ocrevus", kind="brand")
+    assert follow(client, token)[0] == []
+    draft.publish()
+    draft.save()
+    (change,) = [c for c in follow(client, token)[0] if c["type"] == "therapies"]
+    assert (change["action"], change["key"]) == ("created", "ocrelizumab")
+    assert change["data"]["brand_names"] == ["Ocrevus"]
+
+
+def test_two_records_swapping_slugs_sync_exactly(client):
+    def edit():
+        with transaction.atomic():
+            Therapy.objects.filter(slug="rituximab").update(slug="swap-tmp")
+            Therapy.objects.filter(slug="tocilizumab").update(slug="rituximab")
+            Therapy.objects.filter(slug="swap-tmp").update(slug="tocilizumab")
+
+    changes = synced(client, edit)
+    assert {c["key"] for c in changes if c["action"] == "moved" and c["type"] == "therapies"} == {
+        "rituximab",
+        "tocilizumab",
+    }
+
+
+def test_a_record_going_live_at_its_scheduled_moment_appears_without_a_write(client):
+    live_at = timezone.now() + datetime.timedelta(hours=1)
+    therapy = rituximab()
+    therapy.summary = "Scheduled."
+    therapy.save()
+    Therapy.objects.filter(pk=therapy.pk).update(go_live_at=live_at)  # published, not yet live
+    token = snapshot(client)
+    before = export(client)
+    assert "rituximab" not in before["therapies"]
+    with time_machine.travel(live_at + datetime.timedelta(seconds=1), tick=False):
+        changes, _ = follow(client, token)
+        assert ("therapies", "rituximab", "created") in {
+            (c["type"], c["key"], c["action"]) for c in changes
+        }
+        assert apply(before, changes) == export(client)
+
+
+@pytest.mark.parametrize(
+    "query, reason",
+    [
+        ({"since": "abc"}, "Not a token of this feed"),
+        ({"since": "-1"}, "Not a token of this feed"),
+        ({"since": "1" * 19}, "Not a token of this feed"),
+        ({"since": "99999999"}, "This feed has given no such token."),
+        ({"since": "0", "limit": "0"}, "A whole number from 1 to 1000."),
+        ({"since": "0", "limit": "1001"}, "A whole number from 1 to 1000."),
+        ({"since": "0", "limit": "ten"}, "A whole number from 1 to 1000."),
+        ({"sinse": "0"}, "Did you mean `since`?"),
+    ],
+)
+def test_bad_tokens_and_limits_are_400s_saying_why(client, query, reason):
+    response = client.get(URL, query)
+    assert response.status_code == 400
+    assert reason in response.json()["detail"]
+
+
+def test_reading_the_feed_moves_no_catalog_version(client):
+    stamp = catalog_version().stamp
+    follow(client, "0")
+    assert catalog_version().stamp == stamp
+
+
+def test_every_content_table_has_feed_triggers():
+    assert set(versioned_tables()) <= triggers.installed(connection)
+
+
+def test_the_schema_documents_the_feed(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/changes/"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"since", "limit"}
+    assert {"200", "400", "429"} <= set(operation["responses"])
+
+
+def test_a_page_of_changes_costs_the_same_queries_whatever_the_catalog_size(client, make_catalog):
+    """Reading a page of 100 changes costs the same few queries for 30 therapies as for 300;
+    catching up reads by kinds of record and by hundreds of rows, never record by record."""
+
+    def cost(n, prefix):
+        therapy_class = make_catalog(n, prefix=prefix)
+        catch_up_all(resources())
+        token = snapshot(client)
+        Therapy.objects.filter(therapy_class=therapy_class).update(summary=f"{prefix} edited")
+        with CaptureQueriesContext(connection) as catching_up:
+            catch_up_all(resources())
+        with CaptureQueriesContext(connection) as reading:
+            body = client.get(URL, {"since": token, "limit": 100}).json()
+        assert len([c for c in body["results"] if c["type"] == "therapies"]) == min(n, 100)
+        return len(catching_up), len(reading)
+
+    (small_catch_up, small_page), (large_catch_up, large_page) = cost(30, "s"), cost(300, "l")
+    assert small_page == large_page <= 12
+    # 270 more therapies changed (and 540 more uses read again): a few more batches.
+    assert large_catch_up - small_catch_up <= 12
+
+
+operations = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "edit",
+                "rename",
+                "unpublish",
+                "publish",
+                "delete",
+                "brand",
+                "rename-condition",
+                "drop-use",
+                "rename-class",
+                "rename-source",
+                "unpublish-condition",
+            ]
+        ),
+        st.integers(min_value=0, max_value=50),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def pick(queryset, n):
+    records = list(queryset.order_by("pk"))
+    return records[n % len(records)] if records else None
+
+
+def operate(name, n):
+    """One random edit, as an editor or a bulk write would make it."""
+    therapy = pick(Therapy.objects.all(), n)
+    if name == "edit" and therapy:
+        therapy.summary = f"Edited {n}."
+        therapy.save()
+    elif name == "rename" and therapy:
+        Therapy.objects.filter(pk=therapy.pk).update(slug=f"renamed-{therapy.pk}-{n}")
+    elif name == "unpublish" and therapy:
+        therapy.unpublish()
+        therapy.save()
+    elif name == "publish" and therapy:
+        therapy.publish()
+        therapy.save()
+    elif name == "delete" and therapy:
+        therapy.delete()
+    elif name == "brand" and therapy:
+        TherapyName.objects.get_or_create(therapy=therapy, name=f"Brand{n}", kind="brand")
+    elif name == "rename-condition":
+        condition = pick(Condition.objects.all(), n)
+        condition.name = f"{condition.name} {n}"
+        condition.slug = f"{condition.slug[:40]}-{n}"
+        condition.save()
+    elif name == "drop-use":
+        use = pick(Indication.objects.all(), n)
+        if use:
+            use.delete()
+    elif name == "rename-class":
+        TherapyClass.objects.filter(pk=pick(TherapyClass.objects.all(), n).pk).update(
+            name=f"Class {n}", slug=f"class-{n}"
+        )
+    elif name == "rename-source":
+        source = pick(Source.objects.all(), n)
+        Source.objects.filter(pk=source.pk).update(slug=f"source-{source.pk}-{n}")
+    elif name == "unpublish-condition":
+        condition = pick(Condition.objects.all(), n)
+        condition.unpublish()
+        condition.save()
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@given(steps=operations, limit=st.sampled_from([1, 7, 100]))
+def test_the_feed_applied_to_an_old_export_gives_the_new_export(client, steps, limit):
+    with transaction.atomic():
+        token = snapshot(client)
+        store = export(client)
+        for number, (name, n) in enumerate(steps):
+            with transaction.atomic():
+                operate(name, n)
+            if number % 3 == 2:  # a consumer reading in between
+                changes, token = follow(client, token, limit)
+                apply(store, changes)
+        changes, _ = follow(client, token, limit)
+        assert differences(apply(store, changes), export(client)) == [], steps
+        transaction.set_rollback(True)
+
+
+def test_the_catch_up_command_reads_everything_noted_into_the_feed(client):
+    token = snapshot(client)
+    Therapy.objects.filter(slug="rituximab").update(summary="Bulk loaded.")
+    out = io.StringIO()
+    call_command("catch_up_changes", stdout=out)
+    assert out.getvalue() == "The changes feed caught up: 1 change in 1 batch.\n"
+    assert not PendingChange.objects.exists()
+    (change,) = client.get(URL, {"since": token}).json()["results"]
+    assert change["data"]["summary"] == "Bulk loaded."
+
+
+def test_the_feed_follows_every_resource_the_api_lists_with_the_keys_it_represents():
+    assert {prefix for prefix, _viewset, _basename in router.registry} == set(NAMES)
+    for resource in resources():
+        serializer_class = viewsets()[resource.name].serializer_class
+        assert set(resource.keys) == set(row_keys(serializer_class)), resource.name
