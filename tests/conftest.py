@@ -3,6 +3,7 @@ article's content in every test database, a synthetic catalog of any size, the d
 handling of real-browser tests, and the page cache on a real redis-server."""
 
 import datetime
+import json
 import os
 import shlex
 import shutil
@@ -128,8 +129,12 @@ def restore_database(snapshot):
     call_command(
         "flush", interactive=False, inhibit_post_migrate=True, reset_sequences=False, verbosity=0
     )
+    # The changes feed's queue of noted writes is left out: the triggers note the rows again
+    # as they load (with ids of their own, which the snapshot's could clash with once a
+    # migration test has made the table anew).
+    rows = [row for row in json.loads(snapshot) if row["model"] != "catalog.pendingchange"]
     with history_paused():  # the snapshot holds the versions; loading it records none
-        connection.creation.deserialize_db_from_string(snapshot)
+        connection.creation.deserialize_db_from_string(json.dumps(rows))
     # The table of uses is derived (catalog/uses.py): the snapshot holds its rows and the
     # triggers wrote them again while the snapshot loaded; made exact once more.
     from catalog import uses

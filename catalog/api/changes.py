@@ -8,6 +8,7 @@ one query, whatever the size of the catalog."""
 
 import functools
 import re
+import time
 
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -32,6 +33,7 @@ from .schema import operation_responses
 from .serializers import serializer_plan
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+SNAPSHOT_SECONDS = 5
 TOKEN = re.compile(r"[0-9]{1,18}")
 NAMES = [resource.name for resource in resources()]
 
@@ -149,8 +151,10 @@ DOCS = extend_schema(
     description="Every change to what the public sees, in commit order: `created` and "
     "`changed` carry the record as the resource's export gives it (store it under `key`); "
     "`unpublished`, `deleted` and `moved` (renamed away, `new_key` says where to) are "
-    "tombstones (remove `key`). Start without `since`, keep `next`, download the exports, then "
-    "ask again with `since=<next>` until `more` is false. See the README's sync loop.",
+    "tombstones (remove `key`). Start without `since` (until `more` is false), keep `next`, "
+    "download the exports, then ask again with `since=<next>` until `more` is false. Or start "
+    "from nothing with `since=0`: the whole feed, the whole catalog then every change, exact "
+    "whatever is edited meanwhile. See the README's sync loop.",
     examples=[
         OpenApiExample("A change", value={"next": "42", "more": False, "results": [CHANGE]}),
         invalid(
@@ -197,7 +201,14 @@ class ChangesView(APIView):
     @DOCS
     def get(self, request):
         since, limit = self.query(request)
-        more = catch_up(resources())
+        if since is None:
+            # A snapshot token is worth something only once the feed has read every write
+            # before it: catch up for a few seconds at most (`more`: ask again).
+            deadline = time.monotonic() + SNAPSHOT_SECONDS
+            while (more := catch_up(resources())) and time.monotonic() < deadline:
+                pass
+        else:
+            more = catch_up(resources())
         last = last_seq()
         if since is None:
             exports = {

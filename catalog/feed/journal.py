@@ -3,7 +3,9 @@ a time, turned into the records whose public rows they may have changed, and eac
 compared with the row the feed last gave (`PublishedRecord`): what differs becomes a
 `FeedChange`, in commit order.
 
-One catch-up runs at a time (`FeedCursor` is locked first). Each writes its entries in two
+One catch-up runs at a time (`FeedCursor` is locked first), and its work is bounded: up to
+`BATCH` noted rows, and up to `RECORDS` records of each kind (a renamed condition that 10,000
+therapies name is read over five catch-ups). Each writes its entries in two
 phases: first every key that stops holding a record (a record unpublished, deleted, or renamed
 away: "moved", with its new key), then every record's new row (created or changed; a rename
 carries its old key too). A consumer that removes the keys of the first and stores the rows of
@@ -23,6 +25,7 @@ from ..models import FeedChange, FeedCursor, PendingChange, PublishedRecord
 from ..models.registry import publishable_models, versioned_models
 
 BATCH = 1000  # noted rows read by one catch-up
+RECORDS = 2000  # records of a kind one catch-up compares; the rest are noted for the next
 CHUNK = 500  # ids per query
 
 Action = FeedChange.Action
@@ -157,8 +160,49 @@ def write_journal(resource, journal):
     )
 
 
-def catch_up(resources, limit=BATCH):
-    """Read up to `limit` noted rows into the feed; True if more are waiting."""
+def keys_taken(resource, journal, compared):
+    """The records, outside those `compared`, that the feed last gave under a key one of the
+    new rows takes (a slug passed on in a rename, or two slugs swapped): compared in the same
+    catch-up, so no consumer ever holds two records under one key."""
+    keys = sorted({found[0] for found in journal.values() if found is not None})
+    held = set()
+    for part in range(0, len(keys), CHUNK):
+        rows = PublishedRecord.objects.filter(
+            resource=resource.name, key__in=keys[part : part + CHUNK]
+        )
+        held.update(rows.values_list("record_id", flat=True))
+    return held - compared
+
+
+def note_later(resource, ids):
+    """Records left for the next catch-up (a change that touched more than `RECORDS`)."""
+    table = resource.model._meta.db_table
+    PendingChange.objects.bulk_create(
+        [PendingChange(table_name=table, row_id=pk, spread=False) for pk in ids], batch_size=CHUNK
+    )
+
+
+def compare_resource(resource, ids, now):
+    """`compare` for at most `RECORDS` of these records (the rest noted for later) and for any
+    record whose key they take; True if some were left for later."""
+    ids = sorted(ids)
+    ids, later = set(ids[:RECORDS]), ids[RECORDS:]
+    if later:
+        note_later(resource, later)
+    removals, puts, journal = compare(resource, ids, now)
+    more = keys_taken(resource, journal, ids)
+    while more:
+        ids |= more
+        gone, put, found = compare(resource, more, now)
+        removals, puts = removals + gone, puts + put
+        journal |= found
+        more = keys_taken(resource, found, ids)
+    return removals, puts, journal, bool(later)
+
+
+def catch_up(resources, limit=None):
+    """Read up to `limit` (`BATCH`) noted rows into the feed; True if more are waiting."""
+    limit = limit or BATCH
     with transaction.atomic():
         now = timezone.now()
         cursor = lock_cursor(now)
@@ -175,9 +219,10 @@ def catch_up(resources, limit=BATCH):
         changed = changed_models([row[1:] for row in pending], boundaries)
         removals, puts = [], []
         for resource in resources:
-            gone, put, journal = compare(resource, resource.dependents(changed), now)
+            gone, put, journal, left = compare_resource(resource, resource.dependents(changed), now)
             removals += gone
             puts += put
+            more = more or left
             write_journal(resource, journal)
         FeedChange.objects.bulk_create(removals + puts, batch_size=CHUNK)
         for part in chunks([row[0] for row in pending]):

@@ -13,6 +13,8 @@ foreign key is watched without a migration of its own. tests/test_feed_triggers.
 a content table has none.
 """
 
+from django.db import migrations
+
 from ..models.registry import versioned_models
 from ..triggers import trigger_names
 
@@ -98,20 +100,23 @@ def statements(vendor, tables):
         for table, notes in tables.items():
             arguments = ", ".join(f"'{t}|{c}|{str(s).lower()}'" for t, c, s in notes)
             found += [
-                f"DROP TRIGGER IF EXISTS {table}_feed ON {table}",
+                *drops(vendor, [table]),
                 f"CREATE TRIGGER {table}_feed AFTER INSERT OR UPDATE OR DELETE ON {table} "
                 f"FOR EACH ROW EXECUTE FUNCTION catalog_note_change({arguments})",
             ]
     elif vendor == "sqlite":
         for table, notes in tables.items():
-            for event in EVENTS:
-                found += [
-                    f"DROP TRIGGER IF EXISTS {table}_feed_{event}",
-                    sqlite_trigger(table, event, notes),
-                ]
+            found += drops(vendor, [table])
+            found += [sqlite_trigger(table, event, notes) for event in EVENTS]
     else:
         raise NotImplementedError(f"No changes-feed triggers for {vendor}")
     return found
+
+
+def drops(vendor, tables):
+    if vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {table}_feed ON {table}" for table in tables]
+    return [f"DROP TRIGGER IF EXISTS {table}_feed_{event}" for table in tables for event in EVENTS]
 
 
 def install(using, **kwargs):
@@ -136,3 +141,29 @@ def installed(connection):
         for table, _name in found
         if all((table, f"{table}_feed_{event}") in found for event in EVENTS)
     }
+
+
+class FeedTriggers(migrations.operations.base.Operation):
+    """The migration that makes the feed's tables makes the triggers too (from the models as
+    they are now; `install` makes them again after every `migrate`); backwards, it drops them
+    before the table they write to goes."""
+
+    reversible = True
+    reduces_to_sql = True
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [], {})
+
+    def state_forwards(self, app_label, state):
+        pass  # triggers are not part of Django's model state
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        for sql in statements(schema_editor.connection.vendor, watched()):
+            schema_editor.execute(sql, None)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        for sql in drops(schema_editor.connection.vendor, watched()):
+            schema_editor.execute(sql, None)
+
+    def describe(self):
+        return "Changes-feed triggers on every content table"

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from catalog.feed.triggers import FeedTriggers
+
 
 class Migration(migrations.Migration):
 
@@ -64,4 +66,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('resource', 'record_id'), name='unique_published_record')],
             },
         ),
+        FeedTriggers(),
     ]
