@@ -427,3 +427,23 @@ def test_the_feed_follows_every_resource_the_api_lists_with_the_keys_it_represen
     for resource in resources():
         serializer_class = viewsets()[resource.name].serializer_class
         assert set(resource.keys) == set(row_keys(serializer_class)), resource.name
+
+
+def test_anonymous_calls_to_the_feed_count_against_the_api_rate_limit(client, settings):
+    settings.API_ANON_RATE = "2/minute"
+    assert client.get(URL).status_code == 200
+    assert client.get("/api/v1/version/").status_code == 200
+    response = client.get(URL, {"since": "0"})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["status"] == 429
+
+
+def test_a_snapshot_that_could_not_catch_up_says_ask_again(client, monkeypatch):
+    catch_up_all(resources())
+    monkeypatch.setattr(journal, "BATCH", 1)
+    monkeypatch.setattr("catalog.api.changes.SNAPSHOT_SECONDS", 0)
+    Therapy.objects.filter(slug__in=["rituximab", "tocilizumab"]).update(summary="Edited.")
+    answers = [client.get(URL).json()["more"] for _ in range(8)]  # one noted row each
+    assert answers[0] is True and answers[-1] is False
+    assert answers == sorted(answers, reverse=True)  # once caught up, it stays so
