@@ -7,10 +7,12 @@ catalog."""
 import datetime
 import io
 import json
+import re
 from unittest import mock
 
 import pytest
 import time_machine
+from django.conf import settings as settings_module
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -447,3 +449,27 @@ def test_a_snapshot_that_could_not_catch_up_says_ask_again(client, monkeypatch):
     answers = [client.get(URL).json()["more"] for _ in range(8)]  # one noted row each
     assert answers[0] is True and answers[-1] is False
     assert answers == sorted(answers, reverse=True)  # once caught up, it stays so
+
+
+SYNC_LOOP = re.compile(r"A sync loop \(Python, `requests`\):\n\n```python\n(.*?)\n```", re.DOTALL)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_readmes_sync_loop_keeps_a_copy_exact_over_real_http(live_catalog):
+    """The README's example, run as written against the live server: after an edit and a
+    rename, the copy it keeps equals new exports."""
+    code = SYNC_LOOP.search((settings_module.BASE_DIR / "README.md").read_text()).group(1)
+    first, then = code.split("# Then, as often as you like:")
+    api = f"{live_catalog.url}/api/v1/"
+    scope = {}
+    exec(first.replace("https://immunosite.example/api/v1/", api), scope)
+    therapy = rituximab()
+    therapy.summary = "Synced over HTTP."
+    therapy.save()
+    Therapy.objects.filter(slug="tocilizumab").update(slug="tocilizumab-renamed")
+    exec(then, scope)
+    assert scope["store"]["therapies"]["rituximab"]["summary"] == "Synced over HTTP."
+    assert "tocilizumab" not in scope["store"]["therapies"]
+    again = {}
+    exec(first.replace("https://immunosite.example/api/v1/", api), again)
+    assert scope["store"] == again["store"]

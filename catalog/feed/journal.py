@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ..models import FeedChange, FeedCursor, PendingChange, PublishedRecord
+from ..models import FeedChange, FeedCursor, PendingChange, PublishedRecord, catalog_version
 from ..models.registry import publishable_models, versioned_models
 
 BATCH = 1000  # noted rows read by one catch-up
@@ -64,7 +64,12 @@ def note_everything():
 
 
 def scheduled(since, now):
-    """{model: ids} of the records whose scheduled going live or expiry fell in (since, now]."""
+    """{model: ids} of the records whose scheduled going live or expiry fell in (since, now].
+    None to look for when the catalog's version says the latest boundary passed is older (its
+    one lookup, which most requests have made already)."""
+    version = catalog_version(now)
+    if version is None or version.boundary is None or version.boundary <= since:
+        return {}
     found = {}
     for model in publishable_models():
         passed = Q()
