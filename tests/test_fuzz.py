@@ -223,7 +223,7 @@ def test_write_operations_document_their_refusals():
     412/428 for stale or missing If-Match."""
     operations = [result.ok() for result in schema.get_all_operations()]
     reads = [op for op in operations if op.method.upper() == "GET"]
-    assert len(reads) == 15  # 7 lists, 6 details, version, me
+    assert len(reads) == 16  # 7 lists, 6 details, version, me, changes
     for operation in operations:
         if operation.method.upper() == "GET":
             continue

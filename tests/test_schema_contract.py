@@ -33,7 +33,7 @@ EXPECTED = {
     "retrieve": READ,
     "version": READ - {404},  # no record, no pages
     "me": READ - {404, 429},  # needs a login: not an anonymous read
-    "changes": READ - {304, 404},  # asked again every time; a bad token is a 400
+    "changes": READ - {304},  # asked again every time; 404 for a token it never gave
     # Writes: 409 when another write held the database (SQLite), 429 past the per-account limit.
     "create": EVERYWHERE | {201, 403, 409, 415, 429},
     "update": EVERYWHERE | {200, 403, 404, 409, 412, 415, 428, 429},

@@ -18,7 +18,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
@@ -29,7 +29,7 @@ from ..feed.resources import resources
 from ..models import FeedChange
 from . import views
 from .docs import invalid
-from .schema import operation_responses
+from .schema import PROBLEM, ProblemSerializer, operation_responses
 from .serializers import serializer_plan
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
@@ -105,7 +105,8 @@ CHANGE_ITEM = functools.partial(
 
 
 def responses():
-    """What the feed answers: no 304 (it is asked again every time) and no 404."""
+    """What the feed answers: no 304 (it is asked again every time); 404 for a token it never
+    gave."""
     found = operation_responses(
         "GET",
         None,
@@ -128,6 +129,11 @@ def responses():
         ),
     )
     del found[304]
+    found[(404, PROBLEM)] = OpenApiResponse(
+        ProblemSerializer,
+        description="No such token: this feed never gave it (a token from another server, or "
+        "from a database since restored from an older backup). Start again without `since`.",
+    )
     return found
 
 
@@ -136,14 +142,14 @@ DOCS = extend_schema(
     parameters=[
         OpenApiParameter(
             "since",
-            str,
+            {"type": "string", "pattern": f"^{TOKEN.pattern}$"},
             description="A token from an earlier answer (`next`). Without it: a snapshot token "
             "and the links of the full exports.",
         ),
         OpenApiParameter(
             "limit",
-            int,
-            description=f"Changes per answer from 1 to {MAX_LIMIT}; {DEFAULT_LIMIT} if not given.",
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+            description=f"Changes per answer, from 1 to {MAX_LIMIT}; {DEFAULT_LIMIT} if not given.",
         ),
     ],
     responses=responses(),
@@ -218,7 +224,7 @@ class ChangesView(APIView):
             body = {"next": str(last), "more": more, "exports": exports, "results": []}
         else:
             if since > last:
-                raise ValidationError({"since": ["This feed has given no such token."]})
+                raise NotFound("This feed has given no such token. Start again without `since`.")
             changes = list(FeedChange.objects.filter(seq__gt=since).order_by("seq")[: limit + 1])
             more = more or len(changes) > limit
             changes = changes[:limit]
