@@ -30,7 +30,7 @@ from ..models import FeedChange
 from . import views
 from .docs import invalid
 from .schema import PROBLEM, ProblemSerializer, operation_responses
-from .serializers import serializer_plan
+from .serializers import represent, serializer_plan
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 SNAPSHOT_SECONDS = 5
@@ -63,10 +63,7 @@ def item(change, absolute):
         found["old_key"] = change.other_key or None
         found["changed_fields"] = [name for name, key, _ in plan if key in change.changed]
     if change.row is not None:
-        found["data"] = {
-            name: None if change.row[key] is None else read(change.row[key], absolute)
-            for name, key, read in plan
-        }
+        found["data"] = represent(plan, change.row, absolute)
     found["at"] = change.at
     return found
 

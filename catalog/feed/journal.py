@@ -169,12 +169,10 @@ def keys_taken(resource, journal, compared):
     """The records, outside those `compared`, that the feed last gave under a key one of the
     new rows takes (a slug passed on in a rename, or two slugs swapped): compared in the same
     catch-up, so no consumer ever holds two records under one key."""
-    keys = sorted({found[0] for found in journal.values() if found is not None})
+    keys = {found[0] for found in journal.values() if found is not None}
     held = set()
-    for part in range(0, len(keys), CHUNK):
-        rows = PublishedRecord.objects.filter(
-            resource=resource.name, key__in=keys[part : part + CHUNK]
-        )
+    for part in chunks(keys):
+        rows = PublishedRecord.objects.filter(resource=resource.name, key__in=part)
         held.update(rows.values_list("record_id", flat=True))
     return held - compared
 
