@@ -10,9 +10,9 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from catalog.changes import record_changes, site_changes
-from catalog.models import Condition, Indication, Therapy, TherapyName
+from catalog.models import Condition, Indication, Source, Therapy, TherapyName
 
-from .helpers import make_reviewer, review
+from .helpers import admin_url, form_data, make_reviewer, page_text, review
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +198,85 @@ def test_a_use_shows_once_the_therapy_at_its_other_end_goes_live(seeded):
     assert "Schedumab" not in " ".join(texts(condition))
     with time_machine.travel(live_at + datetime.timedelta(hours=1), tick=False):
         assert texts(condition)[0] == "added a use: Schedumab"
+
+
+def other_source(record):
+    return Source.objects.exclude(pk__in=record.sources.all()).order_by("title").first()
+
+
+def test_a_source_added_in_the_same_save_reads_with_that_save(seeded):
+    """The admin saves the record, then its sources (a version of their own): one entry."""
+    therapy = rituximab()
+    source = other_source(therapy)
+    therapy.summary = therapy.summary + " More."
+    therapy.save()
+    therapy.sources.add(source)
+    newest, first = record_changes(therapy)
+    assert newest.parts == ("summary rewritten", f"added the source {source}")
+    assert first.text == "first published"
+
+
+def test_a_source_dropped_on_its_own_later_is_an_entry_of_its_own(seeded):
+    therapy = rituximab()
+    cited = therapy.sources.order_by("title").first()
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=1)):
+        therapy.sources.remove(cited)
+        assert texts(therapy) == [f"removed the source {cited}", "first published"]
+    assert str(cited).startswith(f"{cited.publisher}, “{cited.title}”")  # as the page cites it
+
+
+def test_sources_changed_in_a_draft_show_only_once_it_is_published(seeded):
+    therapy = rituximab()
+    source = other_source(therapy)
+    therapy.unpublish()
+    therapy.save()
+    therapy.sources.add(source)
+    assert texts(therapy) == ["first published"]
+    therapy.publish()
+    therapy.save()
+    assert record_changes(therapy)[0].parts[1:] == (f"added the source {source}",)
+
+
+def test_a_use_that_expires_on_its_schedule_reads_as_removed_on_that_day(seeded):
+    """No version is saved when a use's "expire at" passes: the moment is a change all the
+    same, and the entry is dated then."""
+    therapy = rituximab()
+    ends = timezone.now() + datetime.timedelta(days=2)
+    use = therapy.indications.get(condition__slug="rheumatoid-arthritis")
+    use.expire_at = ends
+    use.save()
+    assert texts(therapy) == ["first published"]  # still listed
+    with time_machine.travel(ends + datetime.timedelta(days=1), tick=False):
+        newest = record_changes(therapy)[0]
+        assert newest.text == "removed a use: Rheumatoid arthritis"
+        assert newest.date == ends
+        condition = Condition.objects.get(slug="rheumatoid-arthritis")
+        assert texts(condition)[0] == "removed a use: Rituximab"
+
+
+def test_a_record_that_expired_then_came_back_says_when_it_left(seeded):
+    therapy = rituximab()
+    ends = timezone.now() + datetime.timedelta(days=2)
+    therapy.expire_at = ends
+    therapy.save()
+    with time_machine.travel(ends + datetime.timedelta(days=5)):
+        therapy.expire_at = None
+        therapy.summary = "Back, rewritten."
+        therapy.save()
+        newest = record_changes(therapy)[0]
+    withdrawn = f"withdrawn on {ends:%-d %B %Y} and published again"
+    assert newest.parts == (withdrawn, "summary rewritten")
+
+
+def test_an_admin_save_of_the_summary_and_the_sources_is_one_entry(seeded, admin_client):
+    therapy = rituximab()
+    source = other_source(therapy)
+    url = admin_url(Therapy, "change", therapy.pk)
+    data = form_data(admin_client.get(url))
+    data["summary"] = therapy.summary + " Reviewed wording."
+    data["sources"] = [*data["sources"], str(source.pk)]
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, page_text(response)[:500]
+    newest, first = record_changes(therapy)
+    assert newest.parts == ("summary rewritten", f"added the source {source}")
+    assert first.text == "first published"

@@ -1,25 +1,28 @@
 """The public states of records, read from their histories in bulk: one query for the records'
-versions and one per kind of child (other names, uses, sections), whatever the number of
-records or versions.
+versions, one for the sources each version cites and one per kind of child (other names, uses,
+sections), whatever the number of records or versions.
 
 A version is a public state if the record went live while it was current (the records' own
-rule, `Publishable.schedule_state`, at the moment it went live); it holds the children as they
-stood at the end of its time (the admin saves inline rows just after their record, so a
-child's change belongs to the record's version current when it was made, as on the history
-pages). A use counts only if it was live itself; sections have no status of their own."""
+rule, `Publishable.schedule_state`, at the moment it went live) and until it expired; it holds
+the children and sources as they stood at the end of its time (the admin saves inline rows and
+the sources just after their record, so such a change belongs to the record's version current
+when it was made, as on the history pages). A use counts only while it is live itself: the
+moments a use goes live or expires are moments of change too, with no version saved then.
+Sections have no status of their own."""
 
 import bisect
 import datetime
 import functools
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.utils import timezone
 
 from ..history import SEEDED, children
 
-NAMES, USES, SECTIONS = "names", "uses", "sections"
+NAMES, USES, SECTIONS, SOURCES = "names", "uses", "sections", "sources"
 _BEFORE = datetime.timedelta(microseconds=1)
 # The admin saves a record, then its inline rows: children's changes this soon after a version
 # belong to it (one save, one entry); later ones are changes of their own.
@@ -109,9 +112,16 @@ class Timeline:
             return row.kind
         return (getattr(row, "kind", ""), row.name)
 
-    def changes(self, record_id):
-        """When the record's children of this kind changed."""
-        return [d for dates, _ in self.by_record.get(record_id, {}).values() for d in dates]
+    def changes(self, record_id, now):
+        """When the record's children of this kind changed: their versions, and (uses) the
+        moments one went live or expired on its schedule, up to `now`."""
+        found = []
+        for dates, versions in self.by_record.get(record_id, {}).values():
+            found += dates
+            if self.kind == USES:
+                for row in versions:
+                    found += [m for m in (row.go_live_at, row.expire_at) if m and m <= now]
+        return found
 
     def as_of(self, record_id, moment):
         """{key: child version} of the children standing (and, for uses, live) at `moment`."""
@@ -127,6 +137,34 @@ class Timeline:
         return standing
 
 
+class Citations:
+    """The sources each version of one kind of record cites (simple-history's table of a
+    version's many-to-many rows), named as the pages name them: {history id: {source id: name}}."""
+
+    def __init__(self, model, ids):
+        self.by_version = {}
+        try:
+            rows = apps.get_model(model._meta.app_label, f"{model.history.model.__name__}_sources")
+        except LookupError:  # a record that cites no sources
+            return
+        rows = rows.objects.filter(source__isnull=False).select_related("source")
+        if ids is not None:
+            rows = rows.filter(history__id__in=ids)
+        for row in rows:
+            self.by_version.setdefault(row.history_id, {})[row.source_id] = str(row.source)
+
+    def of(self, version):
+        return self.by_version.get(version.history_id, {})
+
+
+def sources_only(version, before, fields):
+    """Whether `version` changed nothing but the sources since `before` (simple-history saves
+    a version when the sources change, after the record's own save)."""
+    return version.history_type == "~" and all(
+        getattr(version, name) == getattr(before, name) for name in fields
+    )
+
+
 def public_states(model, ids=None, related=()):
     """{record id: [State]}, oldest first, for the records `ids` of `model` (all if None),
     the versions read with their `related` records."""
@@ -136,10 +174,20 @@ def public_states(model, ids=None, related=()):
     for version in versions.order_by("history_date", "history_id"):
         by_record.setdefault(version.id, []).append(version)
     timelines = [Timeline(*kind, ids) for kind in child_kinds(model)]
+    citations = Citations(model, ids)
+    fields = [field.attname for field in model._meta.concrete_fields]
     now = timezone.now()
     states = {}
-    for record_id, history in by_record.items():
-        changes = sorted(moment for timeline in timelines for moment in timeline.changes(record_id))
+    for record_id, all_versions in by_record.items():
+        # What each version cited, by date; a version that changed only the sources is a
+        # change while the version before it stood, not a state of its own.
+        cited = ([v.history_date for v in all_versions], [citations.of(v) for v in all_versions])
+        pairs = zip(all_versions[1:], all_versions, strict=False)
+        history = [all_versions[0], *(v for v, b in pairs if not sources_only(v, b, fields))]
+        states_of = {v.history_id for v in history}
+        changes = [v.history_date for v in all_versions if v.history_id not in states_of]
+        changes += [m for timeline in timelines for m in timeline.changes(record_id, now)]
+        changes.sort()
         found, left_at = [], None
         for index, version in enumerate(history):
             until = history[index + 1].history_date if index + 1 < len(history) else now
@@ -148,16 +196,21 @@ def public_states(model, ids=None, related=()):
                 if found and left_at is None:
                     left_at = version.history_date
                 continue
+            # Public until the next version, or until it expired on its schedule first.
+            expired = version.expire_at is not None and version.expire_at < until
+            until = version.expire_at if expired else until
             # The record's own save, with the rows saved with it; then each later change of
-            # a child on its own, while this version stood.
+            # a child or of the sources on its own, while this version stood.
             saved = min(start + SAME_SAVE, until)
             moments = [saved, *(m for m in changes if saved < m < until)]
             for number, moment in enumerate(moments):
                 as_of = moment - _BEFORE if moment == until else moment
                 standing = {t.kind: t.as_of(record_id, as_of) for t in timelines}
+                dates, sources = cited
+                standing[SOURCES] = sources[max(bisect.bisect_right(dates, as_of) - 1, 0)]
                 key = f"{version.history_id}" + (f".{number}" if number else "")
                 date = start if number == 0 else moment
                 found.append(State(version, date, standing, left_at if number == 0 else None, key))
-            left_at = None
+            left_at = until if expired else None
         states[record_id] = found
     return states

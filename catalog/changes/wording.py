@@ -1,6 +1,7 @@
 """Two public states of a record compared in plain words, with the site's own field words:
 "added the brand name MabThera", "uses: Rheumatoid arthritis now 'in combination with
-methotrexate'", "summary rewritten", "class now 'Monoclonal antibodies'"; a review as
+methotrexate'", "summary rewritten", "class now 'Monoclonal antibodies'", "added the source
+Genentech, Inc.; label on DailyMed …, “RITUXAN (rituximab) injection …”"; a review as
 "medically reviewed by Jane Doe, MD" (the reviewer's public name, as the pages say it).
 
 Only the fields a page shows are read (`public_fields`): never the status, the schedule, the
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from ..models import ReviewedContent
-from .states import NAMES, SECTIONS, USES
+from .states import NAMES, SECTIONS, SOURCES, USES
 
 # What a reader never sees in an entry: publication, review bookkeeping, keys, times.
 INTERNAL = {
@@ -137,7 +138,18 @@ class Wording:
             parts += self.children_parts(
                 kind, before.children.get(kind, {}), after.children.get(kind, {})
             )
-        return parts
+        return parts + self.source_parts(
+            before.children.get(SOURCES, {}), after.children.get(SOURCES, {})
+        )
+
+    @staticmethod
+    def source_parts(before, after):
+        """The record's own sources cited or no longer cited, by the names the page gives."""
+        added = sorted(name for pk, name in after.items() if pk not in before)
+        dropped = sorted(name for pk, name in before.items() if pk not in after)
+        return [f"added the source {name}" for name in added] + [
+            f"removed the source {name}" for name in dropped
+        ]
 
     def review(self, before, after):
         """ "medically reviewed by …" if `after` records a review `before` did not hold."""
