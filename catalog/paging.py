@@ -5,8 +5,7 @@
   looking for a few matches; the rows themselves are the model's list rows (dicts, each with
   its related records, from catalog/models/rows.py), so a page costs the same few queries
   whatever its length.
-- `cached_count`: exact counts, counted once per catalog version and query (`query_key`, which
-  the facet counts of catalog/facets.py are cached under too).
+- `cached_count`: exact counts, counted once per catalog version and query (`query_key`).
 """
 
 import hashlib
@@ -60,8 +59,7 @@ def query_key(prefix, queryset, version):
     digest of the version and the query's SQL (exact, since every write to the catalog moves
     the version: database triggers). None without a version (an empty database) or for a
     query known to be empty (`.none()`). The SQL is of the matching keys, not of the rows with
-    all they hold (the same matches). The list counts and the facet counts (catalog/facets.py)
-    are cached under it."""
+    all they hold (the same matches). The list counts are cached under it."""
     if version is None:
         return None
     matching = queryset if queryset.query.distinct else queryset.order_by().values_list("pk")

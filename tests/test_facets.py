@@ -280,6 +280,27 @@ def test_each_facet_is_one_grouped_query_cached_under_the_catalog_version(client
     assert shown["therapy_class"]["more-class"][1] == 12
 
 
+def test_facet_counts_are_cached_by_the_other_filters_values_not_how_they_are_written(
+    client, make_catalog
+):
+    """The key is the other filters' values as the form cleaned them: a record typed by name or
+    by slug, or another sort, reads the same counts; a filter added counts again every facet
+    but its own (whose other filters did not change)."""
+    make_catalog(30)
+    first = page_facets(client.get("/therapies/?condition=synth-parent"))
+    with CaptureQueriesContext(connection) as same:
+        again = page_facets(client.get("/therapies/?condition=Synth+parent&ordering=-name"))
+    assert grouped(same.captured_queries) == []
+    assert again == first
+    with CaptureQueriesContext(connection) as other:
+        shown = page_facets(client.get("/therapies/?condition=synth-parent&action=targets"))
+    assert len(grouped(other.captured_queries)) == len(THERAPY_FACETS) - 1  # not the action's
+    assert shown["action"] == first["action"] | {
+        "targets": (shown["action"]["targets"][0], 0, True, True)
+    }
+    assert "therapy_class" not in shown or "synth-class" not in shown["therapy_class"]
+
+
 def test_the_schema_documents_the_facets_parameter_and_field():
     spec = SchemaGenerator().get_schema(request=None, public=True)
     operation = spec["paths"]["/api/v1/therapies/"]["get"]
