@@ -15,9 +15,9 @@ def test_condition_with_many_therapies_lists_the_first_and_links_to_all(
     client, make_catalog, django_assert_max_num_queries, size
 ):
     make_catalog(size)  # every synthetic therapy is used for "synth parent" and "synth child"
-    # 15: with the condition's sections, its latest version ("Last updated"), the glossary's
-    # terms (linked on first use) and its "What changed" (4: its versions, and those of its
-    # other names, uses and sections).
+    # 15: with the condition's sections, the glossary's terms (linked on first use) and its
+    # "What changed" (5: its versions, the sources they cite, and the versions of its other
+    # names, uses and sections); its latest version ("Last updated") is read with it.
     with django_assert_max_num_queries(15):
         response = client.get("/conditions/synth-parent/")
     html = response.content.decode()
@@ -71,3 +71,18 @@ def test_home_lists_the_first_classes_and_conditions_and_links_to_all(
     assert 'href="/conditions/?category=cancer">All conditions in “Cancer”</a>' in cancer
     autoimmune = conditions.split("<h3>Autoimmune and inflammatory disease</h3>")[1]
     assert "All conditions in" not in autoimmune  # the article's five top-level ones fit
+
+
+def test_a_therapy_page_reads_its_uses_and_its_classs_in_one_query(
+    client, django_assert_max_num_queries, seeded_history
+):
+    """13 queries of its own (and 2 for the catalog's version, which the page cache and the
+    page's validators read): the therapy (with its latest version's date), its names, sources,
+    sections and theirs, its uses and its class's together and their sources, the glossary's
+    terms, and "What changed" (5)."""
+    with django_assert_max_num_queries(15):
+        response = client.get("/therapies/rituximab/")
+    html = response.content.decode()
+    assert "Conditions this therapy is used for" in html
+    assert "Conditions its class as a whole is used for" in html
+    assert "Last updated <time" in html

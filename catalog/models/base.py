@@ -5,7 +5,8 @@ review, the permissions that guard them, and the declarations a model makes abou
 import datetime
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..text import without_repeats
@@ -337,11 +338,14 @@ class ReviewedContent(ReviewWorkflow, Publishable, SluggedModel):
         """Reviewed by one of the site's reviewers (a date and a named profile)."""
         return self.last_reviewed is not None and self.reviewer_id is not None
 
-    def content_changed_at(self):
-        """When the record last changed: its latest version (the history), or the row's own
-        time for a record loaded without one. Not its review date, which says something else."""
-        latest = self.history.order_by("-history_date").values_list("history_date", flat=True)
-        return latest.first() or self.updated_at
+    @classmethod
+    def content_changed(cls):
+        """When the record last changed, as an expression of its own query (a detail page's
+        "Last updated", no query of its own): its latest version (the history), or the row's
+        own time for a record loaded without one. Not its review date, which says something
+        else."""
+        latest = cls.history.filter(id=OuterRef("pk")).order_by("-history_date")
+        return Coalesce(Subquery(latest.values("history_date")[:1]), F("updated_at"))
 
     def mark_reviewed(self, profile, today=None):
         """Record a review by `profile` (the reviewer's own: catalog/rights.py checks who). A

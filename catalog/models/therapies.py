@@ -129,18 +129,22 @@ class TherapyQuerySet(ReviewQuerySet):
         return self.filter(Therapy.visible())
 
     def for_display(self, public=True):
-        """Everything a detail page shows, in a fixed number of queries (`public`: only
-        published indications)."""
+        """Everything a therapy's API record shows, in a fixed number of queries (`public`:
+        only published indications)."""
         indication = indications_of(Therapy)
         indications = indication.objects.published() if public else indication.objects.all()
-        return self.select_related("therapy_class", "reviewer").prefetch_related(
-            "other_names",
-            "sources",
-            "sections__sources",
+        return self.for_page().prefetch_related(
             Prefetch(
                 "indications",
                 queryset=indications.select_related("condition").prefetch_related("sources"),
             ),
+        )
+
+    def for_page(self):
+        """What a therapy's page shows but its uses, which the page reads in one query with
+        those of its class (views/details.py)."""
+        return self.select_related("therapy_class", "reviewer").prefetch_related(
+            "other_names", "sources", "sections__sources"
         )
 
     def for_conditions(self, conditions, classes=()):

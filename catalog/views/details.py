@@ -40,8 +40,12 @@ class PublicDetailView(DetailView):
     # The URL name of the record's own API resource ("Read the same data as JSON").
     api_url_name = None
 
+    def records(self):
+        """The records with what their pages show (the model's `for_display()`)."""
+        return self.model.objects.for_display(public=self.public)
+
     def get_queryset(self):
-        queryset = self.model.objects.for_display(public=self.public)
+        queryset = self.records().annotate(content_changed=self.model.content_changed())
         return queryset.published() if self.public else queryset
 
     def get(self, request, *args, **kwargs):
@@ -124,7 +128,7 @@ class PublicDetailView(DetailView):
             )
         context["cited_sources"] = self.cited_sources(context)
         context["glossary_terms"] = GlossaryTerm.objects.link_targets()
-        context["content_changed_at"] = self.object.content_changed_at()
+        context["content_changed_at"] = self.object.content_changed
         context["canonical_url"] = self.request.build_absolute_uri(self.object.get_absolute_url())
         context["api_url"] = reverse(self.api_url_name, args=[self.object.slug])
         context["breadcrumbs"] = self.breadcrumbs()
@@ -143,16 +147,23 @@ class TherapyDetailView(PublicDetailView):
     list_page = ("Therapies", "catalog:therapy-list")
     api_url_name = "therapy-detail"
 
+    def records(self):
+        return Therapy.objects.for_page()
+
     def parent_crumbs(self):
         therapy_class = self.object.therapy_class
         return [(therapy_class.name, therapy_class.get_absolute_url())]
 
     def get_context_data(self, **kwargs):
+        # The therapy's own uses and its class's, in one query (and one for their sources).
+        therapy = self.object
+        uses = self.indications().filter(
+            Q(therapy=therapy) | Q(therapy_class=therapy.therapy_class_id)
+        )
+        uses = list(uses)
         return super().get_context_data(
-            indications=self.object.indications.all(),
-            class_indications=list(
-                self.indications().filter(therapy_class=self.object.therapy_class_id)
-            ),
+            indications=[use for use in uses if use.therapy_id == therapy.pk],
+            class_indications=[use for use in uses if use.therapy_id is None],
             **kwargs,
         )
 
