@@ -181,7 +181,8 @@ def public_states(model, ids=None, related=()):
     for record_id, all_versions in by_record.items():
         # What each version cited, by date; a version that changed only the sources is a
         # change while the version before it stood, not a state of its own.
-        cited = ([v.history_date for v in all_versions], [citations.of(v) for v in all_versions])
+        cited_dates = [v.history_date for v in all_versions]
+        cited = [citations.of(v) for v in all_versions]
         pairs = zip(all_versions[1:], all_versions, strict=False)
         history = [all_versions[0], *(v for v, b in pairs if not sources_only(v, b, fields))]
         states_of = {v.history_id for v in history}
@@ -206,8 +207,7 @@ def public_states(model, ids=None, related=()):
             for number, moment in enumerate(moments):
                 as_of = moment - _BEFORE if moment == until else moment
                 standing = {t.kind: t.as_of(record_id, as_of) for t in timelines}
-                dates, sources = cited
-                standing[SOURCES] = sources[max(bisect.bisect_right(dates, as_of) - 1, 0)]
+                standing[SOURCES] = cited[max(bisect.bisect_right(cited_dates, as_of) - 1, 0)]
                 key = f"{version.history_id}" + (f".{number}" if number else "")
                 date = start if number == 0 else moment
                 found.append(State(version, date, standing, left_at if number == 0 else None, key))

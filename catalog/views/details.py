@@ -157,10 +157,11 @@ class TherapyDetailView(PublicDetailView):
     def get_context_data(self, **kwargs):
         # The therapy's own uses and its class's, in one query (and one for their sources).
         therapy = self.object
-        uses = self.indications().filter(
-            Q(therapy=therapy) | Q(therapy_class=therapy.therapy_class_id)
+        uses = list(
+            self.indications().filter(
+                Q(therapy=therapy) | Q(therapy_class=therapy.therapy_class_id)
+            )
         )
-        uses = list(uses)
         return super().get_context_data(
             indications=[use for use in uses if use.therapy_id == therapy.pk],
             class_indications=[use for use in uses if use.therapy_id is None],
