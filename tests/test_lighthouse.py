@@ -12,6 +12,14 @@ timings, total blocking time above all, suffer when other processes load the mac
 report's benchmarkIndex falls), so 100 in one of three runs passes. A score under 100 fails
 with the audits that cost points. Without node_modules/lighthouse the tests are skipped,
 unless CI is set (then they fail).
+
+The phone is the one Lighthouse means: its 4x CPU slowdown turns a high-end desktop
+(benchmarkIndex 1,500 and up) into a mid-tier phone. On a machine that is slower, or loaded by
+the rest of the suite (benchmarkIndex 450-700 seen in CI), 4x emulates a low-end phone instead,
+and the first render of a 12 kB page turns into a "long task". So a mobile run made again uses
+the slowdown Lighthouse's throttling guide says to calibrate from the last run's benchmarkIndex
+(`calibrated_slowdown`): 4x at 1,500 and above, in proportion below, never under 1x. The
+desktop preset applies no CPU slowdown and is left as it is.
 """
 
 import json
@@ -38,6 +46,10 @@ PAGES = {
 FORM_FACTORS = {"mobile": [], "desktop": ["--preset=desktop"]}
 # Runs more when only performance is under 100: three runs in all, as Lighthouse CI makes.
 PERFORMANCE_RETRIES = 2
+# Lighthouse's 4x CPU slowdown is meant for a high-end desktop, benchmarkIndex 1,500-2,000
+# (docs/throttling.md in the Lighthouse repository, "Calibrating the CPU slowdown").
+DEFAULT_SLOWDOWN = 4
+HIGH_END_DESKTOP_INDEX = 1500
 # Lighthouse 12 sometimes fails to record its trace of a load on a busy 2-core machine
 # (NO_NAVSTART), twice in a row once in CI: a run that reported nothing is tried again.
 LOAD_RETRIES = 2
@@ -50,8 +62,16 @@ def site(static_root):
         yield app
 
 
-def lighthouse(url, form_factor, folder):
-    """Lighthouse's report (the parsed JSON) on `url`: a dict, or an error message."""
+def calibrated_slowdown(benchmark_index):
+    """The CPU slowdown that emulates Lighthouse's mid-tier phone on a host whose benchmarkIndex
+    is `benchmark_index`: 4x on a high-end desktop, less on a slower or busier machine."""
+    ratio = min(1.0, benchmark_index / HIGH_END_DESKTOP_INDEX)
+    return round(max(1.0, DEFAULT_SLOWDOWN * ratio), 2)
+
+
+def lighthouse(url, form_factor, folder, slowdown=None):
+    """Lighthouse's report (the parsed JSON) on `url`: a dict, or an error message. `slowdown`
+    is a CPU slowdown for the mobile run other than Lighthouse's default 4x."""
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     output = folder / "report.json"
     command = [
@@ -65,6 +85,8 @@ def lighthouse(url, form_factor, folder):
         "--chrome-flags=--headless --no-sandbox --disable-gpu --disable-dev-shm-usage",
         *FORM_FACTORS[form_factor],
     ]
+    if slowdown is not None and form_factor == "mobile":
+        command.append(f"--throttling.cpuSlowdownMultiplier={slowdown}")
     env = {**os.environ, "CHROME_PATH": chromium}
     result = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env)
     if result.returncode != 0 or not output.exists():
@@ -116,13 +138,22 @@ def test_lighthouse_scores_100_in_every_category(site, tmp_path, name, form_fact
         # is not a matter of timing.
         if below_100(report) != ["performance"]:
             break
-        again = lighthouse(url, form_factor, tmp_path)
+        slowdown = calibrated_slowdown(report["environment"]["benchmarkIndex"])
+        again = lighthouse(url, form_factor, tmp_path, slowdown)
         if not isinstance(again, str) and performance(again) >= performance(report):
             report = again
     assert report["finalDisplayedUrl"] == url
     below = below_100(report)
     scores = {c: report["categories"][c]["score"] for c in CATEGORIES}
     machine = report["environment"]["benchmarkIndex"]  # lower on a busier machine
-    assert not below, f"{url} ({form_factor}): scores {scores}, benchmarkIndex {machine}\n" + (
-        "\n".join(f"{c}:\n" + "\n".join(lost_points(report, c)) for c in below)
-    )
+    cpu = report["configSettings"]["throttling"]["cpuSlowdownMultiplier"]
+    assert not below, (
+        f"{url} ({form_factor}): scores {scores}, benchmarkIndex {machine}, CPU slowdown {cpu}x\n"
+    ) + ("\n".join(f"{c}:\n" + "\n".join(lost_points(report, c)) for c in below))
+
+
+def test_the_phone_is_lighthouses_mid_tier_phone_on_a_fast_host_and_a_slow_one():
+    assert calibrated_slowdown(1800) == DEFAULT_SLOWDOWN  # a high-end desktop: the default
+    assert calibrated_slowdown(1500) == DEFAULT_SLOWDOWN
+    assert calibrated_slowdown(750) == 2.0  # half as fast: half the slowdown
+    assert calibrated_slowdown(100) == 1.0  # never faster than the host itself
