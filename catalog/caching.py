@@ -18,8 +18,15 @@ One function per policy, each used wherever it applies:
 - `share_briefly`: `public, max-age=60`: anonymous API reads and the search suggestions;
 - `keep_private`: `private, no-cache`: anything answered for a logged-in user;
 - `set_last_modified`: `Last-Modified` from the catalog's version.
+
+`cached_for_version` keeps what a page derives from the whole catalog (the glossary's terms to
+link, a record's "What changed") under the version too: computed once per version, not on
+every request, and never older than the last write or boundary passed.
 """
 
+import hashlib
+
+from django.core.cache import cache
 from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.utils.http import http_date
@@ -27,6 +34,7 @@ from django.utils.http import http_date
 from .models import catalog_version
 
 SHARED_SECONDS = 60  # how long anonymous API reads and suggestions may be reused unasked
+VALUE_SECONDS = 600  # how long a value kept under a version stays (a new version never reads it)
 
 
 class CatalogVersion:
@@ -82,3 +90,19 @@ def last_modified_header(changed_at):
 def set_last_modified(response, changed_at):
     for name, value in last_modified_header(changed_at).items():
         response[name] = value
+
+
+def cached_for_version(request, name, compute, *parts):
+    """`compute()`, kept in the cache under the request's catalog version, `name` and `parts`
+    (which say what it is of, e.g. a record's label and id): computed once per version. Computed
+    every time for an empty catalog (no version). `compute` must not return None."""
+    stamp = request.catalog_version.stamp
+    if stamp is None:
+        return compute()
+    digest = hashlib.sha256(repr((stamp, name, parts)).encode()).hexdigest()
+    key = f"version-value:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, VALUE_SECONDS)
+    return value

@@ -63,6 +63,31 @@ def test_a_detail_page_shows_the_latest_changes_and_links_to_them_all(client, se
     assert everything[-1].endswith("— first published")
 
 
+def test_a_detail_pages_what_changed_is_read_once_per_version_and_never_stale(
+    client, seeded_history
+):
+    """The section is kept under the catalog's version: a second render reads no history,
+    and the next publish shows at once."""
+    from django.core.cache import caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    HISTORY = 'SELECT "catalog_historical'  # a query of a history table, not a subquery
+    with CaptureQueriesContext(connection) as cold:
+        first = client.get("/therapies/rituximab/")
+    caches["pages"].clear()  # rendered again, not the page cache's copy
+    with CaptureQueriesContext(connection) as warm:
+        second = client.get("/therapies/rituximab/")
+    assert listed(section(second)) == listed(section(first))
+    history = [q["sql"] for q in warm.captured_queries if q["sql"].startswith(HISTORY)]
+    assert history == []
+    assert len(warm.captured_queries) <= len(cold.captured_queries) - 5
+
+    add_brand(rituximab(), "Brandnew")
+    entries = listed(section(client.get("/therapies/rituximab/")))
+    assert entries[0].endswith("— summary rewritten; added the brand name Brandnew")
+
+
 def test_class_and_condition_pages_have_their_changes_too(client, seeded_history):
     use = Indication.objects.get(therapy__slug="rituximab", condition__slug="rheumatoid-arthritis")
     use.note = "only after methotrexate"

@@ -49,11 +49,17 @@ class ConditionQuerySet(ReviewQuerySet):
     def published(self):
         return self.filter(Condition.visible())
 
-    def for_display(self, public=True):
+    def for_page(self, public=True):
+        """What a condition's page shows but the sources, which the page reads in one query
+        for the record, its sections and its uses (`cite`)."""
         children = Condition.objects.published() if public else Condition.objects.all()
         return self.select_related("parent", "reviewer").prefetch_related(
-            "other_names", "sources", "sections__sources", Prefetch("children", queryset=children)
+            "other_names", "sections", Prefetch("children", queryset=children)
         )
+
+    def for_display(self, public=True):
+        """Everything a condition's API record shows, its sources and its sections' too."""
+        return self.for_page(public).prefetch_related("sources", "sections__sources")
 
     def matching(self, conditions):
         """The given conditions and, for parent conditions, their sub-conditions."""

@@ -84,10 +84,13 @@ class IndicationQuerySet(RowsQuerySet):
     def published(self):
         return self.filter(Indication.visible())
 
+    def for_page(self):
+        """A use with the records it names; the pages read the sources with their record's
+        (`cite`)."""
+        return self.select_related("therapy", "therapy_class", "condition")
+
     def for_display(self):
-        return self.select_related("therapy", "therapy_class", "condition").prefetch_related(
-            "sources"
-        )
+        return self.for_page().prefetch_related("sources")
 
 
 class IndicationManager(models.Manager.from_queryset(IndicationQuerySet)):

@@ -60,8 +60,13 @@ class TherapyClassQuerySet(ReviewQuerySet):
     def published(self):
         return self.filter(TherapyClass.visible())
 
+    def for_page(self, public=True):
+        """What a class's page shows of the class; its sources are read with its uses'
+        (`cite`)."""
+        return self.select_related("reviewer")
+
     def for_display(self, public=True):
-        return self.select_related("reviewer").prefetch_related("sources")
+        return self.for_page(public).prefetch_related("sources")
 
 
 class TherapyClass(Searchable, DescribedContent, ReviewedContent):
@@ -134,17 +139,20 @@ class TherapyQuerySet(ReviewQuerySet):
         indication = indications_of(Therapy)
         indications = indication.objects.published() if public else indication.objects.all()
         return self.for_page().prefetch_related(
+            "sources",
+            "sections__sources",
             Prefetch(
                 "indications",
                 queryset=indications.select_related("condition").prefetch_related("sources"),
             ),
         )
 
-    def for_page(self):
+    def for_page(self, public=True):
         """What a therapy's page shows but its uses, which the page reads in one query with
-        those of its class (views/details.py)."""
+        those of its class (views/details.py), and the sources, read in one query for the
+        therapy, its sections and its uses (`cite`)."""
         return self.select_related("therapy_class", "reviewer").prefetch_related(
-            "other_names", "sources", "sections__sources"
+            "other_names", "sections"
         )
 
     def for_conditions(self, conditions, classes=()):

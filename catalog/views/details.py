@@ -4,6 +4,8 @@ shows, where it sits (its breadcrumb trail, also its schema.org BreadcrumbList),
 own API URL, its latest published changes (catalog/changes/), and its schema.org data
 (catalog/structured_data.py)."""
 
+import dataclasses
+
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
@@ -16,7 +18,7 @@ from django.views.generic import DetailView
 
 from .. import caching, rights, seo, structured_data
 from ..changes import record_changes
-from ..models import Condition, GlossaryTerm, Indication, Section, Therapy, TherapyClass
+from ..models import Condition, GlossaryTerm, Indication, Section, Therapy, TherapyClass, cite
 
 DETAIL_LIST_LIMIT = 50
 # Entries a detail page's "What changed" lists (its own page has them all).
@@ -41,8 +43,8 @@ class PublicDetailView(DetailView):
     api_url_name = None
 
     def records(self):
-        """The records with what their pages show (the model's `for_display()`)."""
-        return self.model.objects.for_display(public=self.public)
+        """The records with what their pages show (the model's `for_page()`)."""
+        return self.model.objects.for_page(public=self.public)
 
     def get_queryset(self):
         queryset = self.records().annotate(content_changed=self.model.content_changed())
@@ -83,7 +85,7 @@ class PublicDetailView(DetailView):
         return response
 
     def indications(self):
-        return Indication.objects.for_display().filter(Indication.visible() if self.public else Q())
+        return Indication.objects.for_page().filter(Indication.visible() if self.public else Q())
 
     def structured_data(self, context):
         """schema.org nodes for the page (see structured_data.py)."""
@@ -111,14 +113,32 @@ class PublicDetailView(DetailView):
 
     def cited_sources(self, context):
         """Every source the page's content cites: the record's, its sections', and those of the
-        uses it lists, each once, in that order."""
+        uses it lists, each once, in that order. Each of them gets its own (`cited`), all read
+        in one query."""
         record = self.object
-        groups = [record.sources.all()]
+        citing = [record]
         if self.section_kinds:
-            groups += [section.sources.all() for section in record.sections.all()]
+            citing += list(record.sections.all())
         for name in ("indications", "agent_indications", "class_indications"):
-            groups += [indication.sources.all() for indication in context.get(name) or ()]
-        return list({source.pk: source for group in groups for source in group}.values())
+            citing += list(context.get(name) or ())
+        cite(citing)
+        return list({source.pk: source for item in citing for source in item.cited}.values())
+
+    def recent_changes(self):
+        """The record's latest published changes ("What changed"), kept under the catalog's
+        version: read from the histories once per version (5 queries), not on every request.
+        Kept without the record, which the page has already."""
+        record = self.object
+        label = record._meta.label_lower
+
+        def compute():
+            entries = record_changes(record, limit=RECENT_CHANGES)
+            return [dataclasses.replace(entry, record=None) for entry in entries]
+
+        found = caching.cached_for_version(
+            self.request, "recent-changes", compute, label, record.pk
+        )
+        return [dataclasses.replace(entry, record=record) for entry in found]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(preview=not self.public, **kwargs)
@@ -127,13 +147,15 @@ class PublicDetailView(DetailView):
                 self.object.sections.all(), self.section_kinds
             )
         context["cited_sources"] = self.cited_sources(context)
-        context["glossary_terms"] = GlossaryTerm.objects.link_targets()
+        context["glossary_terms"] = caching.cached_for_version(
+            self.request, "glossary-link-targets", GlossaryTerm.objects.link_targets
+        )
         context["content_changed_at"] = self.object.content_changed
         context["canonical_url"] = self.request.build_absolute_uri(self.object.get_absolute_url())
         context["api_url"] = reverse(self.api_url_name, args=[self.object.slug])
         context["breadcrumbs"] = self.breadcrumbs()
         if self.public:
-            context["recent_changes"] = record_changes(self.object, limit=RECENT_CHANGES)
+            context["recent_changes"] = self.recent_changes()
             context["changes_url"] = self.object.get_changes_url()
             nodes = self.structured_data(context)
             context["structured_data"] = structured_data.script_content(nodes)
@@ -146,9 +168,6 @@ class TherapyDetailView(PublicDetailView):
     section_kinds = Section.THERAPY_KINDS
     list_page = ("Therapies", "catalog:therapy-list")
     api_url_name = "therapy-detail"
-
-    def records(self):
-        return Therapy.objects.for_page()
 
     def parent_crumbs(self):
         therapy_class = self.object.therapy_class
