@@ -175,7 +175,7 @@ def test_whats_new_reads_only_the_records_changed_last(seeded, django_assert_max
     assert therapy in therapies and len(therapies) == 2
     assert condition in conditions and len(conditions) == 2
     assert len({entry.record for entry in site_changes()}) > len(records)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(35):
         site_changes(limit=2)
 
 
@@ -235,6 +235,41 @@ def test_sources_changed_in_a_draft_show_only_once_it_is_published(seeded):
     therapy.publish()
     therapy.save()
     assert record_changes(therapy)[0].parts[1:] == (f"added the source {source}",)
+
+
+def test_a_source_a_use_cites_reads_on_both_of_its_records(seeded):
+    """A use's sources are followed: on the therapy's changes and on the condition's."""
+    therapy = rituximab()
+    use = therapy.indications.get(condition__slug="rheumatoid-arthritis")
+    source = other_source(use)
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=1)):
+        use.sources.add(source)
+        assert texts(therapy)[0] == f"uses: Rheumatoid arthritis: added the source {source}"
+        condition = Condition.objects.get(slug="rheumatoid-arthritis")
+        assert texts(condition)[0] == f"uses: Rituximab: added the source {source}"
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=2)):
+        use.sources.remove(source)
+        assert texts(therapy)[0] == f"uses: Rheumatoid arthritis: removed the source {source}"
+
+
+def test_a_source_a_section_cites_reads_with_the_sections_name(seeded):
+    therapy = rituximab()
+    part = therapy.sections.order_by("kind").first()
+    source = other_source(part)
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=1)):
+        part.sources.add(source)
+        name = part.get_kind_display()
+        assert texts(therapy)[0] == f"section '{name}': added the source {source}"
+
+
+def test_a_source_added_to_a_draft_therapys_use_never_shows(seeded):
+    therapy = rituximab()
+    therapy.unpublish()
+    therapy.save()
+    use = therapy.indications.get(condition__slug="rheumatoid-arthritis")
+    use.sources.add(other_source(use))
+    condition = Condition.objects.get(slug="rheumatoid-arthritis")
+    assert "added the source" not in " ".join(texts(condition))
 
 
 def test_a_use_that_expires_on_its_schedule_reads_as_removed_on_that_day(seeded):

@@ -1,6 +1,7 @@
 """The public states of records, read from their histories in bulk: one query for the records'
-versions, one for the sources each version cites and one per kind of child (other names, uses,
-sections), whatever the number of records or versions.
+versions, one for the sources each version cites, one per kind of child (other names, uses,
+sections) and one for the sources each version of a use or a section cites, whatever the number
+of records or versions.
 
 A version is a public state if the record went live while it was current (the records' own
 rule, `Publishable.schedule_state`, at the moment it went live) and until it expired; it holds
@@ -98,7 +99,12 @@ class Timeline:
         if ids is not None:
             rows = rows.filter(**{f"{key}__in": ids})
         self.by_record = {}
-        for row in rows.order_by("history_date", "history_id"):
+        rows = list(rows.order_by("history_date", "history_id"))
+        # What each version of a use or a section cites ({source id: name}), as the record's.
+        child_ids = None if ids is None else {row.id for row in rows}
+        cited = Citations(child, child_ids) if kind != NAMES and rows else None
+        for row in rows:
+            row.cited = cited.of(row) if cited is not None else {}
             per_child = self.by_record.setdefault(getattr(row, key), {})
             dates, versions = per_child.setdefault(row.id, ([], []))
             seeded = row.history_change_reason == SEEDED and not versions

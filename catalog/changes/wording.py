@@ -2,7 +2,9 @@
 "added the brand name MabThera", "uses: Rheumatoid arthritis now 'in combination with
 methotrexate'", "summary rewritten", "class now 'Monoclonal antibodies'", "added the source
 Genentech, Inc.; label on DailyMed …, “RITUXAN (rituximab) injection …”"; a review as
-"medically reviewed by Jane Doe, MD" (the reviewer's public name, as the pages say it).
+"medically reviewed by Jane Doe, MD" (the reviewer's public name, as the pages say it). The
+sources a use or a section cites are followed too: "uses: Lymphoma: added the source …",
+"section 'Side effects': removed the source …".
 
 Only the fields a page shows are read (`public_fields`): never the status, the schedule, the
 review workflow, who edited, ids or update times."""
@@ -100,13 +102,19 @@ class Wording:
                 if old is None:
                     limits = f" ('{phrase}')" if phrase else ""
                     parts.append(f"added a use: {self.use_name(row)}{limits}")
-                elif self.use_phrase(old) != phrase:
-                    now = f"'{phrase}'" if phrase else "without limits"
-                    parts.append(f"uses: {self.use_name(row)} now {now}")
+                else:
+                    if self.use_phrase(old) != phrase:
+                        now = f"'{phrase}'" if phrase else "without limits"
+                        parts.append(f"uses: {self.use_name(row)} now {now}")
+                    where = f"uses: {self.use_name(row)}: "
+                    parts += self.source_parts(old.cited, row.cited, where)
             elif old is None:
                 parts.append(f"added the section '{row.get_kind_display()}'")
-            elif old.body != row.body:
-                parts.append(f"section '{row.get_kind_display()}' rewritten")
+            else:
+                if old.body != row.body:
+                    parts.append(f"section '{row.get_kind_display()}' rewritten")
+                where = f"section '{row.get_kind_display()}': "
+                parts += self.source_parts(old.cited, row.cited, where)
         for key, row in before.items():
             if key in after:
                 continue
@@ -143,12 +151,13 @@ class Wording:
         )
 
     @staticmethod
-    def source_parts(before, after):
-        """The record's own sources cited or no longer cited, by the names the page gives."""
+    def source_parts(before, after, where=""):
+        """The sources cited or no longer cited ({source id: name}, by the names the page
+        gives): the record's own, or (`where`: "uses: Lymphoma: ") a use's or a section's."""
         added = sorted(name for pk, name in after.items() if pk not in before)
         dropped = sorted(name for pk, name in before.items() if pk not in after)
-        return [f"added the source {name}" for name in added] + [
-            f"removed the source {name}" for name in dropped
+        return [f"{where}added the source {name}" for name in added] + [
+            f"{where}removed the source {name}" for name in dropped
         ]
 
     def review(self, before, after):
