@@ -126,7 +126,9 @@ class FilteredListView(FilterView):
             if declared[name].typed:
                 if facets.list_name(type(filterset)):  # the type-ahead's suggestions count too
                     field.widget.attrs["data-suggest-list"] = facets.list_name(type(filterset))
-                shown = [o for o in options if o.selected or o in options[: self.typed_options]]
+                # The first options, then any selected further down: in the facet's order.
+                top = self.typed_options
+                shown = options[:top] + [o for o in options[top:] if o.selected]
                 field.facet_options = [
                     {**o.as_dict(), "url": f"?{params.with_value(query, name, o.value)}"}
                     for o in shown
