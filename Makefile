@@ -95,14 +95,16 @@ test-sqlite: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --settings=tests.settings --file /dev/null
-	$(BIN)/pytest $(PYTEST_REPORT) $(PARALLEL) -m "not fuzz"
+	$(BIN)/pytest $(PYTEST_REPORT) $(PARALLEL) -m "not fuzz and not (once and bench)"
 	$(BIN)/pytest $(PYTEST_REPORT) -m fuzz
 
 # The same suite on PostgreSQL, but for the tests marked `once` (their outcome does not depend on
 # the test database: the Nu HTML Checker, page layout, Lighthouse, `make run` and `make serve`
-# on SQLite databases of their own, servers tests on databases of their own), run once above.
+# on SQLite databases of their own, servers tests on databases of their own), run once above;
+# but the benchmark's smoke run (`once` and `bench`, about 3 minutes, on clusters and files of
+# its own) runs here, so that the two halves of `make test` take about as long.
 test-postgres: $(STAMP)
-	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_REPORT) $(PARALLEL) -m "not once and not fuzz"
+	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_REPORT) $(PARALLEL) -m "(not once or bench) and not fuzz"
 	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_REPORT) -m "fuzz and not once"
 
 # The benchmark (bench/run.py; how to read it: docs/performance.md): PostgreSQL and SQLite at

@@ -9,9 +9,11 @@ import shlex
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache, caches
@@ -73,6 +75,16 @@ def static_root():
         yield root
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def one_rate_window():
+    """The clock stopped at this second for the test: a test that spends a small rate ("2/minute")
+    must not see its requests split between two of the limits' fixed windows (a window can end
+    between any two requests, and did in CI). In-process only: servers keep their own clock,
+    so their tests use rates per hour."""
+    with time_machine.travel(time.time(), tick=False):
+        yield
 
 
 @pytest.fixture(autouse=True)

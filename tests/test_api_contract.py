@@ -948,7 +948,7 @@ def test_unsupported_writes_by_a_superuser_are_405_problems(admin_client, method
     assert snapshot() == before
 
 
-def test_throttled_clients_get_a_429_problem(client, settings):
+def test_throttled_clients_get_a_429_problem(client, settings, one_rate_window):
     settings.API_ANON_RATE = "2/minute"
     assert client.get(f"{API}therapies/").status_code == 200
     assert client.get(f"{API}version/").status_code == 200

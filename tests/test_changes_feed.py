@@ -438,7 +438,9 @@ def test_the_feed_follows_every_resource_the_api_lists_with_the_keys_it_represen
         assert set(resource.keys) == set(row_keys(serializer_class)), resource.name
 
 
-def test_anonymous_calls_to_the_feed_count_against_the_api_rate_limit(client, settings):
+def test_anonymous_calls_to_the_feed_count_against_the_api_rate_limit(
+    client, settings, one_rate_window
+):
     settings.API_ANON_RATE = "2/minute"
     assert client.get(URL).status_code == 200
     assert client.get("/api/v1/version/").status_code == 200

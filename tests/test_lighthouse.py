@@ -11,9 +11,9 @@ loss is in performance is made again, up to five runs in all (the number of runs
 variability guide suggests): its timings, total blocking time above all, suffer when other
 processes load the machine (the report's benchmarkIndex falls), so 100 in one of five runs
 passes. On an idle 2-core machine a page's total blocking time already varies from 0 to about
-100 ms from one run to the next (where 100 becomes 99), with the same page and the same work. A score under 100 fails
-with the audits that cost points. Without node_modules/lighthouse the tests are skipped,
-unless CI is set (then they fail).
+100 ms from one run to the next (where 100 becomes 99), with the same page and the same work.
+A score under 100 fails with the audits that cost points. Without node_modules/lighthouse the
+tests are skipped, unless CI is set (then they fail).
 
 The phone is the one Lighthouse means: its 4x CPU slowdown turns a high-end desktop
 (benchmarkIndex 1,500 and up) into a mid-tier phone. On a machine that is slower, or loaded by

@@ -2,8 +2,9 @@
 type-ahead, exports, admin logins and API writes, each with a 429 a person or a program can act
 on (when to try again), and configurable by environment variables.
 
-These run in-process with the local-memory cache; tests/test_scale_out.py shows the limits
-shared by two servers through Redis, tests/test_cache_outage.py what they do without it.
+These run in-process with the local-memory cache and the clock stopped (`one_rate_window`);
+tests/test_scale_out.py shows the limits shared by two servers through Redis,
+tests/test_cache_outage.py what they do without it.
 """
 
 import re
@@ -15,7 +16,8 @@ from django.test import Client
 
 from .helpers import api_token, page_text, settings_in_subprocess
 
-pytestmark = pytest.mark.django_db
+# Each test spends a small rate within one window of it (conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_rate_window")]
 
 PROBLEM = "application/problem+json"
 PRODUCTION = {"DJANGO_SECRET_KEY": "k" * 60, "DJANGO_ALLOWED_HOSTS": "example.org"}

@@ -193,7 +193,9 @@ def test_admin_write_without_csrf_token_is_refused(editor):
 # --- API throttling ------------------------------------------------------------------------
 
 
-def test_anonymous_api_clients_are_throttled_with_retry_after(client, settings, editor):
+def test_anonymous_api_clients_are_throttled_with_retry_after(
+    client, settings, editor, one_rate_window
+):
     settings.API_ANON_RATE = "3/minute"
     for _ in range(3):
         assert client.get("/api/v1/therapies/").status_code == 200
