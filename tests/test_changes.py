@@ -175,7 +175,7 @@ def test_whats_new_reads_only_the_records_changed_last(seeded, django_assert_max
     assert therapy in therapies and len(therapies) == 2
     assert condition in conditions and len(conditions) == 2
     assert len({entry.record for entry in site_changes()}) > len(records)
-    with django_assert_max_num_queries(35):
+    with django_assert_max_num_queries(30):
         site_changes(limit=2)
 
 

@@ -1,7 +1,7 @@
 """The public states of records, read from their histories in bulk: one query for the records'
-versions, one for the sources each version cites, one per kind of child (other names, uses,
-sections) and one for the sources each version of a use or a section cites, whatever the number
-of records or versions.
+versions, one per kind of child (other names, uses, sections) and one for the sources each
+version of the records, their uses and their sections cites, whatever the number of records or
+versions.
 
 A version is a public state if the record went live while it was current (the records' own
 rule, `Publishable.schedule_state`, at the moment it went live) and until it expired; it holds
@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q
+from django.db.models import F, IntegerField, Q, Value
 from django.utils import timezone
 
 from ..history import SEEDED, children
+from ..models import Source
 
 NAMES, USES, SECTIONS, SOURCES = "names", "uses", "sections", "sources"
 _BEFORE = datetime.timedelta(microseconds=1)
@@ -99,17 +100,24 @@ class Timeline:
         if ids is not None:
             rows = rows.filter(**{f"{key}__in": ids})
         self.by_record = {}
-        rows = list(rows.order_by("history_date", "history_id"))
-        # What each version of a use or a section cites ({source id: name}), as the record's.
-        child_ids = None if ids is None else {row.id for row in rows}
-        cited = Citations(child, child_ids) if kind != NAMES and rows else None
-        for row in rows:
-            row.cited = cited.of(row) if cited is not None else {}
+        self.child = child
+        self.rows = list(rows.order_by("history_date", "history_id"))
+        # The children whose versions' sources are wanted (`cite`): uses and sections.
+        self.child_ids = None if ids is None else {row.id for row in self.rows}
+        self.cites = kind != NAMES and bool(self.rows)
+        for row in self.rows:
+            row.cited = {}
             per_child = self.by_record.setdefault(getattr(row, key), {})
             dates, versions = per_child.setdefault(row.id, ([], []))
             seeded = row.history_change_reason == SEEDED and not versions
             dates.append(_SEEDED_AT if seeded else row.history_date)
             versions.append(row)
+
+    def cite(self, cited):
+        """Sets on each child version what it cites ({source id: name}), by `cited`:
+        {history id: {source id: name}}, as `version_citations` reads it."""
+        for row in self.rows:
+            row.cited = cited.get(row.history_id, {})
 
     def key(self, row):
         if self.kind == USES:  # what the use names at its other end
@@ -143,24 +151,40 @@ class Timeline:
         return standing
 
 
-class Citations:
-    """The sources each version of one kind of record cites (simple-history's table of a
-    version's many-to-many rows), named as the pages name them: {history id: {source id: name}}."""
+# What each row of `version_citations`' query holds.
+CITED = ("cited_group", "cited_version", "cited_source", "cited_publisher", "cited_title")
 
-    def __init__(self, model, ids):
-        self.by_version = {}
+
+def version_citations(wanted):
+    """For each (model, ids) of `wanted` (ids None: all its records), the sources each version
+    of those records cites, named as the pages name them: {history id: {source id: name}}.
+    simple-history keeps a version's many-to-many rows in a table per model; they are read in
+    one query for them all (a UNION ALL of those tables, each joined to the sources)."""
+    found = [{} for _ in wanted]
+    queries = []
+    for group, (model, ids) in enumerate(wanted):
         try:
             rows = apps.get_model(model._meta.app_label, f"{model.history.model.__name__}_sources")
         except LookupError:  # a record that cites no sources
-            return
-        rows = rows.objects.filter(source__isnull=False).select_related("source")
+            continue
+        rows = rows.objects.filter(source__isnull=False)
         if ids is not None:
             rows = rows.filter(history__id__in=ids)
-        for row in rows:
-            self.by_version.setdefault(row.history_id, {})[row.source_id] = str(row.source)
-
-    def of(self, version):
-        return self.by_version.get(version.history_id, {})
+        rows = rows.annotate(
+            cited_group=Value(group, IntegerField()),
+            cited_version=F("history_id"),
+            cited_source=F("source_id"),
+            cited_publisher=F("source__publisher"),
+            cited_title=F("source__title"),
+        )
+        queries.append(rows.values_list(*CITED))
+    if not queries:
+        return found
+    rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    for group, version, source, publisher, title in rows:
+        name = str(Source(publisher=publisher, title=title))
+        found[group].setdefault(version, {})[source] = name
+    return found
 
 
 def sources_only(version, before, fields):
@@ -180,7 +204,11 @@ def public_states(model, ids=None, related=()):
     for version in versions.order_by("history_date", "history_id"):
         by_record.setdefault(version.id, []).append(version)
     timelines = [Timeline(*kind, ids) for kind in child_kinds(model)]
-    citations = Citations(model, ids)
+    citing = [timeline for timeline in timelines if timeline.cites]
+    wanted = [(model, ids), *((timeline.child, timeline.child_ids) for timeline in citing)]
+    citations, *children_cited = version_citations(wanted)
+    for timeline, cited in zip(citing, children_cited, strict=True):
+        timeline.cite(cited)
     fields = [field.attname for field in model._meta.concrete_fields]
     now = timezone.now()
     states = {}
@@ -188,7 +216,7 @@ def public_states(model, ids=None, related=()):
         # What each version cited, by date; a version that changed only the sources is a
         # change while the version before it stood, not a state of its own.
         cited_dates = [v.history_date for v in all_versions]
-        cited = [citations.of(v) for v in all_versions]
+        cited = [citations.get(v.history_id, {}) for v in all_versions]
         pairs = zip(all_versions[1:], all_versions, strict=False)
         history = [all_versions[0], *(v for v, b in pairs if not sources_only(v, b, fields))]
         states_of = {v.history_id for v in history}

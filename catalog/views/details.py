@@ -126,7 +126,7 @@ class PublicDetailView(DetailView):
 
     def recent_changes(self):
         """The record's latest published changes ("What changed"), kept under the catalog's
-        version: read from the histories once per version (7 queries for a therapy), not on
+        version: read from the histories once per version (5 queries for a therapy), not on
         every request. Kept without the record, which the page has already."""
         record = self.object
         label = record._meta.label_lower
