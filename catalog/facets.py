@@ -13,8 +13,8 @@ facet's options with a count: the non-zero ones, and every selected one even at 
 selected value is never silently dropped).
 """
 
-import dataclasses
 import hashlib
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import models
@@ -28,17 +28,18 @@ from .paging import COUNT_TIMEOUT
 from .params import comma_separated
 
 
-@dataclasses.dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
+    """One option of a facet. A tuple (value, label, count, …) like the counted rows, so one
+    order (`order_key`) sorts both; made 2,200 times on a list of 100,000 therapies with facets,
+    where a frozen dataclass cost a tenth of the request."""
+
     value: str  # as the filter takes it: a choice's value, a record's slug
     label: str
     count: int
     selected: bool
 
     def as_dict(self):
-        # As dataclasses.asdict(), without its deep copy (a tenth of a request with facets).
-        return {"value": self.value, "label": self.label, "count": self.count,
-                "selected": self.selected}  # fmt: skip
+        return self._asdict()
 
 
 class ChoiceFacet:
@@ -65,9 +66,10 @@ class ChoiceFacet:
         choices = dict(filter_.extra["choices"])
         return [(value, str(choices[value])) for value in values]
 
-    def ordered(self, options, filter_):
-        position = {value: i for i, (value, _) in enumerate(filter_.extra["choices"])}
-        return sorted(options, key=lambda o: position[o.value])
+    def order_key(self, filter_):
+        """The facet's order, of (value, label, count…) tuples: the choices' order."""
+        position = {str(value): i for i, (value, _) in enumerate(filter_.extra["choices"])}
+        return lambda option: position[option[0]]
 
 
 class RecordFacet(ChoiceFacet):
@@ -90,8 +92,9 @@ class RecordFacet(ChoiceFacet):
     def selected(self, filter_, values):
         return [(record.slug, record.name) for record in values]
 
-    def ordered(self, options, filter_):
-        return sorted(options, key=lambda o: (-o.count, o.label.casefold(), o.value))
+    def order_key(self, filter_):
+        """Most results first, then by name."""
+        return lambda option: (-option[2], option[1].casefold(), option[0])
 
 
 def of_records(uses, records, narrowed):
@@ -199,7 +202,7 @@ def facet_options(filterset, version, wanted=None):
         base = filterset._meta.model.objects.published()
         records = filterset.filter_queryset(base, leaving_out=[name])
         facet, filter_ = declared[name], filterset.filters[name]
-        grouped[name] = facet.grouped(records, filter_, narrows(filterset))
+        grouped[name] = counted(facet, filter_, facet.grouped(records, filter_, narrows(filterset)))
         if key:
             fresh[key] = grouped[name]
     if fresh:
@@ -247,22 +250,24 @@ def narrows(filterset):
     )
 
 
+def counted(facet, filter_, rows):
+    """The grouped (value, label, count) rows with results, values as text, in the facet's
+    order: what is cached, so that a request only marks the selected options."""
+    rows = [(str(value), label, n) for value, label, n in rows if n]
+    return sorted(rows, key=facet.order_key(filter_))
+
+
 def options(facet, filter_, grouped, values):
-    """The options with results, and the selected ones (`values`, as the form cleaned them)
-    even without, in the facet's order."""
-    selected = dict(facet.selected(filter_, values or []))
-    found = [
-        Option(str(value), label, n, str(value) in selected)
-        for value, label, n in grouped
-        if n or str(value) in selected
-    ]
-    counted = {option.value for option in found}
-    found += [
-        Option(str(value), label, 0, True)
-        for value, label in selected.items()
-        if str(value) not in counted
-    ]
-    return facet.ordered(found, filter_)
+    """The options with results (`grouped`, as `counted` made them), and the selected ones
+    (`values`, as the form cleaned them) even without, in the facet's order."""
+    selected = {str(value): label for value, label in facet.selected(filter_, values or [])}
+    if not selected:
+        return [Option(value, label, n, False) for value, label, n in grouped]
+    found = [Option(value, label, n, value in selected) for value, label, n in grouped]
+    shown = {option.value for option in found if option.selected}
+    missing = [Option(value, label, 0, True) for value, label in selected.items()
+               if value not in shown]  # fmt: skip
+    return sorted(found + missing, key=facet.order_key(filter_)) if missing else found
 
 
 def suggestion_counts(listed, facet, within, version):

@@ -18,7 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog import filters
-from catalog.models import Condition, ConditionCategory, Indication, Therapy, TherapyClass
+from catalog.models import (
+    Action,
+    Condition,
+    ConditionCategory,
+    Indication,
+    Therapy,
+    TherapyClass,
+)
 
 from .helpers import make_user
 
@@ -120,6 +127,25 @@ def test_options_without_results_are_left_out_unless_selected_then_greyed(client
     assert typed["interleukins"] == ("Interleukins", 0, True, True)  # selected, kept, greyed
     assert typed["anti-tnf-therapy"][1:] == (5, False, False)
     assert "0 therapies" in response.content.decode()
+
+
+def test_options_keep_the_facets_order_with_a_selected_option_without_results_in_its_place(
+    client,
+):
+    """Classes most results first (then by name), a selected one without results last;
+    actions in the order of their choices, a selected one without results among them."""
+    query = "therapy_class=interleukins&condition=rheumatoid-arthritis&facets=therapy_class"
+    classes = client.get(f"{API}therapies/?{query}").json()["facets"]["therapy_class"]
+    counts = [option["count"] for option in classes]
+    assert counts == sorted(counts, reverse=True) and counts[0] == 5
+    assert classes[-1] == {
+        "value": "interleukins", "label": "Interleukins", "count": 0, "selected": True
+    }  # fmt: skip
+    actions = client.get(f"{API}therapies/?action=enhances&facets=action").json()["facets"]
+    order = [value for value, _label in Action.choices]
+    shown = [option["value"] for option in actions["action"]]
+    assert "enhances" in shown and shown == [value for value in order if value in shown]
+    assert len(shown) > 1
 
 
 def test_the_api_gives_the_counts_the_page_shows(client):

@@ -9,11 +9,11 @@ from http import HTTPStatus
 
 from django.http import JsonResponse
 from rest_framework import exceptions
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from .. import locking
+from .renderers import JSONRenderer
 
 PROBLEM_TYPE = "about:blank"
 

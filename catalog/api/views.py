@@ -11,7 +11,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, permissions, routers, viewsets
 from rest_framework.exceptions import APIException, MethodNotAllowed, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
@@ -32,6 +32,7 @@ from ..models import (
 from . import docs, serializers
 from .exports import EXPORT_RENDERERS, stream_export
 from .facets import FacetsMixin
+from .renderers import JSONRenderer
 
 API_VERSION = "1.0.0"
 BLANK = "Empty: give a value, or leave the parameter out."
