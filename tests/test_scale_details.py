@@ -8,7 +8,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.models import Indication, Source, Therapy
+from catalog.models import Condition, Indication, Source, Therapy
 from catalog.views import DETAIL_LIST_LIMIT
 
 from .helpers import page_text
@@ -21,10 +21,10 @@ def test_condition_with_many_therapies_lists_the_first_and_links_to_all(
     client, make_catalog, django_assert_max_num_queries, size
 ):
     make_catalog(size)  # every synthetic therapy is used for "synth parent" and "synth child"
-    # 15: with the condition's sections, the glossary's terms (linked on first use) and its
-    # "What changed" (5: its versions, the sources they cite, and the versions of its other
-    # names, uses and sections); its latest version ("Last updated") is read with it.
-    with django_assert_max_num_queries(15):
+    # 13: with the condition's sections, the glossary's terms (linked on first use) and its
+    # "What changed" (5: its versions, the versions of its other names, uses and sections, and
+    # the sources they all cite); its latest version ("Last updated") is read with it.
+    with django_assert_max_num_queries(13):
         response = client.get("/conditions/synth-parent/")
     html = response.content.decode()
     table = html.split('id="agent-indications"')[1].split("</table>")[0]
@@ -99,8 +99,9 @@ def test_a_therapy_page_reads_its_uses_and_its_classs_in_one_query(
     [
         ("/therapies/rituximab/", 6),
         ("/classes/monoclonal-antibodies/", 6),
-        # and the sub-conditions, and the brand names of the therapies in its table of uses
-        ("/conditions/rheumatoid-arthritis/", 8),
+        # its sub-conditions read with it, its therapies' brand names with its uses
+        ("/conditions/rheumatoid-arthritis/", 6),
+        ("/conditions/lymphoma/", 6),
     ],
 )
 def test_a_detail_page_costs_at_most_six_queries_once_its_version_is_known(
@@ -115,6 +116,23 @@ def test_a_detail_page_costs_at_most_six_queries_once_its_version_is_known(
         again = client.get(url)
     assert again.templates  # rendered, not the page cache's copy
     assert page_text(again) == page_text(first)
+
+
+def test_a_condition_page_shows_its_sub_conditions_and_its_therapies_brand_names(client):
+    """Read with the condition and with its uses (no query of their own): the published
+    sub-conditions, linked; each therapy's brand names, in its row."""
+    lymphoma = client.get("/conditions/lymphoma/").content.decode()
+    assert 'Includes: <a href="/conditions/non-hodgkins-lymphoma/">Non-Hodgkin&#x27;s lymphoma' in (
+        lymphoma
+    )
+    rituximab = lymphoma.split('href="/therapies/rituximab/"', 1)[1].split("</tr>", 1)[0]
+    assert '<td data-label="Brand names">Rituxan</td>' in rituximab
+    arthritis = client.get("/conditions/rheumatoid-arthritis/").content.decode()
+    adalimumab = arthritis.split('href="/therapies/adalimumab/"', 1)[1].split("</tr>", 1)[0]
+    assert '<td data-label="Brand names">Humira</td>' in adalimumab
+    Condition.objects.filter(slug="non-hodgkins-lymphoma").update(status="draft")
+    caches["pages"].clear()
+    assert "Includes:" not in client.get("/conditions/lymphoma/").content.decode()
 
 
 def test_a_pages_sources_are_one_query_however_many_of_its_parts_cite_them(client, seeded_history):

@@ -49,17 +49,24 @@ class ConditionQuerySet(ReviewQuerySet):
     def published(self):
         return self.filter(Condition.visible())
 
+    def shown(self):
+        """What a condition's page and its API record both show: its parent, reviewer, other
+        names and sections."""
+        return self.select_related("parent", "reviewer").prefetch_related("other_names", "sections")
+
     def for_page(self, public=True):
         """What a condition's page shows but the sources, which the page reads in one query
-        for the record, its sections and its uses (`cite`)."""
-        children = Condition.objects.published() if public else Condition.objects.all()
-        return self.select_related("parent", "reviewer").prefetch_related(
-            "other_names", "sections", Prefetch("children", queryset=children)
-        )
+        for the record, its sections and its uses (`cite`); its sub-conditions (`public`: the
+        published ones) as rows in its own query (`sub_conditions`: slug, name, url)."""
+        children = Many("children", ["slug", "name", "url"], visible=public)
+        return self.shown().annotate(sub_conditions=children.expression(self.model, ""))
 
     def for_display(self, public=True):
         """Everything a condition's API record shows, its sources and its sections' too."""
-        return self.for_page(public).prefetch_related("sources", "sections__sources")
+        children = Condition.objects.published() if public else Condition.objects.all()
+        return self.shown().prefetch_related(
+            Prefetch("children", queryset=children), "sources", "sections__sources"
+        )
 
     def matching(self, conditions):
         """The given conditions and, for parent conditions, their sub-conditions."""
