@@ -28,6 +28,7 @@ from catalog.feed.journal import catch_up_all
 from catalog.feed.resources import resources
 from catalog.models import (
     Condition,
+    FeedChange,
     Indication,
     PendingChange,
     Source,
@@ -429,6 +430,33 @@ def test_the_catch_up_command_reads_everything_noted_into_the_feed(client):
     assert not PendingChange.objects.exists()
     (change,) = client.get(URL, {"since": token}).json()["results"]
     assert change["data"]["summary"] == "Bulk loaded."
+
+
+def test_a_feed_nobody_read_yet_is_filled_from_the_catalog_at_once(client):
+    """After a load nobody read the feed for (here the seeded catalog, its rows all noted), the
+    command gives each public record one `created` change, reading each resource a chunk of
+    records at a time (not each noted row), and drops the noted rows; from nothing, the whole
+    feed gives exactly the exports, and later writes follow as before."""
+    assert PendingChange.objects.count() > 400 and not FeedChange.objects.exists()
+    out = io.StringIO()
+    with CaptureQueriesContext(connection) as queries:
+        call_command("catch_up_changes", stdout=out)
+    exported = export(client)
+    records = sum(len(held) for held in exported.values())
+    assert out.getvalue() == (
+        f"The changes feed was filled from the catalog: {records} records.\n"
+        "The changes feed caught up: 0 changes in 1 batch.\n"
+    )
+    assert len(queries) <= 8 * len(NAMES)  # a few per resource, whatever the number of rows
+    assert not PendingChange.objects.exists()
+    changes, token = follow(client, "0")
+    assert {change["action"] for change in changes} == {"created"}
+    assert differences(apply({name: {} for name in NAMES}, changes), exported) == []
+    Therapy.objects.filter(slug="rituximab").update(summary="Loaded after the fill.")
+    (change,) = follow(client, token)[0]
+    assert change["action"] == "changed" and change["data"]["summary"] == "Loaded after the fill."
+    call_command("catch_up_changes", stdout=io.StringIO())
+    assert FeedChange.objects.count() == records + 1  # filled once only
 
 
 def test_the_feed_follows_every_resource_the_api_lists_with_the_keys_it_represents():

@@ -1,11 +1,13 @@
 """`manage.py catch_up_changes`: read everything writes have noted into the changes feed
 (`/api/v1/changes/`, catalog/feed/), batch after batch, and say how many changes it added.
 The feed catches up a batch on each request anyway; run this from cron after a bulk load so
-no consumer's request pays for it, and so the noted rows do not pile up while nobody reads."""
+no consumer's request pays for it, and so the noted rows do not pile up while nobody reads.
+A feed that has never given a record is filled from the catalog at once (`journal.fill`), not
+from every row a bulk load noted."""
 
 from django.core.management.base import BaseCommand
 
-from catalog.feed.journal import catch_up, last_seq
+from catalog.feed.journal import catch_up, fill, last_seq
 from catalog.feed.resources import resources
 
 
@@ -13,6 +15,9 @@ class Command(BaseCommand):
     help = "Read what writes noted into the changes feed."
 
     def handle(self, *args, **options):
+        filled = fill(resources())
+        if filled:  # a feed that had given nothing, and records to give
+            self.stdout.write(f"The changes feed was filled from the catalog: {filled} records.")
         before, batches = last_seq(), 1
         while catch_up(resources()):
             batches += 1
