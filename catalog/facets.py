@@ -9,12 +9,13 @@ are cached under the catalog's version and the other filters' values (`counts_ke
 release): exact, and counted once per version and filtering.
 
 `FACETS` names each FilterSet's facets and how each one counts; `facet_options()` gives each
-facet's options with a count: the non-zero ones, and every selected one even at zero (a
-selected value is never silently dropped).
+facet's options ({value, label, count, selected}, as the API writes them) with a count: the
+non-zero ones, and every selected one even at zero (a selected value is never silently
+dropped). At 100,000 therapies a list with facets has 2,200 options: they are plain dicts
+made from the cached rows in one pass.
 """
 
 import hashlib
-from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import models
@@ -26,20 +27,6 @@ from .models import Indication, TherapyUse
 from .pagecache import release
 from .paging import COUNT_TIMEOUT
 from .params import comma_separated
-
-
-class Option(NamedTuple):
-    """One option of a facet. A tuple (value, label, count, …) like the counted rows, so one
-    order (`order_key`) sorts both; made 2,200 times on a list of 100,000 therapies with facets,
-    where a frozen dataclass cost a tenth of the request."""
-
-    value: str  # as the filter takes it: a choice's value, a record's slug
-    label: str
-    count: int
-    selected: bool
-
-    def as_dict(self):
-        return self._asdict()
 
 
 class ChoiceFacet:
@@ -67,7 +54,7 @@ class ChoiceFacet:
         return [(value, str(choices[value])) for value in values]
 
     def order_key(self, filter_):
-        """The facet's order, of (value, label, count…) tuples: the choices' order."""
+        """The facet's order, of (value, label, count) rows: the choices' order."""
         position = {str(value): i for i, (value, _) in enumerate(filter_.extra["choices"])}
         return lambda option: position[option[0]]
 
@@ -182,10 +169,10 @@ def requested(filterset_class, query):
 
 
 def facet_options(filterset, version, wanted=None):
-    """{facet: [Option]} for a valid (or unbound) FilterSet, for the facets `wanted` (default: all
-    its facets), of published records only: each facet's counts cached under the catalog's
-    version `version` (None: not cached) and the values of the other filters (`counts_key`);
-    those not cached yet counted in one grouped query each."""
+    """{facet: [{value, label, count, selected}]} for a valid (or unbound) FilterSet, for the
+    facets `wanted` (default: all its facets), of published records only: each facet's counts
+    cached under the catalog's version `version` (None: not cached) and the values of the
+    other filters (`counts_key`); those not cached yet counted in one grouped query each."""
     declared = FACETS.get(type(filterset), {})
     wanted = list(declared) if wanted is None else wanted
     keys = {name: counts_key(filterset, name, version) for name in wanted}
@@ -261,13 +248,14 @@ def options(facet, filter_, grouped, values):
     """The options with results (`grouped`, as `counted` made them), and the selected ones
     (`values`, as the form cleaned them) even without, in the facet's order."""
     selected = {str(value): label for value, label in facet.selected(filter_, values or [])}
-    if not selected:
-        return [Option(value, label, n, False) for value, label, n in grouped]
-    found = [Option(value, label, n, value in selected) for value, label, n in grouped]
-    shown = {option.value for option in found if option.selected}
-    missing = [Option(value, label, 0, True) for value, label in selected.items()
-               if value not in shown]  # fmt: skip
-    return sorted(found + missing, key=facet.order_key(filter_)) if missing else found
+    rows = grouped
+    if selected:
+        shown = {value for value, _label, _n in grouped if value in selected}
+        missing = [(value, label, 0) for value, label in selected.items() if value not in shown]
+        if missing:
+            rows = sorted(grouped + missing, key=facet.order_key(filter_))
+    return [{"value": value, "label": label, "count": n, "selected": value in selected}
+            for value, label, n in rows]  # fmt: skip
 
 
 def suggestion_counts(listed, facet, within, version):
@@ -293,4 +281,4 @@ def suggestion_counts(listed, facet, within, version):
         return {}, None
     group = filterset.filters[facet].queryset.model.search_group[0]
     found = facet_options(filterset, version, [facet])[facet]
-    return {option.value: option.count for option in found}, group
+    return {option["value"]: option["count"] for option in found}, group

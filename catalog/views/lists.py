@@ -114,7 +114,7 @@ class FilteredListView(FilterView):
         on the filter form: a select's options read "Autoimmune (5)", those without results
         left out unless selected (then greyed, "(0)"); a typed filter lists its options with
         the most results under it (`facet_options` of the form's field), each a link to the
-        list with that option alone. Returns {facet: [Option]}."""
+        list with that option alone. Returns {facet: [{value, label, count, selected}]}."""
         filterset = self.filterset
         declared = facets.FACETS.get(type(filterset), {})
         if not declared or (filterset.is_bound and not filterset.is_valid()):
@@ -128,14 +128,13 @@ class FilteredListView(FilterView):
                     field.widget.attrs["data-suggest-list"] = facets.list_name(type(filterset))
                 # The first options, then any selected further down: in the facet's order.
                 top = self.typed_options
-                shown = options[:top] + [o for o in options[top:] if o.selected]
+                shown = options[:top] + [o for o in options[top:] if o["selected"]]
                 field.facet_options = [
-                    {**o.as_dict(), "url": f"?{params.with_value(query, name, o.value)}"}
-                    for o in shown
+                    {**o, "url": f"?{params.with_value(query, name, o['value'])}"} for o in shown
                 ]
                 continue
-            field.choices = [(o.value, f"{o.label} ({o.count:,})") for o in options]
-            field.widget.dimmed = frozenset(o.value for o in options if not o.count)
+            field.choices = [(o["value"], f"{o['label']} ({o['count']:,})") for o in options]
+            field.widget.dimmed = frozenset(o["value"] for o in options if not o["count"])
         return found
 
     def filter_errors(self):
