@@ -249,11 +249,7 @@ def write_created(resource, rows, now):
         for key, row in keyed
     ]
     FeedChange.objects.bulk_create(changes, batch_size=CHUNK)
-    journal = [
-        PublishedRecord(resource=resource.name, record_id=row["pk"], key=key, row=row)
-        for key, row in keyed
-    ]
-    PublishedRecord.objects.bulk_create(journal, batch_size=CHUNK)
+    write_journal(resource, {row["pk"]: (key, row) for key, row in keyed})
 
 
 def fill(resources):

@@ -7,7 +7,7 @@ own API URL, its latest published changes (catalog/changes/), and its schema.org
 import dataclasses
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.db.models import Case, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
@@ -25,10 +25,9 @@ from ..models import (
     Section,
     Therapy,
     TherapyClass,
-    TherapyName,
     cite,
 )
-from ..models.rows import JSONList
+from ..models.rows import row_expressions
 
 DETAIL_LIST_LIMIT = 50
 # Entries a detail page's "What changed" lists (its own page has them all).
@@ -240,17 +239,16 @@ class ConditionDetailView(PublicDetailView):
     def uses(self):
         """The uses for the condition and its sub-conditions, in one table: the whole-class
         ones first (they are few), then each therapy's, by name; with each therapy's class,
-        and its brand names in the same query (`brand_names`)."""
+        and its brand names in the same query (`brand_names`, as the therapy's list rows
+        declare them)."""
         uses = self.indications().filter(condition__in=Condition.objects.matching([self.object]))
         whole_class_first = Case(
             When(therapy__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()
         )
-        brands = TherapyName.objects.filter(
-            therapy=OuterRef("therapy_id"), kind=TherapyName.Kind.BRAND
-        ).order_by("name")
+        brands = row_expressions(Therapy, ["brand_names"], "therapy__")["brand_names"]
         return (
             uses.select_related("therapy__therapy_class")
-            .annotate(brand_names=JSONList(brands.values("name"), "name", objects=False))
+            .annotate(brand_names=brands)
             .order_by(
                 whole_class_first,
                 Coalesce(F("therapy__name"), F("therapy_class__name")),
