@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from catalog.changes import record_changes, site_changes
-from catalog.models import Condition, Indication, Source, Therapy, TherapyName
+from catalog.models import Condition, Indication, Source, Therapy, TherapyClass, TherapyName
 
 from .helpers import admin_url, form_data, make_reviewer, page_text, review
 
@@ -301,6 +301,71 @@ def test_a_record_that_expired_then_came_back_says_when_it_left(seeded):
         newest = record_changes(therapy)[0]
     withdrawn = f"withdrawn on {ends:%-d %B %Y} and published again"
     assert newest.parts == (withdrawn, "summary rewritten")
+
+
+def set_status(record, status):
+    record.status = status
+    record.save()
+
+
+def test_a_therapy_hidden_while_its_class_was_a_draft_left_the_site_then(seeded):
+    """A therapy is public only while its class is (`Therapy.shown_with`): an edit made while
+    the class was a draft shows only when the class is back, with the day it left."""
+    therapy = rituximab()
+    left = timezone.now() + datetime.timedelta(days=2)
+    back = left + datetime.timedelta(days=5)
+    with time_machine.travel(left):
+        set_status(therapy.therapy_class, "draft")
+    with time_machine.travel(left + datetime.timedelta(days=1)):
+        therapy.summary = "Rewritten while its class was a draft."
+        therapy.save()
+        assert texts(therapy) == ["first published"]  # not on the site: nothing to say yet
+    with time_machine.travel(back, tick=False):
+        set_status(TherapyClass.objects.get(pk=therapy.therapy_class_id), "published")
+    with time_machine.travel(back + datetime.timedelta(hours=1)):
+        newest, first = record_changes(therapy)
+    assert newest.parts == (
+        f"withdrawn on {left:%-d %B %Y} and published again",
+        "summary rewritten",
+    )
+    assert newest.date == back  # when it came back, not when the edit was saved
+    assert first.text == "first published"
+
+
+def test_a_therapy_published_under_a_draft_class_was_first_published_with_the_class(seeded):
+    draft_class = TherapyClass.objects.create(
+        slug="new-class", name="New class", summary="A class.", status="draft"
+    )
+    therapy = Therapy.objects.create(
+        slug="newumab",
+        name="Newumab",
+        therapy_class=draft_class,
+        summary="A new therapy.",
+        status="published",
+    )
+    live = timezone.now() + datetime.timedelta(days=3)
+    with time_machine.travel(live, tick=False):
+        set_status(draft_class, "published")
+    with time_machine.travel(live + datetime.timedelta(hours=1)):
+        (entry,) = record_changes(therapy)
+        assert (entry.text, entry.date) == ("first published", live)
+        newest = {(e.record.slug, e.text, e.date) for e in site_changes()[:2]}
+        assert newest == {
+            ("newumab", "first published", live),
+            ("new-class", "first published", live),
+        }
+
+
+def test_a_sub_condition_hidden_while_its_parent_was_a_draft_says_when_it_left(seeded):
+    """A condition with a parent is public only while its parent is (`Condition.shown_with`)."""
+    child = Condition.objects.get(slug="non-hodgkins-lymphoma")
+    left = timezone.now() + datetime.timedelta(days=2)
+    with time_machine.travel(left):
+        set_status(child.parent, "draft")
+    with time_machine.travel(left + datetime.timedelta(days=4)):
+        set_status(Condition.objects.get(pk=child.parent_id), "published")
+        newest = record_changes(child)[0]
+    assert newest.text == f"withdrawn on {left:%-d %B %Y} and published again"
 
 
 def test_an_admin_save_of_the_summary_and_the_sources_is_one_entry(seeded, admin_client):

@@ -212,7 +212,7 @@ def test_change_pages_use_a_bounded_number_of_queries(
     populate_initial_history()
     for therapy in Therapy.objects.filter(slug__startswith="synth-")[:size]:
         TherapyName.objects.create(therapy=therapy, name=f"{therapy.name} X", kind="brand")
-    bound = 28 if "whats-new" in url else 8
+    bound = 30 if "whats-new" in url else 9
     with django_assert_max_num_queries(bound):
         response = client.get(url)
     assert response.status_code == 200, reverse("catalog:whats-new")

@@ -82,11 +82,12 @@ def test_home_lists_the_first_classes_and_conditions_and_links_to_all(
 def test_a_therapy_page_reads_its_uses_and_its_classs_in_one_query(
     client, django_assert_max_num_queries, seeded_history
 ):
-    """The first visit after a write: 11 queries of its own (and 2 for the catalog's version,
+    """The first visit after a write: 12 queries of its own (and 2 for the catalog's version,
     which the page cache and the page's validators read): the therapy (with its latest
     version's date), its names, its sections, its uses and its class's together, the sources
-    all of them cite (one query), the glossary's terms, and "What changed" (5)."""
-    with django_assert_max_num_queries(13):
+    all of them cite (one query), the glossary's terms, and "What changed" (6, with the class's
+    versions: a therapy is public only while its class is)."""
+    with django_assert_max_num_queries(14):
         response = client.get("/therapies/rituximab/")
     html = response.content.decode()
     assert "Conditions this therapy is used for" in html

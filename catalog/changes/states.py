@@ -1,10 +1,13 @@
 """The public states of records, read from their histories in bulk: one query for the records'
-versions, one per kind of child (other names, uses, sections) and one for the sources each
-version of the records, their uses and their sections cites, whatever the number of records or
-versions.
+versions, one per kind of child (other names, uses, sections), one for the sources each
+version of the records, their uses and their sections cites, and one for the versions of the
+records they are shown with (a therapy's class, a condition's parent), whatever the number of
+records or versions.
 
 A version is a public state if the record went live while it was current (the records' own
-rule, `Publishable.schedule_state`, at the moment it went live) and until it expired; it holds
+rule, `Publishable.schedule_state`, at the moment it went live) and until it expired, for as
+long as each record it is `shown_with` was live too (a therapy is off the site while its class
+is a draft, so it left then and came back with the class); it holds
 the children and sources as they stood at the end of its time (the admin saves inline rows and
 the sources just after their record, so such a change belongs to the record's version current
 when it was made, as on the history pages). A use counts only while it is live itself: the
@@ -195,9 +198,67 @@ def sources_only(version, before, fields):
     )
 
 
+def spans(history, now):
+    """(version, until, start, end) for each version of `history`, oldest first: it stood
+    until the next version (or `now`), and the record was live on its own in it from `start`
+    to `end` (start None: never; end before until: it expired on its schedule first)."""
+    for index, version in enumerate(history):
+        until = history[index + 1].history_date if index + 1 < len(history) else now
+        start = went_live(version, until)
+        expired = start is not None and version.expire_at is not None
+        end = version.expire_at if expired and version.expire_at < until else until
+        yield version, until, start, end
+
+
+def live_spans(model, ids, now):
+    """{record id: [(start, end)]}: when each of the records `ids` of `model` was live on its
+    own, from their versions (one query), spans that meet joined into one."""
+    by_record = {}
+    for version in model.history.filter(id__in=ids).order_by("history_date", "history_id"):
+        by_record.setdefault(version.id, []).append(version)
+    found = {}
+    for record_id, history in by_record.items():
+        joined = found.setdefault(record_id, [])
+        for _version, _until, start, end in spans(history, now):
+            if start is None:
+                continue
+            if joined and joined[-1][1] >= start:
+                joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+            else:
+                joined.append((start, end))
+    return found
+
+
+def shown_with_spans(model, by_record, now):
+    """{foreign key's attname: {record id: [(start, end)]}}: when each record the versions
+    `by_record` are `shown_with` (a therapy's class, a condition's parent) was live."""
+    found = {}
+    for name in model.shown_with:
+        field = model._meta.get_field(name)
+        ids = {getattr(v, field.attname) for history in by_record.values() for v in history}
+        ids.discard(None)
+        found[field.attname] = live_spans(field.related_model, ids, now) if ids else {}
+    return found
+
+
+def cut(stints, allowed):
+    """The parts of `stints` ([(start, end)]) inside the spans `allowed` (None: all of them:
+    no such record, or one without versions, constrains nothing)."""
+    if allowed is None:
+        return stints
+    return [
+        (max(start, a), min(end, b))
+        for start, end in stints
+        for a, b in allowed
+        if max(start, a) < min(end, b)
+    ]
+
+
 def public_states(model, ids=None, related=()):
     """{record id: [State]}, oldest first, for the records `ids` of `model` (all if None),
-    the versions read with their `related` records."""
+    the versions read with their `related` records. A record is public in a version while it
+    is live on its own and each record it is `shown_with` is live too (a therapy whose class
+    was a draft was not on the site then: it left, and came back when the class did)."""
     versions = model.history.select_related(*related)
     versions = versions if ids is None else versions.filter(id__in=ids)
     by_record = {}
@@ -211,6 +272,7 @@ def public_states(model, ids=None, related=()):
         timeline.cite(cited)
     fields = [field.attname for field in model._meta.concrete_fields]
     now = timezone.now()
+    shown_with = shown_with_spans(model, by_record, now)
     states = {}
     for record_id, all_versions in by_record.items():
         # What each version cited, by date; a version that changed only the sources is a
@@ -224,27 +286,30 @@ def public_states(model, ids=None, related=()):
         changes += [m for timeline in timelines for m in timeline.changes(record_id, now)]
         changes.sort()
         found, left_at = [], None
-        for index, version in enumerate(history):
-            until = history[index + 1].history_date if index + 1 < len(history) else now
-            start = went_live(version, until)
-            if start is None:
+        for version, until, start, end in spans(history, now):
+            stints = [] if start is None else [(start, end)]
+            for attname, live in shown_with.items():
+                stints = cut(stints, live.get(getattr(version, attname)))
+            if not stints:
                 if found and left_at is None:
                     left_at = version.history_date
                 continue
-            # Public until the next version, or until it expired on its schedule first.
-            expired = version.expire_at is not None and version.expire_at < until
-            until = version.expire_at if expired else until
-            # The record's own save, with the rows saved with it; then each later change of
-            # a child or of the sources on its own, while this version stood.
-            saved = min(start + SAME_SAVE, until)
-            moments = [saved, *(m for m in changes if saved < m < until)]
-            for number, moment in enumerate(moments):
-                as_of = moment - _BEFORE if moment == until else moment
-                standing = {t.kind: t.as_of(record_id, as_of) for t in timelines}
-                standing[SOURCES] = cited[max(bisect.bisect_right(cited_dates, as_of) - 1, 0)]
-                key = f"{version.history_id}" + (f".{number}" if number else "")
-                date = start if number == 0 else moment
-                found.append(State(version, date, standing, left_at if number == 0 else None, key))
-            left_at = until if expired else None
+            for again, (start, end) in enumerate(stints):
+                # The record's own save, with the rows saved with it; then each later change
+                # of a child or of the sources on its own, while this version stood public.
+                saved = min(start + SAME_SAVE, end)
+                moments = [saved, *(m for m in changes if saved < m < end)]
+                for number, moment in enumerate(moments):
+                    as_of = moment - _BEFORE if moment == end else moment
+                    standing = {t.kind: t.as_of(record_id, as_of) for t in timelines}
+                    standing[SOURCES] = cited[max(bisect.bisect_right(cited_dates, as_of) - 1, 0)]
+                    key = f"{version.history_id}" + (f".again{again}" if again else "")
+                    key += f".{number}" if number else ""
+                    date = start if number == 0 else moment
+                    withdrawn_at = left_at if number == 0 else None
+                    found.append(State(version, date, standing, withdrawn_at, key))
+                # Off the site before the next version came: expired, or hidden with what it
+                # is shown with.
+                left_at = end if end < until else None
         states[record_id] = found
     return states

@@ -135,6 +135,10 @@ class Publishable(models.Model):
 
     # Fields only some editors may change, with the permission each needs (catalog/rights.py).
     GUARDED_FIELDS = {"status": PUBLISH, "go_live_at": PUBLISH, "expire_at": PUBLISH}
+    # The foreign keys to records that must be live too for this one to be public (a therapy's
+    # class, a condition's parent): part of `visible()`, and of the past public states "What
+    # changed" compares (catalog/changes/states.py).
+    shown_with = ()
 
     class Meta:
         abstract = True
@@ -142,13 +146,20 @@ class Publishable(models.Model):
     @classmethod
     def visible(cls, prefix=""):
         """The one visibility rule: published, gone live (no "go live at", or not after the
-        moment the query runs) and not expired (no "expire at", or after that moment)."""
+        moment the query runs) and not expired (no "expire at", or after that moment); and so
+        is each record it is `shown_with`, where it has one."""
         now = QueryTime()
-        return (
+        condition = (
             Q(**{f"{prefix}status": PUBLISHED})
             & (Q(**{f"{prefix}go_live_at__isnull": True}) | Q(**{f"{prefix}go_live_at__lte": now}))
             & (Q(**{f"{prefix}expire_at__isnull": True}) | Q(**{f"{prefix}expire_at__gt": now}))
         )
+        for name in cls.shown_with:
+            other = Publishable.visible(f"{prefix}{name}__")
+            if cls._meta.get_field(name).null:
+                other = Q(**{f"{prefix}{name}__isnull": True}) | other
+            condition &= other
+        return condition
 
     @classmethod
     def permission(cls, action):

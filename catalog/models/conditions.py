@@ -9,7 +9,6 @@ from simple_history.models import HistoricalRecords
 from .base import (
     EDITORIAL_ROW_FIELDS,
     SOURCES_ROW,
-    Publishable,
     ReviewedContent,
     ReviewQuerySet,
     Searchable,
@@ -89,6 +88,7 @@ class Condition(Searchable, ReviewedContent):
     objects = SlugManager.from_queryset(ConditionQuerySet)()
     history = HistoricalRecords(m2m_fields=["sources"])
 
+    shown_with = ("parent",)  # public only while its parent is, if it has one
     search_field = "condition"
     search_prefetch = ("other_names",)
     search_group = ("condition", "Conditions")
@@ -119,13 +119,6 @@ class Condition(Searchable, ReviewedContent):
 
     def __str__(self):
         return self.name
-
-    @classmethod
-    def visible(cls, prefix=""):
-        """Published, and so is its parent, if it has one."""
-        return Publishable.visible(prefix) & (
-            Q(**{f"{prefix}parent__isnull": True}) | Publishable.visible(f"{prefix}parent__")
-        )
 
     def get_absolute_url(self):
         return reverse("catalog:condition-detail", args=[self.slug])

@@ -10,7 +10,6 @@ from .base import (
     LIMIT_KEYS,
     SOURCES_ROW,
     DescribedContent,
-    Publishable,
     ReviewedContent,
     ReviewQuerySet,
     Searchable,
@@ -177,6 +176,7 @@ class Therapy(Searchable, DescribedContent, ReviewedContent):
     objects = SlugManager.from_queryset(TherapyQuerySet)()
     history = HistoricalRecords(m2m_fields=["sources"])
 
+    shown_with = ("therapy_class",)  # public only while its class is
     search_field = "therapy"
     search_prefetch = ("other_names",)
     search_group = ("therapy", "Therapies")
@@ -208,11 +208,6 @@ class Therapy(Searchable, DescribedContent, ReviewedContent):
 
     def __str__(self):
         return self.name
-
-    @classmethod
-    def visible(cls, prefix=""):
-        """Published, and so is its class."""
-        return Publishable.visible(prefix) & TherapyClass.visible(f"{prefix}therapy_class__")
 
     def get_absolute_url(self):
         return reverse("catalog:therapy-detail", args=[self.slug])
