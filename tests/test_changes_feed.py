@@ -299,8 +299,8 @@ def test_a_page_of_changes_costs_the_same_queries_whatever_the_catalog_size(clie
         catch_up_all(resources())
         token = snapshot(client)
         Therapy.objects.filter(therapy_class=therapy_class).update(summary=f"{prefix} edited")
-        with CaptureQueriesContext(connection) as catching_up:
-            catch_up_all(resources())
+        with CaptureQueriesContext(connection) as catching_up:  # in the command's steps
+            catch_up_all(resources(), journal.COMMAND_BATCH, journal.COMMAND_RECORDS)
         with CaptureQueriesContext(connection) as reading:
             body = client.get(URL, {"since": token, "limit": 100}).json()
         assert len([c for c in body["results"] if c["type"] == "therapies"]) == min(n, 100)
@@ -392,7 +392,7 @@ def operate(name, n):
 def test_the_feed_applied_to_an_old_export_gives_the_new_export(
     client, steps, limit, batch, records, from_the_start
 ):
-    """Pages of 1, 7 or 100 changes; catch-ups of 1, 3 or 1,000 noted rows and of 1, 2 or
+    """Pages of 1, 7 or 100 changes; catch-ups of 1, 3 or 250 noted rows and of 1, 2 or
     2,000 records of a kind (a change split over many catch-ups); a consumer that started from
     a snapshot and the exports, or from nothing and the whole feed (`since=0`)."""
     with transaction.atomic():
@@ -419,6 +419,24 @@ def synced_steps(client, steps, limit, from_the_start):
             apply(store, changes)
     changes, _ = follow(client, token, limit)
     assert differences(apply(store, changes), export(client)) == [], steps
+
+
+def test_a_request_after_a_big_change_catches_up_a_bounded_part_and_says_more(client, make_catalog):
+    """A renamed class changes every therapy of it: one feed request compares at most
+    `journal.RECORDS` of them (its consumer waits for that) and says `more`; the requests
+    after it give the rest, and the consumer ends up with the export."""
+    therapy_class = make_catalog(300, prefix="big")
+    token = snapshot(client)
+    before = export(client)
+    TherapyClass.objects.filter(pk=therapy_class.pk).update(slug="big-renamed")
+    first = client.get(URL, {"since": token, "limit": 1000}).json()
+    assert first["more"] is True
+    renamed = [c for c in first["results"] if c["type"] == "therapies"]
+    assert len(renamed) == journal.RECORDS == 250
+    assert {c["data"]["therapy_class"]["slug"] for c in renamed} == {"big-renamed"}
+    rest, _ = follow(client, first["next"])
+    assert len(renamed) + len([c for c in rest if c["type"] == "therapies"]) == 300
+    assert apply(before, first["results"] + rest) == export(client)
 
 
 def test_the_catch_up_command_reads_everything_noted_into_the_feed(client):
