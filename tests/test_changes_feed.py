@@ -393,7 +393,7 @@ def test_the_feed_applied_to_an_old_export_gives_the_new_export(
     client, steps, limit, batch, records, from_the_start
 ):
     """Pages of 1, 7 or 100 changes; catch-ups of 1, 3 or 250 noted rows and of 1, 2 or
-    2,000 records of a kind (a change split over many catch-ups); a consumer that started from
+    250 records of a kind (a change split over many catch-ups); a consumer that started from
     a snapshot and the exports, or from nothing and the whole feed (`since=0`)."""
     with transaction.atomic():
         catch_up_all(resources())  # the site's content read into the feed, in full batches
