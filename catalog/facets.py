@@ -219,6 +219,14 @@ def counts_key(filterset, name, version):
     return f"facet:{release()}:{name}:{hashlib.sha256(described.encode()).hexdigest()}"
 
 
+def options_key(filterset, name, version):
+    """The cache key of facet `name`'s options as a response writes them: its counts' key
+    (`counts_key`) and the facet's own values, which it marks selected."""
+    data = filterset.form.cleaned_data if filterset.is_bound else {}
+    own = hashlib.sha256(repr(key_value(data.get(name))).encode()).hexdigest()
+    return f"{counts_key(filterset, name, version)}:options:{own}"
+
+
 def key_value(value):
     """A cleaned filter value as text for a cache key: records by primary key, lists in order."""
     if isinstance(value, models.Model):

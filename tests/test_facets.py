@@ -327,6 +327,35 @@ def test_facet_counts_are_cached_by_the_other_filters_values_not_how_they_are_wr
     assert "therapy_class" not in shown or "synth-class" not in shown["therapy_class"]
 
 
+def test_the_apis_written_facets_follow_the_selection_and_the_catalog_version(client, make_catalog):
+    """The API writes each facet's options once per catalog version and query: a facet's own
+    value (which it marks selected) is part of that query, a write starts again, and the
+    indented response reads the same options back."""
+    make_catalog(30)
+    query = "condition_category=cancer"
+    plain = api_facets(client, "therapies", query, ["action"])
+    assert not any(selected for _label, _n, selected in plain["action"].values())
+    chosen = api_facets(client, "therapies", f"{query}&action=targets", ["action"])
+    assert chosen["action"]["targets"][2] is True
+    assert {v: (label, n) for v, (label, n, _s) in chosen["action"].items() if n} == {
+        v: (label, n) for v, (label, n, _s) in plain["action"].items()
+    }
+    assert api_facets(client, "therapies", query, ["action"]) == plain  # not the selected one
+    indented = client.get(
+        f"{API}therapies/?{query}&facets=therapy_class", HTTP_ACCEPT="application/json; indent=4"
+    )
+    assert b'\n    "facets": {' in indented.content
+    compact = client.get(f"{API}therapies/?{query}&facets=therapy_class")
+    assert indented.json()["facets"] == compact.json()["facets"]
+    assert (
+        "more-class"
+        not in api_facets(client, "therapies", query, ["therapy_class"])["therapy_class"]
+    )
+    make_catalog(12, prefix="more")  # a write moves the catalog's version
+    after = api_facets(client, "therapies", query, ["therapy_class"])
+    assert after["therapy_class"]["more-class"][1] == 12
+
+
 def test_the_schema_documents_the_facets_parameter_and_field():
     spec = SchemaGenerator().get_schema(request=None, public=True)
     operation = spec["paths"]["/api/v1/therapies/"]["get"]
