@@ -175,14 +175,14 @@ def test_whats_new_reads_only_the_records_changed_last(seeded, django_assert_max
     assert therapy in therapies and len(therapies) == 2
     assert condition in conditions and len(conditions) == 2
     assert len({entry.record for entry in site_changes()}) > len(records)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(36):
         site_changes(limit=2)
 
 
 def test_a_use_shows_once_the_therapy_at_its_other_end_goes_live(seeded):
-    """The uses' versions are read with a rule built once per process (states.child_versions):
-    it compares with the moment each query runs, so a therapy scheduled to go live appears on
-    its condition's changes when it does, with nothing saved in between."""
+    """The other end's schedule is read from its versions: a therapy scheduled to go live
+    appears on its condition's changes when it does, with nothing saved in between (the uses'
+    rows are read with a query built once per process, states.child_versions)."""
     condition = Condition.objects.get(slug="lymphoma")
     live_at = timezone.now() + datetime.timedelta(days=1)
     texts(condition)  # the rule built, before the therapy exists
@@ -366,6 +366,52 @@ def test_a_sub_condition_hidden_while_its_parent_was_a_draft_says_when_it_left(s
         set_status(Condition.objects.get(pk=child.parent_id), "published")
         newest = record_changes(child)[0]
     assert newest.text == f"withdrawn on {left:%-d %B %Y} and published again"
+
+
+def test_a_use_is_on_its_conditions_changes_while_its_therapy_was_public(seeded):
+    """A use shows at its other end from the moment the therapy went live until it left, by
+    the same rule as the therapy's own states: added the day the therapy was published (not
+    the day the use was saved in its draft), removed the day it was unpublished."""
+    condition = Condition.objects.get(slug="lymphoma")
+    therapy = Therapy.objects.create(
+        slug="laterumab",
+        name="Laterumab",
+        summary="Not ready.",
+        therapy_class=rituximab().therapy_class,
+    )
+    Indication.objects.create(therapy=therapy, condition=condition, status="published")
+    published = timezone.now() + datetime.timedelta(days=3)
+    withdrawn = published + datetime.timedelta(days=3)
+    with time_machine.travel(published, tick=False):
+        set_status(therapy, "published")
+    with time_machine.travel(published + datetime.timedelta(hours=1)):
+        newest = record_changes(condition)[0]
+        assert (newest.text, newest.date) == ("added a use: Laterumab", published)
+    with time_machine.travel(withdrawn, tick=False):
+        set_status(Therapy.objects.get(pk=therapy.pk), "draft")
+    with time_machine.travel(withdrawn + datetime.timedelta(hours=1)):
+        removed, added = record_changes(condition)[:2]
+    assert (removed.text, removed.date) == ("removed a use: Laterumab", withdrawn)
+    assert (added.text, added.date) == ("added a use: Laterumab", published)
+
+
+def test_a_use_leaves_its_conditions_changes_while_its_therapys_class_is_a_draft(seeded):
+    """The other end's own `shown_with` counts too: rituximab was off the site while its class
+    was a draft, and so was its use on the condition's page."""
+    therapy = rituximab()
+    condition = therapy.indications.get(condition__slug="rheumatoid-arthritis").condition
+    left = timezone.now() + datetime.timedelta(days=2)
+    back = left + datetime.timedelta(days=5)
+    with time_machine.travel(left, tick=False):
+        set_status(therapy.therapy_class, "draft")
+    with time_machine.travel(back, tick=False):
+        set_status(TherapyClass.objects.get(pk=therapy.therapy_class_id), "published")
+    with time_machine.travel(back + datetime.timedelta(hours=1)):
+        entries = [(e.parts, e.date) for e in record_changes(condition) if e.date >= left]
+    (added, came_back), (removed, went) = entries
+    assert "added a use: Rituximab" in [part.split(" (")[0] for part in added]
+    assert "removed a use: Rituximab" in [part.split(" (")[0] for part in removed]
+    assert (came_back, went) == (back, left)
 
 
 def test_an_admin_save_of_the_summary_and_the_sources_is_one_entry(seeded, admin_client):

@@ -85,9 +85,10 @@ def test_a_therapy_page_reads_its_uses_and_its_classs_in_one_query(
     """The first visit after a write: 12 queries of its own (and 2 for the catalog's version,
     which the page cache and the page's validators read): the therapy (with its latest
     version's date), its names, its sections, its uses and its class's together, the sources
-    all of them cite (one query), the glossary's terms, and "What changed" (6, with the class's
-    versions: a therapy is public only while its class is)."""
-    with django_assert_max_num_queries(14):
+    all of them cite (one query), the glossary's terms, and "What changed" (8, with the class's
+    versions, a therapy being public only while its class is, and those of the conditions its
+    uses name and of their parents)."""
+    with django_assert_max_num_queries(16):
         response = client.get("/therapies/rituximab/")
     html = response.content.decode()
     assert "Conditions this therapy is used for" in html

@@ -10,9 +10,10 @@ long as each record it is `shown_with` was live too (a therapy is off the site w
 is a draft, so it left then and came back with the class); it holds
 the children and sources as they stood at the end of its time (the admin saves inline rows and
 the sources just after their record, so such a change belongs to the record's version current
-when it was made, as on the history pages). A use counts only while it is live itself: the
-moments a use goes live or expires are moments of change too, with no version saved then.
-Sections have no status of their own."""
+when it was made, as on the history pages). A use counts only while it is live itself and the
+record at its other end is public by the same rule (a use of a therapy shows on its condition
+from the moment the therapy went live until it left): those moments are moments of change too,
+with no version of the record saved then. Sections have no status of their own."""
 
 import bisect
 import datetime
@@ -34,6 +35,11 @@ _BEFORE = datetime.timedelta(microseconds=1)
 SAME_SAVE = datetime.timedelta(seconds=10)
 # Children's first versions loaded by `manage.py seed` stood from the record's first version.
 _SEEDED_AT = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+# Up to this many records, their versions are read by their ids (`id IN (…)`, within SQLite's
+# limit on parameters); beyond, the whole history table, the others dropped in Python.
+MAX_IDS = 500
+HISTORY_FIELDS = ("history_id", "history_date", "history_change_reason", "id")
+SCHEDULE_FIELDS = ("status", "go_live_at", "expire_at")
 
 
 @dataclass
@@ -61,33 +67,43 @@ def child_kinds(model):
     return [*kinds, (SECTIONS, relation.related_model, relation.field.attname, ())]
 
 
+def schedule_state(version, moment):
+    """Where the record stood for the public at `moment` in `version`, on its own (the model's
+    `schedule_state()`, on the version's status and schedule alone)."""
+    record = type(version).instance_type(
+        status=version.status, go_live_at=version.go_live_at, expire_at=version.expire_at
+    )
+    return record.schedule_state(now=moment)
+
+
 def went_live(version, until):
     """When the record became public in `version` (current until `until`), or None."""
     start = version.history_date
     if version.go_live_at is not None and version.go_live_at > start:
         start = version.go_live_at
-    if start >= until or version.instance.schedule_state(now=start) != "live":
+    if start >= until or schedule_state(version, start) != "live":
         return None
     return start
 
 
-def other_ends_public(child, describe):
-    """The condition that what a child names at its other end (`describe`) is public now, by
-    each model's own `visible()` rule, read through the version's foreign keys."""
+def other_ends_exist(child, describe):
+    """The condition that the records a child names at its other end (`describe`) still
+    exist (a use of a record deleted since cannot be named)."""
     condition = Q()
     for name in describe:
         related = child._meta.get_field(name).related_model
-        condition &= Q(**{f"{name}__isnull": True}) | related.visible(f"{name}__")
+        condition &= Q(**{f"{name}__isnull": True}) | Q(
+            **{f"{name}__in": related.objects.values("pk")}
+        )
     return condition
 
 
 @functools.cache
 def child_versions(child, key, describe):
-    """The versions of one kind of child with their other end, where that end is public: built
-    once per process (the visibility rules' expressions cost more to build than to run; the
-    moment they compare with is the time each query runs) and filtered anew by each caller."""
+    """The versions of one kind of child with their other end, where that end still exists:
+    built once per process and filtered anew by each caller."""
     rows = child.history.filter(**{f"{key}__isnull": False}).select_related(*describe)
-    return rows.filter(other_ends_public(child, describe))
+    return rows.filter(other_ends_exist(child, describe))
 
 
 class Timeline:
@@ -96,9 +112,9 @@ class Timeline:
 
     def __init__(self, kind, child, key, describe, ids):
         self.kind, self.describe = kind, describe
-        # The other end's name with each row, and only uses whose other end is public now (the
-        # pages list no other): a use of a draft therapy, or one whose other end was deleted
-        # since, is left out whole.
+        # The other end's name with each row; a use whose other end was deleted since is left
+        # out whole. When each other end was public: `read_other_ends()`.
+        self.public = {}
         rows = child_versions(child, key, tuple(describe))
         if ids is not None:
             rows = rows.filter(**{f"{key}__in": ids})
@@ -115,6 +131,23 @@ class Timeline:
             seeded = row.history_change_reason == SEEDED and not versions
             dates.append(_SEEDED_AT if seeded else row.history_date)
             versions.append(row)
+
+    def read_other_ends(self, now):
+        """When each record the uses name at their other end was public (`public_spans`, one
+        reading per kind of record named), for `as_of` and `changes`."""
+        for name in self.describe if self.kind == USES else ():
+            related = self.child._meta.get_field(name).related_model
+            ids = {getattr(row, f"{name}_id") for row in self.rows}
+            ids.discard(None)
+            self.public[name] = public_spans(related, ids, now) if ids else {}
+
+    def other_ends_public(self, row, moment):
+        """Whether each record the use `row` names at its other end was public at `moment`."""
+        for name, spans_by_id in self.public.items():
+            pk = getattr(row, f"{name}_id")
+            if pk is not None and not any(a <= moment < b for a, b in spans_by_id.get(pk, ())):
+                return False
+        return True
 
     def cite(self, cited):
         """Sets on each child version what it cites ({source id: name}), by `cited`:
@@ -136,8 +169,13 @@ class Timeline:
         for dates, versions in self.by_record.get(record_id, {}).values():
             found += dates
             if self.kind == USES:
+                ends = set()
                 for row in versions:
                     found += [m for m in (row.go_live_at, row.expire_at) if m and m <= now]
+                    ends |= {(name, getattr(row, f"{name}_id")) for name in self.public}
+                for name, pk in ends:  # its other end went live, or left
+                    for span in self.public[name].get(pk, ()):
+                        found += [m for m in span if _SEEDED_AT < m < now]
         return found
 
     def as_of(self, record_id, moment):
@@ -148,7 +186,9 @@ class Timeline:
             if index < 0 or versions[index].history_type == "-":
                 continue
             row = versions[index]
-            if self.kind == USES and row.instance.schedule_state(now=moment) != "live":
+            if self.kind == USES and (
+                schedule_state(row, moment) != "live" or not self.other_ends_public(row, moment)
+            ):
                 continue
             standing[self.key(row)] = row
         return standing
@@ -210,26 +250,56 @@ def spans(history, now):
         yield version, until, start, end
 
 
-def live_spans(model, ids, now):
-    """{record id: [(start, end)]}: when each of the records `ids` of `model` was live on its
-    own, from their versions (one query), spans that meet joined into one."""
+def versions_of(model, ids, fields=None):
+    """{record id: [version]}, oldest first, of the records `ids` of `model` (by their ids up
+    to MAX_IDS of them, else the whole history table, the others dropped), with only the
+    version's `fields` and what the schedule reads when given."""
+    versions = model.history.all()
+    if len(ids) <= MAX_IDS:
+        versions = versions.filter(id__in=ids)
+    if fields is not None:
+        versions = versions.only(*HISTORY_FIELDS, *SCHEDULE_FIELDS, *fields)
     by_record = {}
-    for version in model.history.filter(id__in=ids).order_by("history_date", "history_id"):
-        by_record.setdefault(version.id, []).append(version)
-    found = {}
-    for record_id, history in by_record.items():
-        joined = found.setdefault(record_id, [])
-        for _version, _until, start, end in spans(history, now):
-            if start is None:
-                continue
-            if joined and joined[-1][1] >= start:
-                joined[-1] = (joined[-1][0], max(joined[-1][1], end))
-            else:
-                joined.append((start, end))
+    for version in versions.order_by("history_date", "history_id"):
+        if version.id in ids:
+            by_record.setdefault(version.id, []).append(version)
+    return by_record
+
+
+def joined(stints):
+    """Spans ([(start, end)]) that meet joined into one, in order."""
+    found = []
+    for start, end in sorted(stints):
+        if found and found[-1][1] >= start:
+            found[-1] = (found[-1][0], max(found[-1][1], end))
+        else:
+            found.append((start, end))
     return found
 
 
-def shown_with_spans(model, by_record, now):
+def seeded_start(history, start):
+    """A first version loaded by `manage.py seed` stood from the start, as the children seeded
+    with it do (`Timeline`): what the article held was published together."""
+    first = history[0]
+    if first.history_change_reason == SEEDED and start == first.history_date:
+        return _SEEDED_AT
+    return start
+
+
+def live_spans(model, ids, now, seeded=False):
+    """{record id: [(start, end)]}: when each of the records `ids` of `model` was live on its
+    own, from their versions (one query), spans that meet joined into one; a seeded first
+    version from the start if `seeded`."""
+    found = {}
+    for record_id, history in versions_of(model, ids, ()).items():
+        stints = [(start, end) for _v, _u, start, end in spans(history, now) if start]
+        if seeded and stints:
+            stints[0] = (seeded_start(history, stints[0][0]), stints[0][1])
+        found[record_id] = joined(stints)
+    return found
+
+
+def shown_with_spans(model, by_record, now, seeded=False):
     """{foreign key's attname: {record id: [(start, end)]}}: when each record the versions
     `by_record` are `shown_with` (a therapy's class, a condition's parent) was live."""
     found = {}
@@ -237,7 +307,29 @@ def shown_with_spans(model, by_record, now):
         field = model._meta.get_field(name)
         ids = {getattr(v, field.attname) for history in by_record.values() for v in history}
         ids.discard(None)
-        found[field.attname] = live_spans(field.related_model, ids, now) if ids else {}
+        found[field.attname] = live_spans(field.related_model, ids, now, seeded) if ids else {}
+    return found
+
+
+def public_spans(model, ids, now):
+    """{record id: [(start, end)]}: when each of the records `ids` of `model` was public, by
+    the rule of its states (`public_states`): live on its own, and while each record it is
+    `shown_with` was live; seeded first versions from the start. One query for the records'
+    versions, one per kind of record they are shown with."""
+    attnames = [model._meta.get_field(name).attname for name in model.shown_with]
+    by_record = versions_of(model, ids, attnames)
+    shown_with = shown_with_spans(model, by_record, now, seeded=True)
+    found = {}
+    for record_id, history in by_record.items():
+        stints = []
+        for version, _until, start, end in spans(history, now):
+            if start is None:
+                continue
+            part = [(seeded_start(history, start) if version is history[0] else start, end)]
+            for attname, live in shown_with.items():
+                part = cut(part, live.get(getattr(version, attname)))
+            stints += part
+        found[record_id] = joined(stints)
     return found
 
 
@@ -264,14 +356,16 @@ def public_states(model, ids=None, related=()):
     by_record = {}
     for version in versions.order_by("history_date", "history_id"):
         by_record.setdefault(version.id, []).append(version)
+    now = timezone.now()
     timelines = [Timeline(*kind, ids) for kind in child_kinds(model)]
+    for timeline in timelines:
+        timeline.read_other_ends(now)
     citing = [timeline for timeline in timelines if timeline.cites]
     wanted = [(model, ids), *((timeline.child, timeline.child_ids) for timeline in citing)]
     citations, *children_cited = version_citations(wanted)
     for timeline, cited in zip(citing, children_cited, strict=True):
         timeline.cite(cited)
     fields = [field.attname for field in model._meta.concrete_fields]
-    now = timezone.now()
     shown_with = shown_with_spans(model, by_record, now)
     states = {}
     for record_id, all_versions in by_record.items():
