@@ -30,6 +30,20 @@ def texts(record):
     return [entry.text for entry in record_changes(record)]
 
 
+def therapy_with_a_use(name, condition, **fields):
+    """A new therapy of rituximab's class (a draft unless `fields` say otherwise) with a
+    published use of `condition`."""
+    therapy = Therapy.objects.create(
+        slug=name.lower(),
+        name=name,
+        summary="Not ready.",
+        therapy_class=rituximab().therapy_class,
+        **fields,
+    )
+    Indication.objects.create(therapy=therapy, condition=condition, status="published")
+    return therapy
+
+
 def test_the_seeded_version_is_the_first_published_entry(seeded):
     (entry,) = record_changes(rituximab())
     assert entry.text == "first published"
@@ -147,13 +161,7 @@ def test_the_site_lists_every_public_records_changes_newest_first(seeded):
 
 def test_a_use_of_a_draft_therapy_never_shows_on_the_conditions_changes(seeded):
     condition = Condition.objects.get(slug="lymphoma")
-    draft = Therapy.objects.create(
-        slug="draftumab",
-        name="Draftumab",
-        summary="Not ready.",
-        therapy_class=rituximab().therapy_class,
-    )
-    Indication.objects.create(therapy=draft, condition=condition, status="published")
+    draft = therapy_with_a_use("Draftumab", condition)
     assert "Draftumab" not in " ".join(texts(condition))
     draft.publish()
     draft.save()
@@ -186,15 +194,7 @@ def test_a_use_shows_once_the_therapy_at_its_other_end_goes_live(seeded):
     condition = Condition.objects.get(slug="lymphoma")
     live_at = timezone.now() + datetime.timedelta(days=1)
     texts(condition)  # the rule built, before the therapy exists
-    scheduled = Therapy.objects.create(
-        slug="schedumab",
-        name="Schedumab",
-        summary="Soon.",
-        therapy_class=rituximab().therapy_class,
-        status="published",
-        go_live_at=live_at,
-    )
-    Indication.objects.create(therapy=scheduled, condition=condition, status="published")
+    therapy_with_a_use("Schedumab", condition, status="published", go_live_at=live_at)
     assert "Schedumab" not in " ".join(texts(condition))
     with time_machine.travel(live_at + datetime.timedelta(hours=1), tick=False):
         assert texts(condition)[0] == "added a use: Schedumab"
@@ -373,13 +373,7 @@ def test_a_use_is_on_its_conditions_changes_while_its_therapy_was_public(seeded)
     the same rule as the therapy's own states: added the day the therapy was published (not
     the day the use was saved in its draft), removed the day it was unpublished."""
     condition = Condition.objects.get(slug="lymphoma")
-    therapy = Therapy.objects.create(
-        slug="laterumab",
-        name="Laterumab",
-        summary="Not ready.",
-        therapy_class=rituximab().therapy_class,
-    )
-    Indication.objects.create(therapy=therapy, condition=condition, status="published")
+    therapy = therapy_with_a_use("Laterumab", condition)
     published = timezone.now() + datetime.timedelta(days=3)
     withdrawn = published + datetime.timedelta(days=3)
     with time_machine.travel(published, tick=False):
