@@ -170,7 +170,8 @@ def test_a_use_of_a_draft_therapy_never_shows_on_the_conditions_changes(seeded):
 
 def test_whats_new_reads_only_the_records_changed_last(seeded, django_assert_max_num_queries):
     """At any size of catalog the site's list reads the histories of the records changed
-    last (a name's or use's change counts for its record), never every record's."""
+    last (a name's or use's change counts for its record, and a move in or out of view of
+    its class, parent or a use's other end), never every record's."""
     therapy = rituximab()
     condition = Condition.objects.get(slug="lymphoma")
     TherapyName.objects.create(therapy=therapy, name="MabThera", kind="brand")
@@ -183,8 +184,62 @@ def test_whats_new_reads_only_the_records_changed_last(seeded, django_assert_max
     assert therapy in therapies and len(therapies) == 2
     assert condition in conditions and len(conditions) == 2
     assert len({entry.record for entry in site_changes()}) > len(records)
-    with django_assert_max_num_queries(36):
-        site_changes(limit=2)
+    # With a class and a parent condition that left and came back, their therapies and
+    # sub-conditions (and the records at their uses' other ends) are read too, still bounded.
+    later = timezone.now() + datetime.timedelta(days=1)
+    parent = Condition.objects.filter(children__isnull=False).first()
+    with time_machine.travel(later):
+        for record in (therapy.therapy_class, parent):
+            set_status(record, "draft")
+            set_status(record, "published")
+        with django_assert_max_num_queries(46):
+            site_changes(limit=2)
+
+
+def edit_summary(record):
+    record.summary += " More."
+    record.save()
+
+
+def test_whats_new_lists_a_therapy_that_came_back_with_its_class(seeded):
+    """A therapy with no version of its own since it was created still changed when its
+    class came back: What's new reads the classes' moves in and out of view too."""
+    new_class = TherapyClass.objects.create(
+        slug="new-class", name="New class", summary="A class.", status="published"
+    )
+    therapy = Therapy.objects.create(
+        slug="newumab", name="Newumab", therapy_class=new_class, summary="New.", status="published"
+    )
+    start = timezone.now()
+    left, back = (start + datetime.timedelta(days=n) for n in (2, 4))
+    with time_machine.travel(start + datetime.timedelta(days=1)):
+        edit_summary(rituximab())  # a therapy saved later than Newumab itself
+    with time_machine.travel(left, tick=False):
+        set_status(new_class, "draft")
+    with time_machine.travel(back, tick=False):
+        set_status(TherapyClass.objects.get(pk=new_class.pk), "published")
+    with time_machine.travel(back + datetime.timedelta(hours=1)):
+        therapies = [e for e in site_changes(limit=1) if isinstance(e.record, Therapy)]
+    assert therapies[0].record == therapy
+    assert therapies[0].title == f"Newumab: withdrawn on {left:%-d %B %Y} and published again"
+    assert therapies[0].date == back
+
+
+def test_whats_new_lists_a_condition_that_gained_a_use_when_its_therapy_went_live(seeded):
+    """The condition saved nothing when the therapy was published, yet its page reads "added a
+    use" that day: What's new reads the moves of the records at its uses' other ends too."""
+    condition = Condition.objects.get(slug="lymphoma")
+    therapy = therapy_with_a_use("Laterumab", condition)
+    start = timezone.now()
+    published = start + datetime.timedelta(days=3)
+    with time_machine.travel(start + datetime.timedelta(days=1)):
+        edit_summary(Condition.objects.exclude(pk=condition.pk).first())
+    with time_machine.travel(published, tick=False):
+        set_status(therapy, "published")
+    with time_machine.travel(published + datetime.timedelta(hours=1)):
+        conditions = [e for e in site_changes(limit=1) if isinstance(e.record, Condition)]
+    assert conditions[0].title == f"{condition.name}: added a use: Laterumab"
+    assert conditions[0].date == published
 
 
 def test_a_use_shows_once_the_therapy_at_its_other_end_goes_live(seeded):

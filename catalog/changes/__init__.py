@@ -13,8 +13,9 @@ ids, update times) are never read into an entry.
 The pages, the Atom feed and the API read these functions and nothing else:
 
 - `record_changes(record)`: one record's entries, newest first, in a fixed number of queries;
-- `site_changes()`: every public record's entries, newest first (one query per kind of record
-  and per kind of child, whatever the number of records).
+- `site_changes()`: the entries of the public records changed last (catalog/changes/recent.py:
+  by their versions, their children's, and the moves in or out of view of the records they
+  depend on), newest first, in a bounded number of queries whatever the number of records.
 """
 
 from .entries import Entry, record_changes, site_changes

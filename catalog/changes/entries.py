@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..models import registry
+from .recent import changed_last
 from .states import child_kinds, public_states
 from .wording import FIRST_PUBLISHED, Wording, day, related_fields
 
@@ -82,24 +83,13 @@ def record_changes(record, limit=None):
     return entries[:limit] if limit is not None else entries
 
 
-def changed_last(model, limit=MAX_LISTED_IDS):
-    """The ids of the `limit` records of `model` changed last: by their own latest versions and
-    their names', uses' and sections' (one query for each history, each of `limit` rows)."""
-    found = [model.history.order_by("-history_date").values_list("history_date", "id")[:limit]]
-    for _kind, child, key, _describe in child_kinds(model):
-        rows = child.history.filter(**{f"{key}__isnull": False}).order_by("-history_date")
-        found.append(rows.values_list("history_date", key)[:limit])
-    newest_first = sorted((row for rows in found for row in rows), reverse=True)
-    return list(dict.fromkeys(pk for _date, pk in newest_first))[:limit]
-
-
 def site_changes(limit=MAX_LISTED_IDS):
     """The published changes of the public records with a page (therapies, classes,
     conditions) changed last (the `limit` of each kind: `changed_last`), newest first. The
     work is bounded whatever the size of the catalog: What's new is about what is new."""
-    entries = []
+    entries, moved = [], {}
     for model in registry.reviewed_models():
-        ids = changed_last(model, limit)
+        ids = changed_last(model, limit, moved)
         records = model.objects.published().filter(pk__in=ids).only("pk", "slug", "name")
         records = records.in_bulk()
         for found in _entries(model, records).values():
