@@ -144,7 +144,9 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        # Persistent connections, checked before reuse so a restarted server is picked up.
+        # Persistent connections, checked before reuse so a restarted server is picked up (for
+        # a request that starts with the catalog's version, that read is the check:
+        # catalog/models/version.py version_row()).
         conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )

@@ -167,13 +167,18 @@ def _database_snapshot(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def live_catalog(transactional_db, _database_snapshot, live_server):
-    """The live server (another thread: the test's writes must be committed, so the test is
-    transactional), over the database as the other tests see it, the site's content and the
-    editors' groups included (restored if a transactional test before this one flushed it).
-    Use with `pytest.mark.django_db(transaction=True)`."""
+def committed_catalog(transactional_db, _database_snapshot):
+    """The database as the other tests see it, the site's content and the editors' groups
+    included (restored if a transactional test before this one flushed it), for a test that
+    runs outside a transaction. Use with `pytest.mark.django_db(transaction=True)`."""
     if not Group.objects.exists():
         restore_database(_database_snapshot)
+
+
+@pytest.fixture
+def live_catalog(committed_catalog, live_server):
+    """The live server (another thread: the test's writes must be committed, so the test is
+    transactional) over `committed_catalog`. Use with `pytest.mark.django_db(transaction=True)`."""
     return live_server
 
 

@@ -1,18 +1,25 @@
 """catalog/caching.py: the catalog's version read once per request, for pages and API alike
 (`request.catalog_version`), and one caching policy per kind of response, the same wherever it
-applies; the pages take none of it from the API package."""
+applies; the pages take none of it from the API package. On PostgreSQL, the version read is
+also the check of a reused connection: a page-cache hit sends one statement, and a connection
+the database dropped is replaced without an error."""
 
 import ast
+import tempfile
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
+from psycopg import pq
 
 from catalog.models import catalog_last_modified
+
+from .helpers import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +119,64 @@ def test_nothing_outside_the_api_package_imports_from_it():
         if "api" not in path.relative_to(CATALOG).parts[:1] and "migrations" not in path.parts
     }
     assert {path: modules for path, modules in offenders.items() if modules} == {}
+
+
+# --- The version read stands in for the connection's health check (PostgreSQL) ----------------
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has no connection to lose"
+)
+
+
+def a_new_request():
+    """What Django does as each request starts (`request_started`), which the test client
+    leaves out: a persistent connection is kept, to be checked before its next use."""
+    close_old_connections()
+
+
+def sent_to_postgresql(request):
+    """`request()`'s response, and the statements the connection sent the server during it
+    (libpq's own trace of the protocol: Django's SELECT 1 health check is not logged)."""
+    pgconn = connection.connection.pgconn
+    with tempfile.TemporaryFile("w+") as trace:
+        pgconn.trace(trace.fileno())
+        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        try:
+            response = request()
+        finally:
+            pgconn.untrace()
+        trace.seek(0)
+        messages = [line.split("\t") for line in trace]
+    return response, [m[3].strip() for m in messages if m[:1] == ["F"] and m[2] == "Query"]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_page_cache_hit_costs_postgresql_one_statement(committed_catalog, client):
+    """On a persistent connection, a hit is the version read and nothing else: that read is
+    the connection's health check too, so there is no `SELECT 1` before it."""
+    assert "Rituximab" in page_text(client.get("/therapies/"))  # rendered and stored
+    a_new_request()
+    response, statements = sent_to_postgresql(lambda: client.get("/therapies/"))
+    assert "Rituximab" in page_text(response)
+    assert len(statements) == 1, statements
+    assert "catalog_catalogversion" in statements[0]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_database_dropped_is_replaced_on_the_next_request(
+    committed_catalog, client
+):
+    """The database closed the worker's persistent connection between two requests (a restart,
+    an idle timeout): the next request's version read finds it dead, makes a new one and the
+    page is served, as Django's health check would have made sure."""
+    assert "Rituximab" in page_text(client.get("/therapies/"))
+    dropped = connection.connection.info.backend_pid
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [dropped])
+    a_new_request()
+    response = client.get("/therapies/rituximab/")
+    assert response.status_code == 200
+    assert "Rituximab" in page_text(response)
+    assert connection.connection.info.backend_pid != dropped

@@ -7,7 +7,7 @@ import dataclasses
 import datetime
 import functools
 
-from django.db import connections, models, router
+from django.db import InterfaceError, OperationalError, connections, models, router
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -78,16 +78,48 @@ def version_sql(alias):
 
 
 def version_row():
-    """(changed_at, counter) of the version's row, or None before the first write."""
+    """(changed_at, counter) of the version's row, or None before the first write.
+
+    This read is the first query of nearly every public request, and the only one of a
+    page-cache hit, so on a persistent connection that a new request reuses it also stands in
+    for Django's health check (CONN_HEALTH_CHECKS: a `SELECT 1` before the request's first
+    query, one more round trip): when the connection turns out to be dead (the database
+    restarted), it is closed and the read is made once more on a new one, as the check would
+    have done. Any other first query keeps Django's check."""
     alias = router.db_for_read(CatalogVersion)
+    connection = connections[alias]
     sql, params = version_sql(alias)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    checking = unchecked_reuse(connection)
+    if checking:
+        connection.health_check_done = True  # this read is the check
+    try:
+        row = fetch_one(connection, sql, params)
+    except (InterfaceError, OperationalError):
+        if not checking:
+            raise
+        connection.close()
+        row = fetch_one(connection, sql, params)
     if row is None:
         return None
     changed_at = parse_datetime(row[0]) if isinstance(row[0], str) else row[0]
     return aware(changed_at), row[1]
+
+
+def unchecked_reuse(connection):
+    """Whether `connection` is open from an earlier request and not checked yet in this one
+    (outside a transaction: a dead connection there is the transaction's failure)."""
+    return (
+        connection.health_check_enabled
+        and not connection.health_check_done
+        and connection.connection is not None
+        and not connection.in_atomic_block
+    )
+
+
+def fetch_one(connection, sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def catalog_version(now=None):
