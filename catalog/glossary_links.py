@@ -2,6 +2,7 @@
 glossary entry on first use in a text: the names come from the glossary itself (each term and
 what it is also called, with its plural), the text is escaped before any link is added."""
 
+import functools
 import re
 
 from django.urls import reverse
@@ -11,9 +12,12 @@ from django.utils.safestring import mark_safe
 from .text import forms_of
 
 
+@functools.lru_cache(maxsize=16)
 def patterns(terms):
-    """One regular expression for (slug, names) pairs, longest names first (so "monoclonal
-    antibody" wins over "antibody"), and the slug of each lower-cased form."""
+    """One regular expression for (slug, names) pairs (a tuple of tuples), longest names
+    first (so "monoclonal antibody" wins over "antibody"), and the slug of each lower-cased
+    form. Made once per process for each set of terms: a page links terms in several texts,
+    and the terms change only when the glossary does."""
     slug_of = {}
     for slug, names in terms:
         for name in names:
@@ -30,7 +34,7 @@ def patterns(terms):
 def link_terms(text, terms, skip=()):
     """`text`, escaped, with the first use of each glossary term linked to its entry (terms
     whose slug is in `skip` are left alone)."""
-    pattern, slug_of = patterns(terms)
+    pattern, slug_of = patterns(tuple((slug, tuple(names)) for slug, names in terms))
     escaped = escape(text)
     if pattern is None:
         return mark_safe(escaped)

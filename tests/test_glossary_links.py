@@ -2,7 +2,8 @@
 
 import pytest
 
-from catalog.glossary_links import link_terms
+from catalog.glossary_links import link_terms, patterns
+from catalog.models import GlossaryTerm
 
 from .helpers import page_text
 
@@ -37,3 +38,21 @@ def test_a_drug_page_links_its_terms_to_the_glossary_once(client):
     assert '<a class="term" href="/glossary/#monoclonal-antibody">monoclonal antibody</a>' in lead
     assert lead.count("/glossary/#monoclonal-antibody") == 1
     assert "Rituximab (Rituxan) is a monoclonal antibody." in page_text(response).replace(" .", ".")
+
+
+@pytest.mark.django_db
+def test_the_terms_pattern_is_made_once_and_again_when_the_glossary_changes(client):
+    """A page links terms in several texts, and every page links the same terms: their
+    pattern is made once per process, not once per text; a new name in the glossary makes a
+    new one, so the page links it on the next request."""
+    assert "/glossary/#monoclonal-antibody" in client.get("/therapies/rituximab/").content.decode()
+    made = patterns.cache_info().misses
+    html = client.get("/therapies/tocilizumab/").content.decode()
+    assert "/glossary/#monoclonal-antibody" in html
+    assert patterns.cache_info().misses == made
+    term = GlossaryTerm.objects.get(slug="monoclonal-antibody")
+    term.also_called = "Tocilizumab"
+    term.save()
+    html = client.get("/therapies/tocilizumab/").content.decode()
+    assert '<a class="term" href="/glossary/#monoclonal-antibody">Tocilizumab</a>' in html
+    assert patterns.cache_info().misses == made + 1
