@@ -94,9 +94,14 @@ def version_row():
         connection.health_check_done = True  # this read is the check
     try:
         row = fetch_one(connection, sql, params)
+        dropped = False
     except (InterfaceError, OperationalError):
         if not checking:
             raise
+        dropped = True
+    if dropped:
+        # Outside the `except`: when the database is down, the error the request fails with is
+        # the new connection's, logged once, not chained to the dropped one's.
         connection.close()
         row = fetch_one(connection, sql, params)
     if row is None:
