@@ -93,21 +93,14 @@ def version_row():
     if checking:
         connection.health_check_done = True  # this read is the check
     try:
-        row = fetch_one(connection, sql, params)
-        dropped = False
+        return fetch_one(connection, sql, params)
     except (InterfaceError, OperationalError):
         if not checking:
             raise
-        dropped = True
-    if dropped:
-        # Outside the `except`: when the database is down, the error the request fails with is
-        # the new connection's, logged once, not chained to the dropped one's.
-        connection.close()
-        row = fetch_one(connection, sql, params)
-    if row is None:
-        return None
-    changed_at = parse_datetime(row[0]) if isinstance(row[0], str) else row[0]
-    return aware(changed_at), row[1]
+    # Outside the `except`: when the database is down, the error the request fails with is the
+    # new connection's, logged once, not chained to the dropped one's.
+    connection.close()
+    return fetch_one(connection, sql, params)
 
 
 def unchecked_reuse(connection):
@@ -122,9 +115,14 @@ def unchecked_reuse(connection):
 
 
 def fetch_one(connection, sql, params):
+    """The version's row read on `connection`, as version_row() gives it."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone()
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    changed_at = parse_datetime(row[0]) if isinstance(row[0], str) else row[0]
+    return aware(changed_at), row[1]
 
 
 def catalog_version(now=None):
