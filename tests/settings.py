@@ -13,6 +13,10 @@ os.environ.setdefault("DJANGO_EXPORT_RATE", "100000/minute")
 os.environ.setdefault("DJANGO_API_WRITE_RATE", "100000/minute")
 os.environ.setdefault("DJANGO_SEARCH_RATE", "100000/minute")
 os.environ.setdefault("DJANGO_SUGGEST_RATE", "100000/minute")
+# The checkout's staticfiles/ (which `make run` collects) is never read: in-process tests see
+# the same site whether `make run` ran before them or not. Tests of the served static files
+# collect their own (tests/servers/).
+os.environ["DJANGO_STATIC_ROOT"] = os.path.join(os.path.dirname(__file__), "no-collected-static")
 os.environ.setdefault("DJANGO_LOGIN_RATE", "100000/minute")
 
 from immunosite.settings import *  # noqa: F403
