@@ -159,3 +159,33 @@ def test_a_pages_sources_are_one_query_however_many_of_its_parts_cite_them(clien
     assert html.count('<a href="https://x.test/" rel="noopener">A new label</a>') >= 1
     sources = html.split('id="sources-heading"', 1)[1]
     assert sources.count('id="source-a-new-label"') == 1  # listed once at the end
+
+
+def rows_read(plan, table):
+    """The rows a plan's (EXPLAIN ANALYZE, FORMAT JSON) scans of `table` read: those they
+    returned and those their filters threw away, over all their loops."""
+    total = 0
+    if plan.get("Relation Name") == table:
+        kept_and_dropped = plan["Actual Rows"] + plan.get("Rows Removed by Filter", 0)
+        total += kept_and_dropped * plan["Actual Loops"]
+    return total + sum(rows_read(child, table) for child in plan.get("Plans", ()))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_a_busy_conditions_page_reads_the_uses_of_its_first_therapies_not_all_of_them(
+    client, make_catalog
+):
+    make_catalog(3000)  # 6,000 uses of "synth parent" and its sub-condition
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/conditions/synth-parent/")
+    assert "synth therapy 00024" in page_text(response)
+    (uses,) = [q["sql"] for q in queries if q["sql"].startswith('SELECT "catalog_indication"')]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {uses}")
+        (plan,) = cursor.fetchone()[0]
+    # The first 51 therapies' uses, each for the parent and its sub-condition (the page shows
+    # 50); reading every use of the condition to keep those read 6,000.
+    assert rows_read(plan["Plan"], "catalog_indication") <= 4 * DETAIL_LIST_LIMIT

@@ -27,6 +27,7 @@ from ..models import (
     TherapyClass,
     cite,
 )
+from ..models.planning import OneOf
 from ..models.rows import row_expressions
 
 DETAIL_LIST_LIMIT = 50
@@ -241,7 +242,8 @@ class ConditionDetailView(PublicDetailView):
         ones first (they are few), then each therapy's, by name; with each therapy's class,
         and its brand names in the same query (`brand_names`, as the therapy's list rows
         declare them)."""
-        uses = self.indications().filter(condition__in=Condition.objects.matching([self.object]))
+        conditions = Condition.objects.matching([self.object]).values("pk")
+        uses = self.indications().filter(OneOf("condition_id", conditions))
         whole_class_first = Case(
             When(therapy__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()
         )
@@ -270,7 +272,8 @@ class ConditionDetailView(PublicDetailView):
         # that, their uses alone are more than `limit`.
         therapies = Therapy.objects.published().for_conditions([self.object])
         therapies = therapies.order_by("name", "pk").values("pk")[: limit + 1]
-        found = list(uses.filter(Q(therapy__isnull=True) | Q(therapy__in=therapies))[: limit + 1])
+        shown = Q(therapy__isnull=True) | OneOf("therapy_id", therapies)
+        found = list(uses.filter(shown)[: limit + 1])
         return found[:limit], len(found) > limit
 
     def get_context_data(self, **kwargs):
