@@ -24,7 +24,7 @@ from .triggers import trigger_names
 USES = "catalog_therapyuse"
 EVENTS = ("insert", "update", "delete")
 
-# The watched tables: (the column naming what changed, the columns the rule reads, and the
+# The watched tables: (the column naming what changed, the columns the rows read, and the
 # therapies that may change, from the keys in `{keys}`).
 WATCHED = {
     "catalog_indication": (
@@ -32,7 +32,11 @@ WATCHED = {
         ("status", "go_live_at", "expire_at", "therapy_id", "condition_id"),
         "{keys}",
     ),
-    "catalog_therapy": ("id", ("status", "go_live_at", "expire_at", "therapy_class_id"), "{keys}"),
+    "catalog_therapy": (
+        "id",
+        ("status", "go_live_at", "expire_at", "therapy_class_id", "name"),
+        "{keys}",
+    ),
     "catalog_therapyclass": (
         "id",
         ("status", "go_live_at", "expire_at"),
@@ -70,10 +74,10 @@ def select_uses(vendor, scope):
     visible_from = greatest(vendor, [f"{r}.go_live_at" for r in INVOLVED])
     visible_until = least(vendor, [f"{r}.expire_at" for r in INVOLVED])
     return (
-        f"INSERT INTO {USES} (therapy_id, condition_id, therapy_class_id, visible_from, "
-        "visible_until) "
+        f"INSERT INTO {USES} (therapy_id, condition_id, therapy_class_id, therapy_name, "
+        "visible_from, visible_until) "
         "SELECT i.therapy_id, CASE WHEN r.own = 1 THEN c.id ELSE c.parent_id END, "
-        f"t.therapy_class_id, {visible_from}, {visible_until} "
+        f"t.therapy_class_id, t.name, {visible_from}, {visible_until} "
         "FROM catalog_indication i "
         "JOIN catalog_therapy t ON t.id = i.therapy_id "
         "JOIN catalog_therapyclass k ON k.id = t.therapy_class_id "

@@ -42,6 +42,23 @@ def test_condition_with_many_therapies_lists_the_first_and_links_to_all(
         assert "See every therapy" not in html
 
 
+def test_a_renamed_therapy_takes_its_new_place_in_its_conditions_first_therapies(
+    client, make_catalog
+):
+    """A condition's page lists its first therapies by name from the table of published uses,
+    which holds each use's therapy name: a rename moves the therapy there in the same
+    transaction, so the page lists it where its new name sorts."""
+    make_catalog(DETAIL_LIST_LIMIT + 30)
+    last = Therapy.objects.get(slug="synth-00079")
+    last.name = "Aaa synth therapy renamed"
+    last.save()
+    html = client.get("/conditions/synth-parent/").content.decode()
+    table = html.split('id="agent-indications"')[1].split("</table>")[0]
+    names = re.findall(r"Aaa synth therapy renamed|synth therapy \d{5}", table)
+    assert names[:2] == ["Aaa synth therapy renamed"] * 2  # for the parent and its child
+    assert names[2:4] == ["synth therapy 00000"] * 2
+
+
 @pytest.mark.parametrize("size", [DETAIL_LIST_LIMIT, DETAIL_LIST_LIMIT + 1, 300])
 def test_class_with_many_therapies_lists_the_first_with_the_total(
     client, make_catalog, django_assert_max_num_queries, size

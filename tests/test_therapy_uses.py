@@ -74,12 +74,15 @@ def test_a_use_is_held_under_its_condition_and_under_the_conditions_parent():
 
 def test_the_migration_operation_fills_the_table_as_the_triggers_keep_it():
     def rows():
-        fields = ("therapy", "condition", "therapy_class", "visible_from", "visible_until")
+        fields = ("therapy", "condition", "therapy_class", "therapy_name")
+        fields += ("visible_from", "visible_until")
         return sorted(TherapyUse.objects.values_list(*fields))
 
     # From an exact table (whatever earlier tests' restores left), edits kept by the triggers
-    # alone: unpublishing a use, a therapy, a sub-condition's parent; scheduling a class.
+    # alone: unpublishing a use, a therapy, a sub-condition's parent; scheduling a class;
+    # renaming a therapy.
     uses.run(Statements().execute, uses.fill(connection.vendor))
+    Therapy.objects.filter(slug="tocilizumab").update(name="Tocilizumab, renamed")
     Indication.objects.filter(therapy__slug="rituximab").update(status=DRAFT)
     Therapy.objects.filter(slug="infliximab").update(status=DRAFT)
     parent = Condition.objects.filter(children__isnull=False).first()

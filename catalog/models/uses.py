@@ -3,7 +3,9 @@ links while every record it depends on is published — the indication, its ther
 therapy's class, its condition and that condition's parent — and, as a second row, the same use
 under the condition's parent. The database keeps it, in the same transaction as the write
 (catalog/uses.py), so the therapy list's condition filter is one index range
-(`TherapyUse.objects.live()`), not a check of five records' publication per therapy."""
+(`TherapyUse.objects.live()`), not a check of five records' publication per therapy, and so
+is a condition's first therapies by name (`first_therapies()`: each row has its therapy's
+name)."""
 
 from django.db import models
 from django.db.models import Q
@@ -25,6 +27,15 @@ class TherapyUseQuerySet(models.QuerySet):
             & (Q(visible_until__isnull=True) | Q(visible_until__gt=now))
         )
 
+    def first_therapies(self, condition, limit):
+        """The ids of the first `limit` rows' therapies, by name, among the live uses of
+        `condition` (its sub-conditions' uses are held under it too): the start of one index
+        range, whatever the number of its uses. A therapy used for the condition and for a
+        sub-condition has a row for each, so it may be listed twice: each row is one
+        use."""
+        uses = self.live().filter(condition=condition)
+        return uses.order_by("therapy_name", "therapy_id").values("therapy_id")[:limit]
+
 
 class TherapyUse(models.Model):
     """Kept by database triggers only (catalog/uses.py): never written by the application."""
@@ -39,6 +50,9 @@ class TherapyUse(models.Model):
     therapy_class = models.ForeignKey(
         TherapyClass, on_delete=models.DO_NOTHING, related_name="+", db_index=False
     )
+    # The therapy's name, the lists' order: a condition's first therapies by name are the
+    # start of one index range (`first_therapies()`), not a walk of every therapy by name.
+    therapy_name = models.CharField(max_length=120)
     # The latest "go live at" of the records involved (None: live at once) and the earliest
     # "expire at" (None: never).
     visible_from = models.DateTimeField(null=True)
@@ -59,6 +73,11 @@ class TherapyUse(models.Model):
             models.Index(
                 fields=["condition", "therapy", "visible_from", "visible_until"],
                 name="catalog_use_condition_idx",
+            ),
+            # A condition's therapies in name order, from the index alone.
+            models.Index(
+                fields=["condition", "therapy_name", "therapy", "visible_from", "visible_until"],
+                name="catalog_use_name_idx",
             ),
         ]
 

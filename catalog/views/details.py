@@ -25,6 +25,7 @@ from ..models import (
     Section,
     Therapy,
     TherapyClass,
+    TherapyUse,
     cite,
 )
 from ..models.planning import OneOf
@@ -237,13 +238,15 @@ class ConditionDetailView(PublicDetailView):
         parent = self.object.parent
         return [(parent.name, parent.get_absolute_url())] if parent else []
 
-    def uses(self):
+    def uses(self, through_therapies=False):
         """The uses for the condition and its sub-conditions, in one table: the whole-class
         ones first (they are few), then each therapy's, by name; with each therapy's class,
         and its brand names in the same query (`brand_names`, as the therapy's list rows
-        declare them)."""
+        declare them). `through_therapies`: the caller keeps those of a few therapies, which
+        the database reads first (not every use of a busy condition)."""
         conditions = Condition.objects.matching([self.object]).values("pk")
-        uses = self.indications().filter(OneOf("condition_id", conditions))
+        among = OneOf("condition_id", conditions, use_index=not through_therapies)
+        uses = self.indications().filter(among)
         whole_class_first = Case(
             When(therapy__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()
         )
@@ -265,15 +268,13 @@ class ConditionDetailView(PublicDetailView):
         range; sorting every use of a busy condition to take the first 50 took 250 ms at
         100,000 therapies. Each therapy listed there has a use here, so the first `limit`
         uses are the same. A preview (drafts too) sorts them all."""
-        uses = self.uses()
         if not self.public:
-            return first_rows(uses, limit)
-        # One query: the first limit + 1 therapies as a subquery. With more therapies than
-        # that, their uses alone are more than `limit`.
-        therapies = Therapy.objects.published().for_conditions([self.object])
-        therapies = therapies.order_by("name", "pk").values("pk")[: limit + 1]
+            return first_rows(self.uses(), limit)
+        # One query: the therapies of the first limit + 1 published uses by therapy name, as
+        # a subquery (an index range). Their uses alone are more than `limit`.
+        therapies = TherapyUse.objects.first_therapies(self.object, limit + 1)
         shown = Q(therapy__isnull=True) | OneOf("therapy_id", therapies)
-        found = list(uses.filter(shown)[: limit + 1])
+        found = list(self.uses(through_therapies=True).filter(shown)[: limit + 1])
         return found[:limit], len(found) > limit
 
     def get_context_data(self, **kwargs):
