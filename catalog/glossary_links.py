@@ -1,13 +1,15 @@
 """Terms a reader may not know ("monoclonal antibody", "anti-TNF", "B cells") linked to their
 glossary entry on first use in a text: the names come from the glossary itself (each term and
-what it is also called, with its plural), the text is escaped before any link is added."""
+what it is also called, with its plural), the text is escaped before any link is added (by
+markupsafe, as the page templates escape every other value: catalog/templating.py)."""
 
 import functools
 import re
 
 from django.urls import reverse
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from markupsafe import escape
 
 from .text import forms_of
 

@@ -9,7 +9,7 @@ counts together (without Redis each process counts alone). Clients are told apar
 
 Pages are limited by `RateLimitMiddleware` (the table `PAGE_RULES`, by URL name); the API by
 the DRF throttles in catalog/api/throttling.py, which use the same limits. A refused page is a
-429 in the site's design (templates/429.html) with `Retry-After`; the type-ahead's JSON gets a
+429 in the site's design (catalog/jinja2/429.html) with `Retry-After`; the type-ahead's JSON gets a
 JSON 429; the API a problem+json 429. Pages served from the page cache (catalog/pagecache.py
 answers before any view runs) are not counted.
 

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import jinja2
 from django.core.exceptions import ImproperlyConfigured
 
 from immunosite.clients import parse_rate, trusted_proxies
@@ -127,6 +128,18 @@ ROOT_URLCONF = "immunosite.urls"
 WSGI_APPLICATION = "immunosite.wsgi.application"
 
 TEMPLATES = [
+    # The public pages (catalog/jinja2/, catalog/templating.py); first, so that the error pages
+    # are found there.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "catalog" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "catalog.templating.environment",
+            "undefined": jinja2.ChainableUndefined,
+        },
+    },
+    # The admin's (templates/ and the apps').
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],

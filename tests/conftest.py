@@ -98,6 +98,26 @@ def _fresh_cache():
     caches["pages"].clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jinja2_renders_are_recorded():
+    """The test client's `response.templates` and `response.context` for the public pages
+    (Jinja2, catalog/templating.py), as Django's test environment records its own engine's
+    renders: each render sends `template_rendered` with the template and its context."""
+    from django.template.backends.jinja2 import Template
+    from django.test.signals import template_rendered
+
+    render = Template.render
+
+    def recorded(self, context=None, request=None):
+        content = render(self, context, request)
+        template_rendered.send(sender=self, template=self, context=dict(context or {}))
+        return content
+
+    Template.render = recorded
+    yield
+    Template.render = render
+
+
 @pytest.fixture(autouse=True)
 def _api_responses_match_the_schema(monkeypatch):
     """Every response Django's test client gets from /api/v1/ (the `client` and `admin_client`

@@ -75,7 +75,7 @@ def test_a_z_lists_therapies_and_conditions_by_letter(client):
         assert (
             f'<a href="{record.get_absolute_url()}">{record.name}</a> '
             f'<span class="tag">{kind}</span>'
-        ) in section.replace("&#x27;", "'")
+        ) in section.replace("&#39;", "'")
     r_section = letter_section(html, "R")
     assert '<a href="/therapies/rituximab/">Rituximab</a> <span class="tag">therapy</span>' in (
         r_section
@@ -94,7 +94,7 @@ def test_a_z_other_names_are_see_entries_under_their_own_letter(client):
     assert 'Humira, see <a href="/therapies/adalimumab/">' in letter_section(html, "H")
     assert 'Crohns disease, see <a href="/conditions/crohns-disease/">' in letter_section(
         html, "C"
-    ).replace("&#x27;", "'")
+    ).replace("&#39;", "'")
 
 
 def test_a_z_is_alphabetical_within_a_letter(client):

@@ -4,7 +4,7 @@ import re
 
 import pytest
 from django.template import loader
-from django.utils.html import escape
+from markupsafe import escape
 
 from catalog.models import GlossaryTerm, Therapy, TherapyClass
 

@@ -141,7 +141,7 @@ def test_a_condition_page_shows_its_sub_conditions_and_its_therapies_brand_names
     """Read with the condition and with its uses (no query of their own): the published
     sub-conditions, linked; each therapy's brand names, in its row."""
     lymphoma = client.get("/conditions/lymphoma/").content.decode()
-    assert 'Includes: <a href="/conditions/non-hodgkins-lymphoma/">Non-Hodgkin&#x27;s lymphoma' in (
+    assert 'Includes: <a href="/conditions/non-hodgkins-lymphoma/">Non-Hodgkin&#39;s lymphoma' in (
         lymphoma
     )
     rituximab = lymphoma.split('href="/therapies/rituximab/"', 1)[1].split("</tr>", 1)[0]

@@ -209,9 +209,9 @@ def test_detail_page_head_tags(client):
     summary = Therapy.objects.get(slug="rituximab").summary
     response = client.get("/therapies/rituximab/?utm_source=x&page=2")
     assert canonical(response) == "http://testserver/therapies/rituximab/"
-    assert meta(response, "name", "description") == summary.replace("'", "&#x27;")
+    assert meta(response, "name", "description") == summary.replace("'", "&#39;")
     assert meta(response, "property", "og:title") == "Rituximab"
-    assert meta(response, "property", "og:description") == summary.replace("'", "&#x27;")
+    assert meta(response, "property", "og:description") == summary.replace("'", "&#39;")
     assert meta(response, "property", "og:type") == "article"
     assert meta(response, "property", "og:url") == "http://testserver/therapies/rituximab/"
     assert meta(response, "property", "og:site_name") == "immunosite"
