@@ -206,3 +206,34 @@ def test_a_busy_conditions_page_reads_the_uses_of_its_first_therapies_not_all_of
     # The first 51 therapies' uses, each for the parent and its sub-condition (the page shows
     # 50); reading every use of the condition to keep those read 6,000.
     assert rows_read(plan["Plan"], "catalog_indication") <= 4 * DETAIL_LIST_LIMIT
+
+
+def test_a_pages_sources_are_read_with_sql_made_once_and_listed_with_their_dates(client, article):
+    """The sources a therapy page cites (its own, its sections', its uses' and its class's
+    uses'), each once, with the date of the text: read with SQL compiled
+    once per kind of page (models/sources.py `cited_query`), so a second therapy's page
+    compiles none."""
+    from catalog.models.sources import cited_query
+
+    cited_query.cache_clear()
+    for slug in ["rituximab", "tocilizumab"]:
+        therapy = Therapy.objects.get(slug=slug)
+        uses = Indication.objects.filter(
+            Indication.visible(), therapy=therapy
+        ) | Indication.objects.filter(Indication.visible(), therapy_class=therapy.therapy_class)
+        expected = Source.objects.filter(
+            pk__in={
+                *therapy.sources.values_list("pk", flat=True),
+                *therapy.sections.values_list("sources", flat=True),
+                *uses.values_list("sources", flat=True),
+            }
+        )
+        html = client.get(f"/therapies/{slug}/").content.decode()
+        footer = html.split('id="sources"')[1].split("</aside>")[0]
+        listed = re.findall(r'id="source-([^"]+)"', footer)
+        assert sorted(listed) == sorted(s.slug for s in expected)  # each once
+        for source in expected.exclude(last_updated=None):
+            item = footer.split(f'id="source-{source.slug}"')[1].split("</li>")[0]
+            assert f'<time datetime="{source.last_updated:%Y-%m-%d}">' in item
+    info = cited_query.cache_info()
+    assert (info.misses, info.hits) == (1, 1)

@@ -1,6 +1,8 @@
 """Rows read with SQL made once per process: `read_rows(model, keys, prefix, pks)`, the rows of
 known records, for `RowsQuerySet.rows_of()` (models/rows.py), and `fixed_rows(key, build)`, the
-rows of a query that takes nothing from the request (the home page's lists).
+rows of a query that takes nothing from the request (the home page's lists). Its parts
+(`KeysIn`, `compiled`, `execute`) also make the query of the sources a page cites once per
+kind of page (models/sources.py `cited_query`).
 
 A row's query nests a subquery per related list (names, uses, sources) with the visibility rule
 in each; building and compiling those expressions took more of a list page's time than the
@@ -25,53 +27,77 @@ from .schedule import QUERY_TIME_MARKER, query_time_as_marker
 __all__ = ["fixed_rows", "read_rows"]
 
 
-class _Keys:
-    """The placeholder for the list of primary keys among a compiled query's parameters."""
+class Keys:
+    """A placeholder among a compiled query's parameters for a list of keys: `Keys(0)`, `Keys(1)`
+    … when one query takes several lists."""
+
+    def __init__(self, slot=0):
+        self.slot = slot
 
     def __repr__(self):
-        return "<row keys>"
+        return f"<keys {self.slot}>"
 
 
-KEYS = _Keys()
+KEYS = Keys(0)
 
 
-class PrimaryKeyIn(Func):
-    """`pk` is one of a list given as one parameter (the `KEYS` placeholder)."""
+class KeysIn(Func):
+    """`field` (`pk` unless named) is one of a list given as one parameter, `Keys(slot)`."""
 
     output_field = models.BooleanField()
     conditional = True
 
-    def __init__(self):
-        super().__init__(F("pk"))
+    def __init__(self, field="pk", slot=0):
+        super().__init__(F(field))
+        self.slot = slot
 
     def as_sql(self, compiler, connection, **extra_context):
-        raise NotImplementedError("PrimaryKeyIn supports PostgreSQL and SQLite.")
+        raise NotImplementedError("KeysIn supports PostgreSQL and SQLite.")
 
     def as_postgresql(self, compiler, connection, **extra_context):
         column, params = compiler.compile(self.get_source_expressions()[0])
-        return f"{column} = ANY(%s)", [*params, KEYS]
+        return f"{column} = ANY(%s)", [*params, Keys(self.slot)]
 
     def as_sqlite(self, compiler, connection, **extra_context):
         column, params = compiler.compile(self.get_source_expressions()[0])
-        return f"{column} IN (SELECT value FROM JSON_EACH(%s))", [*params, KEYS]
+        return f"{column} IN (SELECT value FROM JSON_EACH(%s))", [*params, Keys(self.slot)]
+
+
+def keys_parameter(connection, keys):
+    """A list of integer keys as the one parameter `KeysIn` compiles to."""
+    keys = [int(key) for key in keys]
+    return keys if connection.vendor == "postgresql" else json.dumps(keys)
+
+
+def compiled(queryset):
+    """(SQL, parameters with placeholders) of `queryset`, the moment it runs as its marker."""
+    with query_time_as_marker():
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    return sql, tuple(params)
+
+
+def execute(connection, sql, template, keys=()):
+    """The rows of a compiled query, its placeholders filled in: `keys[n]` for `Keys(n)` (as
+    `keys_parameter` gives them) and the current time for the query time's marker."""
+    now = models.DateTimeField().get_db_prep_value(timezone.now(), connection)
+    params = [
+        keys[p.slot] if isinstance(p, Keys) else now if p == QUERY_TIME_MARKER else p
+        for p in template
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 @functools.lru_cache(maxsize=256)
 def prepared(model, keys, script_prefix, alias):
     """(SQL, parameters with placeholders) of `model`'s rows with `keys`, compiled once."""
-    rows = model._default_manager.using(alias).order_by().filter(PrimaryKeyIn()).rows(*keys)
-    with query_time_as_marker():
-        sql, params = rows.query.get_compiler(using=alias).as_sql()
-    return sql, tuple(params)
+    return compiled(model._default_manager.using(alias).order_by().filter(KeysIn()).rows(*keys))
 
 
-def run(connection, sql, template, keys_value=None):
+def run(connection, sql, template, keys=()):
     """The JSON values of a compiled query's one column, its placeholders filled in."""
-    now = models.DateTimeField().get_db_prep_value(timezone.now(), connection)
-    params = [keys_value if p is KEYS else now if p == QUERY_TIME_MARKER else p for p in template]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = [value for (value,) in cursor.fetchall()]
+    found = [value for (value,) in execute(connection, sql, template, keys)]
     return [orjson.loads(v) if isinstance(v, str | bytes) else v for v in found]
 
 
@@ -82,8 +108,9 @@ def read_rows(model, keys, script_prefix, pks):
     alias = router.db_for_read(model)
     connection = connections[alias]
     sql, template = prepared(model, keys, script_prefix, alias)
-    keys_value = pks if connection.vendor == "postgresql" else json.dumps(pks)
-    rows = {row["pk"]: row for row in run(connection, sql, template, keys_value)}
+    rows = {
+        row["pk"]: row for row in run(connection, sql, template, [keys_parameter(connection, pks)])
+    }
     return [rows[pk] for pk in pks if pk in rows]
 
 
@@ -99,8 +126,6 @@ def fixed_rows(key, build):
     cache_key = (key, get_script_prefix())
     if cache_key not in _fixed:
         queryset = build()
-        with query_time_as_marker():
-            sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-        _fixed[cache_key] = (queryset.db, sql, tuple(params))
+        _fixed[cache_key] = (queryset.db, *compiled(queryset))
     alias, sql, template = _fixed[cache_key]
     return run(connections[alias], sql, template)
