@@ -38,9 +38,6 @@ class Keys:
         return f"<keys {self.slot}>"
 
 
-KEYS = Keys(0)
-
-
 class KeysIn(Func):
     """`field` (`pk` unless named) is one of a list given as one parameter, `Keys(slot)`."""
 
