@@ -3,7 +3,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from .base import (
@@ -15,6 +14,8 @@ from .base import (
     SlugManager,
     editorial_permissions,
 )
+from .paths import slug_path
+from .prepared import Keys, KeysIn
 from .rows import Label, Many, One, PageURL, RowsQuerySet
 from .schedule import schedule_constraint
 from .sections import SECTIONS_ROW
@@ -48,10 +49,13 @@ class ConditionQuerySet(ReviewQuerySet):
     def published(self):
         return self.filter(Condition.visible())
 
+    # What a condition's page reads of its related lists, after the condition itself.
+    page_prefetch = ("other_names", "sections")
+
     def shown(self):
         """What a condition's page and its API record both show: its parent, reviewer, other
         names and sections."""
-        return self.select_related("parent", "reviewer").prefetch_related("other_names", "sections")
+        return self.select_related("parent", "reviewer").prefetch_related(*self.page_prefetch)
 
     def for_page(self, public=True):
         """What a condition's page shows but the sources, which the page reads in one query
@@ -68,7 +72,11 @@ class ConditionQuerySet(ReviewQuerySet):
         )
 
     def matching(self, conditions):
-        """The given conditions and, for parent conditions, their sub-conditions."""
+        """The given conditions and, for parent conditions, their sub-conditions. `conditions`:
+        records, or `Keys(n)`, their keys given when a compiled query runs (prepared.py)."""
+        if isinstance(conditions, Keys):
+            slot = conditions.slot
+            return self.filter(KeysIn("pk", slot) | KeysIn("parent_id", slot))
         ids = [condition.pk for condition in conditions]
         return self.filter(Q(pk__in=ids) | Q(parent__in=ids))
 
@@ -121,13 +129,13 @@ class Condition(Searchable, ReviewedContent):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("catalog:condition-detail", args=[self.slug])
+        return slug_path("catalog:condition-detail", self.slug)
 
     def get_preview_url(self):
-        return reverse("catalog:condition-preview", args=[self.slug])
+        return slug_path("catalog:condition-preview", self.slug)
 
     def get_changes_url(self):
-        return reverse("catalog:condition-changes", args=[self.slug])
+        return slug_path("catalog:condition-changes", self.slug)
 
     def search_names(self):
         return [(self.name, ""), *((n.name, "other") for n in self.other_names.all())]

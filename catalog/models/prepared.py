@@ -38,6 +38,16 @@ class Keys:
         return f"<keys {self.slot}>"
 
 
+class Text(str):
+    """A placeholder for one text parameter, `Text(slot)`: `filter(slug=Text(0))`. A text
+    field keeps a `str` as it is given, so the placeholder itself reaches the parameters."""
+
+    def __new__(cls, slot=0):
+        text = super().__new__(cls, f"<text {slot}>")
+        text.slot = slot
+        return text
+
+
 class KeysIn(Func):
     """`field` (`pk` unless named) is one of a list given as one parameter, `Keys(slot)`."""
 
@@ -66,19 +76,26 @@ def keys_parameter(connection, keys):
     return keys if connection.vendor == "postgresql" else json.dumps(keys)
 
 
-def compiled(queryset):
-    """(SQL, parameters with placeholders) of `queryset`, the moment it runs as its marker."""
+def compiled_with(compiler):
+    """(SQL, parameters with placeholders) of a query's compiler, the moment the query runs as
+    its marker."""
     with query_time_as_marker():
-        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+        sql, params = compiler.as_sql()
     return sql, tuple(params)
 
 
-def execute(connection, sql, template, keys=()):
-    """The rows of a compiled query, its placeholders filled in: `keys[n]` for `Keys(n)` (as
-    `keys_parameter` gives them) and the current time for the query time's marker."""
+def compiled(queryset):
+    """(SQL, parameters with placeholders) of `queryset`."""
+    return compiled_with(queryset.query.get_compiler(using=queryset.db))
+
+
+def execute(connection, sql, template, values=()):
+    """The rows of a compiled query, its placeholders filled in: `values[n]` for `Keys(n)` (a
+    list as `keys_parameter` gives it) and `Text(n)`, and the current time for the query
+    time's marker."""
     now = models.DateTimeField().get_db_prep_value(timezone.now(), connection)
     params = [
-        keys[p.slot] if isinstance(p, Keys) else now if p == QUERY_TIME_MARKER else p
+        values[p.slot] if isinstance(p, Keys | Text) else now if p == QUERY_TIME_MARKER else p
         for p in template
     ]
     with connection.cursor() as cursor:

@@ -35,6 +35,8 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from .paths import around_slug
+
 __all__ = []
 
 
@@ -107,8 +109,6 @@ class PageURL:
     """The path of the record's page: `url_name` reversed with its slug (`anchor=True`: the
     page of `url_name`, at the record's slug as a fragment, as the glossary's terms)."""
 
-    PLACEHOLDER = "row-slug-placeholder"
-
     def __init__(self, url_name, anchor=False):
         self.url_name = url_name
         self.anchor = anchor
@@ -117,9 +117,7 @@ class PageURL:
         if self.anchor:
             before, after = f"{reverse(self.url_name)}#", ""
         else:
-            path = reverse(self.url_name, args=[self.PLACEHOLDER])
-            before, found, after = path.partition(self.PLACEHOLDER)
-            assert found, f"{self.url_name} does not take a slug"
+            before, after = around_slug(self.url_name)
         return Concat(
             Value(before), F(f"{prefix}slug"), Value(after), output_field=models.TextField()
         )

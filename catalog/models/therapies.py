@@ -2,7 +2,6 @@
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from .base import (
@@ -16,6 +15,7 @@ from .base import (
     SlugManager,
     editorial_permissions,
 )
+from .paths import slug_path
 from .rows import Label, Many, One, PageURL, RowsQuerySet, Values
 from .schedule import schedule_constraint
 from .sections import SECTIONS_ROW
@@ -95,13 +95,13 @@ class TherapyClass(Searchable, DescribedContent, ReviewedContent):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("catalog:class-detail", args=[self.slug])
+        return slug_path("catalog:class-detail", self.slug)
 
     def get_preview_url(self):
-        return reverse("catalog:class-preview", args=[self.slug])
+        return slug_path("catalog:class-preview", self.slug)
 
     def get_changes_url(self):
-        return reverse("catalog:class-changes", args=[self.slug])
+        return slug_path("catalog:class-changes", self.slug)
 
     def search_names(self):
         return [(self.name, ""), (self.abbreviation, "abbreviation")]
@@ -146,12 +146,15 @@ class TherapyQuerySet(ReviewQuerySet):
             ),
         )
 
+    # What a therapy's page reads of its related lists, after the therapy itself.
+    page_prefetch = ("other_names", "sections")
+
     def for_page(self, public=True):
         """What a therapy's page shows but its uses, which the page reads in one query with
         those of its class (views/details.py), and the sources, read in one query for the
         therapy, its sections and its uses (`cite`)."""
         return self.select_related("therapy_class", "reviewer").prefetch_related(
-            "other_names", "sections"
+            *self.page_prefetch
         )
 
     def for_conditions(self, conditions, classes=()):
@@ -210,13 +213,13 @@ class Therapy(Searchable, DescribedContent, ReviewedContent):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("catalog:therapy-detail", args=[self.slug])
+        return slug_path("catalog:therapy-detail", self.slug)
 
     def get_preview_url(self):
-        return reverse("catalog:therapy-preview", args=[self.slug])
+        return slug_path("catalog:therapy-preview", self.slug)
 
     def get_changes_url(self):
-        return reverse("catalog:therapy-changes", args=[self.slug])
+        return slug_path("catalog:therapy-changes", self.slug)
 
     @property
     def brand_names(self):

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from .conditions import Condition
+from .prepared import Keys, KeysIn
 from .schedule import QueryTime
 from .therapies import Therapy, TherapyClass
 
@@ -32,8 +33,11 @@ class TherapyUseQuerySet(models.QuerySet):
         `condition` (its sub-conditions' uses are held under it too): the start of one index
         range, whatever the number of its uses. A therapy used for the condition and for a
         sub-condition has a row for each, so it may be listed twice: each row is one
-        use."""
-        uses = self.live().filter(condition=condition)
+        use. `condition`: a record, or `Keys(n)`, its key given when a compiled query runs."""
+        if isinstance(condition, Keys):
+            uses = self.live().filter(KeysIn("condition_id", condition.slot))
+        else:
+            uses = self.live().filter(condition=condition)
         return uses.order_by("therapy_name", "therapy_id").values("therapy_id")[:limit]
 
 

@@ -7,6 +7,7 @@ own API URL, its latest published changes (catalog/changes/), and its schema.org
 import dataclasses
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.db import router
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponsePermanentRedirect
@@ -28,7 +29,9 @@ from ..models import (
     TherapyUse,
     cite,
 )
+from ..models.compiled import compiled_query
 from ..models.planning import OneOf
+from ..models.prepared import Keys, KeysIn, Text
 from ..models.rows import row_expressions
 
 DETAIL_LIST_LIMIT = 50
@@ -60,6 +63,23 @@ class PublicDetailView(DetailView):
     def get_queryset(self):
         queryset = self.records().annotate(content_changed=self.model.content_changed())
         return queryset.published() if self.public else queryset
+
+    def get_object(self, queryset=None):
+        """The record of the slug: on a public page, with SQL compiled once per process and
+        kind of page (models/compiled.py), a preview as DetailView reads it."""
+        if not self.public or queryset is not None:
+            return super().get_object(queryset)
+        alias = router.db_for_read(self.model)
+
+        def build():
+            records = self.get_queryset().using(alias)
+            return records.filter(slug=Text(0))[:1]
+
+        prefetch = getattr(self.model.objects.all(), "page_prefetch", ())
+        found = compiled_query((type(self), alias), build, prefetch)(self.kwargs["slug"])
+        if not found:
+            raise Http404(f"No {self.model._meta.verbose_name} found matching the query")
+        return found[0]
 
     def get(self, request, *args, **kwargs):
         """A renamed record's old URL answers 301 to its current one; staff opening a draft's
@@ -187,10 +207,14 @@ class TherapyDetailView(PublicDetailView):
     def get_context_data(self, **kwargs):
         # The therapy's own uses and its class's, in one query (and one for their sources).
         therapy = self.object
-        uses = list(
-            self.indications().filter(
-                Q(therapy=therapy) | Q(therapy_class=therapy.therapy_class_id)
+
+        def build():
+            return self.indications().filter(
+                KeysIn("therapy_id", 0) | KeysIn("therapy_class_id", 1)
             )
+
+        uses = compiled_query(("therapy-uses", self.public), build)(
+            [therapy.pk], [therapy.therapy_class_id]
         )
         return super().get_context_data(
             indications=[use for use in uses if use.therapy_id == therapy.pk],
@@ -238,13 +262,13 @@ class ConditionDetailView(PublicDetailView):
         parent = self.object.parent
         return [(parent.name, parent.get_absolute_url())] if parent else []
 
-    def uses(self, through_therapies=False):
+    def uses(self, conditions, through_therapies=False):
         """The uses for the condition and its sub-conditions, in one table: the whole-class
         ones first (they are few), then each therapy's, by name; with each therapy's class,
         and its brand names in the same query (`brand_names`, as the therapy's list rows
         declare them). `through_therapies`: the caller keeps those of a few therapies, which
         the database reads first (not every use of a busy condition)."""
-        conditions = Condition.objects.matching([self.object]).values("pk")
+        conditions = Condition.objects.matching(conditions).values("pk")
         among = OneOf("condition_id", conditions, use_index=not through_therapies)
         uses = self.indications().filter(among)
         whole_class_first = Case(
@@ -269,12 +293,16 @@ class ConditionDetailView(PublicDetailView):
         100,000 therapies. Each therapy listed there has a use here, so the first `limit`
         uses are the same. A preview (drafts too) sorts them all."""
         if not self.public:
-            return first_rows(self.uses(), limit)
-        # One query: the therapies of the first limit + 1 published uses by therapy name, as
-        # a subquery (an index range). Their uses alone are more than `limit`.
-        therapies = TherapyUse.objects.first_therapies(self.object, limit + 1)
-        shown = Q(therapy__isnull=True) | OneOf("therapy_id", therapies)
-        found = list(self.uses(through_therapies=True).filter(shown)[: limit + 1])
+            return first_rows(self.uses([self.object]), limit)
+
+        def build():
+            # One query: the therapies of the first limit + 1 published uses by therapy name,
+            # as a subquery (an index range). Their uses alone are more than `limit`.
+            therapies = TherapyUse.objects.first_therapies(Keys(0), limit + 1)
+            shown = Q(therapy__isnull=True) | OneOf("therapy_id", therapies)
+            return self.uses(Keys(0), through_therapies=True).filter(shown)[: limit + 1]
+
+        found = compiled_query(("condition-uses", limit), build)([self.object.pk])
         return found[:limit], len(found) > limit
 
     def get_context_data(self, **kwargs):
