@@ -168,11 +168,13 @@ def requested(filterset_class, query):
     return wanted
 
 
-def facet_options(filterset, version, wanted=None):
+def facet_options(filterset, version, wanted=None, top=None):
     """{facet: [{value, label, count, selected}]} for a valid (or unbound) FilterSet, for the
     facets `wanted` (default: all its facets), of published records only: each facet's counts
     cached under the catalog's version `version` (None: not cached) and the values of the
-    other filters (`counts_key`); those not cached yet counted in one grouped query each."""
+    other filters (`counts_key`); those not cached yet counted in one grouped query each.
+    `top`: a typed facet's first `top` options only, then any selected further down (what a
+    list page shows of thousands)."""
     declared = FACETS.get(type(filterset), {})
     wanted = list(declared) if wanted is None else wanted
     keys = {name: counts_key(filterset, name, version) for name in wanted}
@@ -195,8 +197,16 @@ def facet_options(filterset, version, wanted=None):
     if fresh:
         cache.set_many(fresh, COUNT_TIMEOUT)
     data = filterset.form.cleaned_data if filterset.is_bound else {}
-    return {name: options(declared[name], filterset.filters[name], grouped[name], data.get(name))
-            for name in wanted}  # fmt: skip
+    return {
+        name: options(
+            declared[name],
+            filterset.filters[name],
+            grouped[name],
+            data.get(name),
+            top if declared[name].typed else None,
+        )
+        for name in wanted
+    }
 
 
 def counts_key(filterset, name, version):
@@ -252,9 +262,10 @@ def counted(facet, filter_, rows):
     return sorted(rows, key=facet.order_key(filter_))
 
 
-def options(facet, filter_, grouped, values):
+def options(facet, filter_, grouped, values, top=None):
     """The options with results (`grouped`, as `counted` made them), and the selected ones
-    (`values`, as the form cleaned them) even without, in the facet's order."""
+    (`values`, as the form cleaned them) even without, in the facet's order; `top`: the first
+    `top` of them, then the selected ones further down."""
     selected = {str(value): label for value, label in facet.selected(filter_, values or [])}
     rows = grouped
     if selected:
@@ -262,6 +273,8 @@ def options(facet, filter_, grouped, values):
         missing = [(value, label, 0) for value, label in selected.items() if value not in shown]
         if missing:
             rows = sorted(grouped + missing, key=facet.order_key(filter_))
+    if top is not None:
+        rows = rows[:top] + [row for row in rows[top:] if row[0] in selected]
     return [{"value": value, "label": label, "count": n, "selected": value in selected}
             for value, label, n in rows]  # fmt: skip
 

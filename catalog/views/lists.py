@@ -119,7 +119,8 @@ class FilteredListView(FilterView):
         declared = facets.FACETS.get(type(filterset), {})
         if not declared or (filterset.is_bound and not filterset.is_valid()):
             return {}
-        found = facets.facet_options(filterset, self.request.catalog_version.stamp)
+        version = self.request.catalog_version.stamp
+        found = facets.facet_options(filterset, version, top=self.typed_options)
         form, query = filterset.form, self.request.GET
         for name, options in found.items():
             field = form.fields[name]
@@ -127,10 +128,8 @@ class FilteredListView(FilterView):
                 if facets.list_name(type(filterset)):  # the type-ahead's suggestions count too
                     field.widget.attrs["data-suggest-list"] = facets.list_name(type(filterset))
                 # The first options, then any selected further down: in the facet's order.
-                top = self.typed_options
-                shown = options[:top] + [o for o in options[top:] if o["selected"]]
                 field.facet_options = [
-                    {**o, "url": f"?{params.with_value(query, name, o['value'])}"} for o in shown
+                    {**o, "url": f"?{params.with_value(query, name, o['value'])}"} for o in options
                 ]
                 continue
             field.choices = [(o["value"], f"{o['label']} ({o['count']:,})") for o in options]
