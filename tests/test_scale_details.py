@@ -78,6 +78,43 @@ def test_class_with_many_therapies_lists_the_first_with_the_total(
         assert "See all" not in section
 
 
+def test_a_big_classs_total_is_counted_once_per_catalog_version_and_follows_writes(
+    client, make_catalog, django_assert_max_num_queries
+):
+    """The total a class's page gives when it lists its first therapies is kept under the
+    catalog's version: a second rendering (the page cache missing) counts nothing, and a
+    therapy unpublished moves the version, so the next page says one fewer."""
+    size = DETAIL_LIST_LIMIT + 20
+    make_catalog(size)
+    client.get("/classes/synth-class/")
+    caches["pages"].clear()
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/classes/synth-class/")
+    assert f"See all {size:,} therapies in this class" in page_text(again)
+    assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
+    assert len(queries) <= 6
+    Therapy.objects.filter(slug="synth-00060").update(status="draft")
+    after = client.get("/classes/synth-class/")
+    assert f"See all {size - 1:,} therapies in this class" in page_text(after)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+def test_a_classs_first_therapies_are_one_index_range_not_a_sort_of_all(client, make_catalog):
+    make_catalog(DETAIL_LIST_LIMIT + 20)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/classes/synth-class/")
+    (first,) = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "catalog_therapy"."id"') and "LIMIT 51" in q["sql"]
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {first}")
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "catalog_therapy_class_name_idx" in plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan  # no sort of the class's therapies
+
+
 def test_home_lists_the_first_classes_and_conditions_and_links_to_all(
     client, make_catalog, monkeypatch, django_assert_max_num_queries
 ):

@@ -207,6 +207,8 @@ class Therapy(Searchable, DescribedContent, ReviewedContent):
                 fields=["name", "id", "therapy_class", "status"],
                 name="catalog_therapy_name_list_idx",
             ),
+            # A class's page: its first therapies by name, one index range.
+            models.Index(fields=["therapy_class", "name"], name="catalog_therapy_class_name_idx"),
         ]
 
     def __str__(self):

@@ -238,9 +238,15 @@ class TherapyClassDetailView(PublicDetailView):
             "other_names"
         )
         shown, more = first_rows(therapies)
+        if more and self.public:  # kept under the catalog's version, as the lists' counts are
+            total = caching.cached_for_version(
+                self.request, "class-therapies", therapies.count, self.object.pk
+            )
+        else:
+            total = therapies.count() if more else None
         return super().get_context_data(
             therapies=shown,
-            therapy_total=therapies.count() if more else None,
+            therapy_total=total,
             indications=self.indications().filter(therapy_class=self.object),
             **kwargs,
         )
