@@ -8,14 +8,16 @@ text value (`filter(slug=Text(0))`), `KeysIn(field, n)` for a list of keys (prep
 the moment the query runs as its marker (schedule.py). Calling the compiled query with the
 values runs the same SQL and builds the instances as Django's own iteration of the queryset
 does: its fields, the records it `select_related()`, its annotations converted by their output
-fields, then its `prefetch` lookups (`prefetch_related_objects`).
+fields, then its `prefetch` lookups (`prefetch_related_objects`). It reads of the compiler
+what Django's `ModelIterable` reads (`klass_info`, `select`, `annotation_col_map`), which
+Django does not document: tests/test_compiled_pages.py checks the pages it serves.
 """
 
 from django.db import connections
 from django.db.models import prefetch_related_objects
 from django.db.models.query import get_related_populators
-from django.urls import get_script_prefix
 
+from .paths import current_urls
 from .prepared import compiled_with, execute, keys_parameter
 
 __all__ = ["COMPILED", "CompiledQuery", "compiled_query"]
@@ -62,14 +64,16 @@ class CompiledQuery:
         return found
 
 
-# (key, URL prefix) -> CompiledQuery: what this process has compiled (tests read it).
+# (key, URL configuration, URL prefix) -> CompiledQuery: what this process has compiled (the
+# tests read it).
 COMPILED = {}
 
 
 def compiled_query(key, build, prefetch=()):
-    """`build()`'s queryset compiled the first time for `key` and URL prefix (a row may hold
-    page URLs), then reused: `compiled_query(key, build)(*values)` gives its instances."""
-    cache_key = (key, get_script_prefix())
+    """`build()`'s queryset compiled the first time for `key`, URL configuration and prefix (a
+    row may hold page URLs), then reused: `compiled_query(key, build)(*values)` gives its
+    instances."""
+    cache_key = (key, *current_urls())
     if cache_key not in COMPILED:
         COMPILED[cache_key] = CompiledQuery(build(), prefetch)
     return COMPILED[cache_key]

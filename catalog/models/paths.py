@@ -8,7 +8,7 @@ import re
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-__all__ = ["around_slug", "slug_path"]
+__all__ = ["around_slug", "current_urls", "slug_path"]
 
 PLACEHOLDER = "row-slug-placeholder"
 # What Django's `slug` path converter matches: such a slug is written into a path as it is.
@@ -23,9 +23,14 @@ def _around(url_name, urlconf, script_prefix):
     return before, after
 
 
+def current_urls():
+    """(URL configuration, URL prefix) of the request being served: what a path depends on."""
+    return get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+
+
 def around_slug(url_name):
     """(before, after): the path of `url_name` around its slug."""
-    return _around(url_name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    return _around(url_name, *current_urls())
 
 
 def slug_path(url_name, slug):

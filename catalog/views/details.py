@@ -269,11 +269,12 @@ class ConditionDetailView(PublicDetailView):
         return [(parent.name, parent.get_absolute_url())] if parent else []
 
     def uses(self, conditions, through_therapies=False):
-        """The uses for the condition and its sub-conditions, in one table: the whole-class
-        ones first (they are few), then each therapy's, by name; with each therapy's class,
-        and its brand names in the same query (`brand_names`, as the therapy's list rows
-        declare them). `through_therapies`: the caller keeps those of a few therapies, which
-        the database reads first (not every use of a busy condition)."""
+        """The uses for `conditions` (records, or `Keys(n)` in a compiled query) and their
+        sub-conditions, in one table: the whole-class ones first (they are few), then each
+        therapy's, by name; with each therapy's class, and its brand names in the same query
+        (`brand_names`, as the therapy's list rows declare them). `through_therapies`: the
+        caller keeps those of a few therapies, which the database reads first (not every use
+        of a busy condition)."""
         conditions = Condition.objects.matching(conditions).values("pk")
         among = OneOf("condition_id", conditions, use_index=not through_therapies)
         uses = self.indications().filter(among)
