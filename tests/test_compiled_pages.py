@@ -82,6 +82,24 @@ def test_pages_served_under_a_url_prefix_link_under_it(client):
 
 
 @pytest.mark.parametrize(
+    "path, link",
+    [
+        ("therapies/", "therapies/rituximab/"),  # list rows (prepared.py read_rows)
+        ("", "classes/monoclonal-antibodies/"),  # the home page's lists (fixed_rows)
+        ("conditions/lymphoma/", "conditions/non-hodgkins-lymphoma/"),  # compiled.py
+    ],
+)
+def test_pages_under_another_url_configuration_link_under_it(client, settings, path, link):
+    """What is compiled once holds page paths: it is kept per URL configuration as well."""
+    assert f'href="/{link}"' in client.get(f"/{path}").content.decode()
+    caches["pages"].clear()
+    settings.ROOT_URLCONF = "tests.urls_mounted"
+    mounted = client.get(f"/site/{path}").content.decode()
+    assert f'href="/site/{link}"' in mounted
+    assert f'href="/{link}"' not in mounted
+
+
+@pytest.mark.parametrize(
     "url_name", ["catalog:therapy-detail", "catalog:class-changes", "catalog:condition-preview"]
 )
 @pytest.mark.parametrize("slug", ["rituximab", "a_b-9", "X"])

@@ -1,4 +1,4 @@
-"""Rows read with SQL made once per process: `read_rows(model, keys, prefix, pks)`, the rows of
+"""Rows read with SQL made once per process: `read_rows(model, keys, urls, pks)`, the rows of
 known records, for `RowsQuerySet.rows_of()` (models/rows.py), and `fixed_rows(key, build)`, the
 rows of a query that takes nothing from the request (the home page's lists). Its parts
 (`KeysIn`, `compiled`, `execute`) also make the query of the sources a page cites once per
@@ -22,9 +22,10 @@ from django.db import connections, models, router
 from django.db.models import F, Func
 from django.utils import timezone
 
+from .paths import current_urls
 from .schedule import QUERY_TIME_MARKER, query_time_as_marker
 
-__all__ = ["fixed_rows", "read_rows"]
+__all__ = ["Keys", "KeysIn", "Text", "compiled", "execute", "fixed_rows", "read_rows"]
 
 
 class Keys:
@@ -104,8 +105,9 @@ def execute(connection, sql, template, values=()):
 
 
 @functools.lru_cache(maxsize=256)
-def prepared(model, keys, script_prefix, alias):
-    """(SQL, parameters with placeholders) of `model`'s rows with `keys`, compiled once."""
+def prepared(model, keys, urls, alias):
+    """(SQL, parameters with placeholders) of `model`'s rows with `keys`, compiled once per
+    URL configuration and prefix (`urls`: the rows hold page paths)."""
     return compiled(model._default_manager.using(alias).order_by().filter(KeysIn()).rows(*keys))
 
 
@@ -115,29 +117,28 @@ def run(connection, sql, template, keys=()):
     return [orjson.loads(v) if isinstance(v, str | bytes) else v for v in found]
 
 
-def read_rows(model, keys, script_prefix, pks):
+def read_rows(model, keys, urls, pks):
     pks = [int(pk) for pk in pks]
     if not pks:
         return []
     alias = router.db_for_read(model)
     connection = connections[alias]
-    sql, template = prepared(model, keys, script_prefix, alias)
+    sql, template = prepared(model, keys, urls, alias)
     rows = {
         row["pk"]: row for row in run(connection, sql, template, [keys_parameter(connection, pks)])
     }
     return [rows[pk] for pk in pks if pk in rows]
 
 
-_fixed = {}  # (key, URL prefix) -> (database alias, SQL, parameters with placeholders)
+# (key, URL configuration, URL prefix) -> (database alias, SQL, parameters with placeholders)
+_fixed = {}
 
 
 def fixed_rows(key, build):
     """The rows of `build()`, a queryset of rows (`….rows(…)`, sliced or not) that takes
-    nothing from the request: its SQL is compiled the first time for this `key` and URL
-    prefix and run as it is afterwards, with the moment it runs put in."""
-    from django.urls import get_script_prefix
-
-    cache_key = (key, get_script_prefix())
+    nothing from the request: its SQL is compiled the first time for this `key`, URL
+    configuration and prefix and run as it is afterwards, with the moment it runs put in."""
+    cache_key = (key, *current_urls())
     if cache_key not in _fixed:
         queryset = build()
         _fixed[cache_key] = (queryset.db, *compiled(queryset))

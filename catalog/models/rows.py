@@ -31,11 +31,11 @@ from django.conf import settings
 from django.db import NotSupportedError, models
 from django.db.models import Case, F, Func, JSONField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Concat, JSONObject
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .paths import around_slug
+from .paths import around_slug, current_urls
 
 __all__ = []
 
@@ -257,7 +257,7 @@ class RowsQuerySet(models.QuerySet):
     def rows(self, *keys):
         """The records as dicts with these keys (all by default) and `pk`."""
         keys = row_keys(self.row_fields, keys)
-        return self.values_list(row_expression(self.model, keys, get_script_prefix()), flat=True)
+        return self.values_list(row_expression(self.model, keys, current_urls()), flat=True)
 
     def rows_of(self, pks, keys=()):
         """The rows (with these keys) of the records with these primary keys, in that order;
@@ -265,7 +265,7 @@ class RowsQuerySet(models.QuerySet):
         `rows(*keys).filter(pk__in=pks)`, without building that query each time."""
         from .prepared import read_rows
 
-        return read_rows(self.model, row_keys(self.row_fields, keys), get_script_prefix(), pks)
+        return read_rows(self.model, row_keys(self.row_fields, keys), current_urls(), pks)
 
 
 def row_keys(row_fields, keys):
@@ -274,7 +274,8 @@ def row_keys(row_fields, keys):
 
 
 @functools.lru_cache(maxsize=256)
-def row_expression(model, keys, script_prefix):
-    """The JSON object of a row, built once per model, keys and URL prefix (the pages' paths
-    depend on it): expressions are copied, never changed, by the queries that use them."""
+def row_expression(model, keys, urls):
+    """The JSON object of a row, built once per model, keys and URLs (`current_urls()`: the
+    pages' paths depend on them): expressions are copied, never changed, by the queries that
+    use them."""
     return JSONRow(pk=F("pk"), **row_expressions(model, keys))
